@@ -1,0 +1,24 @@
+import type { Operator, Settings } from './model.js';
+
+/** Heartbeats at or before this instant are stale for the site. */
+export function heartbeatCutoffMs(settings: Pick<Settings, 'heartbeatTimeoutSeconds'>, nowMs: number): number {
+  return nowMs - settings.heartbeatTimeoutSeconds * 1000;
+}
+
+export function hasLiveHeartbeat(operator: Operator, settings: Settings, nowMs: number): boolean {
+  return operator.heartbeatAtMs !== null && operator.heartbeatAtMs > heartbeatCutoffMs(settings, nowMs);
+}
+
+export function hasCapacity(operator: Pick<Operator, 'maxChats' | 'activeChats'>): boolean {
+  return operator.maxChats === null || operator.activeChats < operator.maxChats;
+}
+
+/** Online, with a live heartbeat, and below its chat limit: only such an operator gets a chat. */
+export function isAvailable(operator: Operator, settings: Settings, nowMs: number): boolean {
+  return operator.status === 'online' && hasLiveHeartbeat(operator, settings, nowMs) && hasCapacity(operator);
+}
+
+/** Whether the operator belongs in the queue index (liveness is checked when reading it). */
+export function belongsInQueue(operator: Pick<Operator, 'status' | 'maxChats' | 'activeChats'>): boolean {
+  return operator.status === 'online' && hasCapacity(operator);
+}

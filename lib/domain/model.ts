@@ -1,0 +1,78 @@
+export const OPERATOR_STATUSES = ['online', 'away', 'offline'] as const;
+export type OperatorStatus = (typeof OPERATOR_STATUSES)[number];
+
+export const DISTRIBUTION_MODES = ['queue', 'random'] as const;
+export type DistributionMode = (typeof DISTRIBUTION_MODES)[number];
+
+export const CLIENT_TYPES = ['regular', 'target'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+export type AssignedBy = 'queue' | 'random' | 'default' | 'visitor';
+export type ChatStatus = 'assigned' | 'unassigned' | 'closed';
+
+export interface Settings {
+  siteId: string;
+  name: string;
+  allowedOrigins: string[];
+  distribution: DistributionMode;
+  defaultOperators: { regular: string | null; target: string | null };
+  allowVisitorChoice: boolean;
+  sharedAvatarUrl: string | null;
+  heartbeatTimeoutSeconds: number;
+}
+
+export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 90;
+
+export interface Operator {
+  siteId: string;
+  id: string;
+  name: string;
+  avatarUrl: string | null;
+  status: OperatorStatus;
+  maxChats: number | null;
+  activeChats: number;
+  /** ISO time of the last assignment by any rule; null until the first one. */
+  lastAssignedAt: string | null;
+  /** Epoch milliseconds of the last heartbeat; null until the first one. */
+  heartbeatAtMs: number | null;
+  /** Chats ever assigned. */
+  assigned: number;
+  /**
+   * Assignment sequence number: raised by every assignment, and raised to the site's lowest
+   * turn when the operator comes online. A queue claim is conditional on it, and after a
+   * conflict the lowest turns are the operators equally entitled to the next chat.
+   */
+  turn: number;
+}
+
+export interface Chat {
+  id: string;
+  siteId: string;
+  visitorId: string;
+  clientType: ClientType;
+  status: ChatStatus;
+  operatorId: string | null;
+  assignedBy: AssignedBy | null;
+  createdAt: string;
+  closedAt: string | null;
+}
+
+/** The operator as the API shows it. */
+export function publicOperator(operator: Operator) {
+  return {
+    id: operator.id,
+    name: operator.name,
+    avatarUrl: operator.avatarUrl,
+    status: operator.status,
+    maxChats: operator.maxChats,
+    activeChats: operator.activeChats,
+    lastAssignedAt: operator.lastAssignedAt,
+    lastHeartbeatAt: operator.heartbeatAtMs === null ? null : new Date(operator.heartbeatAtMs).toISOString(),
+    assigned: operator.assigned,
+  };
+}
+
+/** The avatar a visitor sees for an operator: the site's shared one when set. */
+export function displayedAvatar(operator: Operator, settings: Settings): string | null {
+  return settings.sharedAvatarUrl ?? operator.avatarUrl;
+}

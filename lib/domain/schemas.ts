@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { CLIENT_TYPES, DISTRIBUTION_MODES, OPERATOR_STATUSES } from './model.js';
+
+export const identifier = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
+
+const name = z.string().min(1).max(100);
+
+/** Absolute http(s) URL or a path starting with a single `/`. */
+export const avatarUrl = z
+  .string()
+  .max(2048)
+  .refine(
+    (value) => (value.startsWith('/') && !value.startsWith('//')) || /^https?:\/\/[^\s]+$/i.test(value),
+    'must be an absolute http(s) URL or a path starting with /',
+  );
+
+const origin = z
+  .string()
+  .max(255)
+  .regex(/^https?:\/\/[^/\s]+$/i, 'must be an origin such as https://example.com');
+
+export const createSiteInput = z.strictObject({
+  name,
+  allowedOrigins: z.array(origin).max(50).optional(),
+});
+export type CreateSiteInput = z.infer<typeof createSiteInput>;
+
+export const settingsPatch = z.strictObject({
+  name: name.optional(),
+  allowedOrigins: z.array(origin).max(50).optional(),
+  distribution: z.enum(DISTRIBUTION_MODES).optional(),
+  defaultOperators: z
+    .strictObject({
+      regular: identifier.nullable().optional(),
+      target: identifier.nullable().optional(),
+    })
+    .optional(),
+  allowVisitorChoice: z.boolean().optional(),
+  sharedAvatarUrl: avatarUrl.nullable().optional(),
+  heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
+});
+export type SettingsPatch = z.infer<typeof settingsPatch>;
+
+export const operatorInput = z.strictObject({
+  name,
+  avatarUrl: avatarUrl.nullable().optional(),
+  maxChats: z.number().int().min(1).max(1000).nullable().optional(),
+});
+export type OperatorInput = z.infer<typeof operatorInput>;
+
+export const statusInput = z.strictObject({
+  status: z.enum(OPERATOR_STATUSES),
+});
+
+export const startChatInput = z.strictObject({
+  visitorId: identifier,
+  clientType: z.enum(CLIENT_TYPES).optional(),
+  operatorId: identifier.optional(),
+});
+export type StartChatInput = z.infer<typeof startChatInput>;

@@ -1,0 +1,35 @@
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, type Settings } from './model.js';
+import type { CreateSiteInput, SettingsPatch } from './schemas.js';
+
+export function initialSettings(siteId: string, input: CreateSiteInput): Settings {
+  return {
+    siteId,
+    name: input.name,
+    allowedOrigins: input.allowedOrigins ?? [],
+    distribution: 'queue',
+    defaultOperators: { regular: null, target: null },
+    allowVisitorChoice: false,
+    sharedAvatarUrl: null,
+    heartbeatTimeoutSeconds: DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+  };
+}
+
+/** The settings after a partial update: fields absent from the patch keep their value. */
+export function applySettingsPatch(settings: Settings, patch: SettingsPatch): Settings {
+  const { defaultOperators, ...rest } = patch;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  return {
+    ...settings,
+    ...defined,
+    defaultOperators: {
+      regular: defaultOperators?.regular !== undefined ? defaultOperators.regular : settings.defaultOperators.regular,
+      target: defaultOperators?.target !== undefined ? defaultOperators.target : settings.defaultOperators.target,
+    },
+  };
+}
+
+/** Operator ids the patch newly names as defaults: each must exist. */
+export function newlyNamedDefaults(patch: SettingsPatch): string[] {
+  const named = [patch.defaultOperators?.regular, patch.defaultOperators?.target];
+  return [...new Set(named.filter((id): id is string => typeof id === 'string'))];
+}

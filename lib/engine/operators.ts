@@ -1,0 +1,111 @@
+import { isAvailable } from '../domain/availability.js';
+import { turnOnComingOnline } from '../domain/distribution.js';
+import { operatorNotFound } from '../domain/errors.js';
+import { hashToken, newToken } from '../domain/ids.js';
+import type { Operator, OperatorStatus } from '../domain/model.js';
+import type { OperatorInput } from '../domain/schemas.js';
+import type { OperatorRecord } from '../store/records.js';
+import { untilWritten, type EngineDeps } from './deps.js';
+import { requireSite } from './sites.js';
+import { QUEUE_PAGE_SIZE } from './start-chat.js';
+
+export interface UpsertResult {
+  operator: Operator;
+  /** Present only when the operator was created: the one time the token is shown. */
+  operatorToken?: string;
+}
+
+function newOperator(siteId: string, operatorId: string, input: OperatorInput): Operator {
+  return {
+    siteId,
+    id: operatorId,
+    name: input.name,
+    avatarUrl: input.avatarUrl ?? null,
+    status: 'offline',
+    maxChats: input.maxChats ?? null,
+    activeChats: 0,
+    lastAssignedAt: null,
+    heartbeatAtMs: null,
+    assigned: 0,
+    turn: 0,
+  };
+}
+
+/** Creates the operator (offline, with a fresh token) or updates its profile. */
+export async function upsertOperator(
+  deps: EngineDeps,
+  siteId: string,
+  operatorId: string,
+  input: OperatorInput,
+): Promise<UpsertResult> {
+  const site = await requireSite(deps, siteId);
+  return untilWritten(async () => {
+    const existing = await deps.store.getOperator(siteId, operatorId);
+    if (!existing) {
+      const operatorToken = newToken();
+      const record: OperatorRecord = {
+        operator: newOperator(siteId, operatorId, input),
+        tokenHash: hashToken(operatorToken),
+        version: 0,
+      };
+      const created = await deps.store.createOperator(
+        record,
+        site.settings.heartbeatTimeoutSeconds,
+        new Date(deps.clock()).toISOString(),
+      );
+      return created ? { operator: record.operator, operatorToken } : undefined;
+    }
+    const changes = {
+      name: input.name,
+      avatarUrl: input.avatarUrl !== undefined ? input.avatarUrl : existing.operator.avatarUrl,
+      maxChats: input.maxChats !== undefined ? input.maxChats : existing.operator.maxChats,
+    };
+    const updated = await deps.store.updateOperator(existing, changes);
+    return updated ? { operator: { ...existing.operator, ...changes } } : undefined;
+  });
+}
+
+export async function requireOperator(deps: EngineDeps, siteId: string, operatorId: string): Promise<OperatorRecord> {
+  const record = await deps.store.getOperator(siteId, operatorId);
+  if (!record) throw operatorNotFound();
+  return record;
+}
+
+/**
+ * Sets the operator's status; it counts as a heartbeat. An operator coming online takes at
+ * least the lowest turn of the operators already taking chats, so that after a conflict it is
+ * not the only one everybody retries on.
+ */
+export async function setOperatorStatus(
+  deps: EngineDeps,
+  siteId: string,
+  operatorId: string,
+  status: OperatorStatus,
+): Promise<Operator> {
+  return untilWritten(async () => {
+    const record = await requireOperator(deps, siteId, operatorId);
+    const nowMs = deps.clock();
+    let turn = record.operator.turn;
+    if (status === 'online' && record.operator.status !== 'online') {
+      const head = await deps.store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1 });
+      const available = head.site ? head.operators.filter((other) => isAvailable(other, head.site!.settings, nowMs)) : [];
+      turn = turnOnComingOnline(record.operator, available);
+    }
+    const written = await deps.store.setStatus(record, { status, turn, nowMs });
+    return written ? { ...record.operator, status, turn, heartbeatAtMs: nowMs } : undefined;
+  });
+}
+
+export async function recordHeartbeat(deps: EngineDeps, siteId: string, operatorId: string): Promise<void> {
+  if (!(await deps.store.recordHeartbeat(siteId, operatorId, deps.clock()))) throw operatorNotFound();
+}
+
+export async function deleteOperator(deps: EngineDeps, siteId: string, operatorId: string): Promise<void> {
+  const site = await requireSite(deps, siteId);
+  if (!(await deps.store.deleteOperator(site, operatorId))) throw operatorNotFound();
+}
+
+export async function listOperators(deps: EngineDeps, siteId: string): Promise<Operator[]> {
+  await requireSite(deps, siteId);
+  return deps.store.listOperators(siteId);
+}

@@ -1,0 +1,33 @@
+import { invalidRequest, siteNotFound } from '../domain/errors.js';
+import { hashToken, newSiteId, newToken } from '../domain/ids.js';
+import type { Settings } from '../domain/model.js';
+import type { CreateSiteInput, SettingsPatch } from '../domain/schemas.js';
+import { applySettingsPatch, initialSettings, newlyNamedDefaults } from '../domain/settings.js';
+import type { SiteRecord } from '../store/records.js';
+import type { EngineDeps } from './deps.js';
+
+export async function createSite(deps: EngineDeps, input: CreateSiteInput) {
+  const siteId = newSiteId();
+  const adminToken = newToken();
+  const settings = initialSettings(siteId, input);
+  await deps.store.createSite({ settings, adminTokenHash: hashToken(adminToken) }, new Date(deps.clock()).toISOString());
+  return { siteId, adminToken, settings };
+}
+
+export async function requireSite(deps: EngineDeps, siteId: string): Promise<SiteRecord> {
+  const site = await deps.store.getSite(siteId);
+  if (!site) throw siteNotFound();
+  return site;
+}
+
+export async function updateSettings(deps: EngineDeps, siteId: string, patch: SettingsPatch): Promise<Settings> {
+  const site = await requireSite(deps, siteId);
+  for (const operatorId of newlyNamedDefaults(patch)) {
+    if (!(await deps.store.getOperator(siteId, operatorId))) {
+      throw invalidRequest(`defaultOperators: no operator "${operatorId}" on this site`);
+    }
+  }
+  const next = applySettingsPatch(site.settings, patch);
+  await deps.store.saveSettings(next, site.settings);
+  return next;
+}

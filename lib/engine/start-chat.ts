@@ -1,0 +1,101 @@
+import { isAvailable } from '../domain/availability.js';
+import { decideAssignment, namedOperator, type ChatRequest } from '../domain/distribution.js';
+import { siteNotFound } from '../domain/errors.js';
+import { hashToken, newToken, timeOrderedId } from '../domain/ids.js';
+import { displayedAvatar, type Chat, type Operator, type Settings } from '../domain/model.js';
+import type { ChatStore } from '../store/port.js';
+import { untilWritten, type EngineDeps } from './deps.js';
+
+/** Operators read from the head of the queue per chat start: enough to spread a burst over. */
+export const QUEUE_PAGE_SIZE = 10;
+
+/** A burst on one site makes some requests lose several races in a row; each loss is a re-read. */
+const MAX_CLAIM_ATTEMPTS = 50;
+
+export interface StartChatResult {
+  chat: Chat;
+  chatToken: string;
+  /** Who took the chat; absent when it was recorded unassigned. */
+  operator?: { id: string; name: string; avatarUrl: string | null };
+}
+
+interface AssignmentView {
+  settings: Settings;
+  candidates: Operator[];
+}
+
+/**
+ * Reads the settings and the head of the queue in one request. More pages are read only in
+ * random mode (which needs every available operator) or when the whole head is unavailable
+ * (stale operators the sweep has not taken out yet).
+ */
+async function readAssignmentView(store: ChatStore, siteId: string, nowMs: number): Promise<AssignmentView> {
+  const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1 });
+  if (!first.site) throw siteNotFound();
+  const { settings } = first.site;
+  const candidates = [...first.operators];
+  const needsAll = settings.distribution === 'random';
+  let cursor = first.cursor;
+  while (cursor && (needsAll || !candidates.some((operator) => isAvailable(operator, settings, nowMs)))) {
+    const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE });
+    candidates.push(...page.operators);
+    cursor = page.cursor;
+  }
+  return { settings, candidates };
+}
+
+async function loadNamed(store: ChatStore, view: AssignmentView, request: ChatRequest): Promise<Operator | null> {
+  const naming = namedOperator(view.settings, request);
+  if (!naming) return null;
+  const inHead = view.candidates.find((operator) => operator.id === naming.operatorId);
+  return inHead ?? (await store.getOperator(view.settings.siteId, naming.operatorId))?.operator ?? null;
+}
+
+/**
+ * Starts a chat: picks the operator by the contract's rules and claims it with a conditional
+ * write; a lost race re-reads and tries again, spreading over the equally entitled operators.
+ * When nobody is available the chat is recorded unassigned.
+ */
+export async function startChat(deps: EngineDeps, siteId: string, request: ChatRequest): Promise<StartChatResult> {
+  const { store } = deps;
+  const chatToken = newToken();
+  const chatTokenHash = hashToken(chatToken);
+  const chatId = timeOrderedId(deps.clock());
+  return untilWritten(async (attempt) => {
+    const nowMs = deps.clock();
+    const view = await readAssignmentView(store, siteId, nowMs);
+    const named = await loadNamed(store, view, request);
+    const decision = decideAssignment({
+      settings: view.settings,
+      request,
+      named,
+      candidates: view.candidates,
+      nowMs,
+      random: deps.random,
+      afterConflict: attempt > 0,
+    });
+    const chat: Chat = {
+      id: chatId,
+      siteId,
+      visitorId: request.visitorId,
+      clientType: request.clientType,
+      status: decision ? 'assigned' : 'unassigned',
+      operatorId: decision?.operator.id ?? null,
+      assignedBy: decision?.assignedBy ?? null,
+      createdAt: new Date(nowMs).toISOString(),
+      closedAt: null,
+    };
+    if (!decision) {
+      await store.recordUnassignedChat(chat, chatTokenHash);
+      return { chat, chatToken };
+    }
+    const outcome = await store.claim({ ...decision, settings: view.settings, chat, chatTokenHash, nowMs });
+    if (outcome === 'lost') return undefined;
+    const { operator } = decision;
+    return {
+      chat,
+      chatToken,
+      operator: { id: operator.id, name: operator.name, avatarUrl: displayedAvatar(operator, view.settings) },
+    };
+  }, MAX_CLAIM_ATTEMPTS);
+}

@@ -1,0 +1,39 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ChatStore } from './port.js';
+import * as chats from './dynamo/chats.js';
+import type { DynamoContext } from './dynamo/context.js';
+import * as operators from './dynamo/operators.js';
+import * as sites from './dynamo/sites.js';
+import { sweepStaleOperators } from './dynamo/sweep.js';
+
+export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+/** The DynamoDB adapter of the store port. */
+export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): ChatStore {
+  const ctx: DynamoContext = { doc, tableName };
+  return {
+    createSite: (site, createdAt) => sites.createSite(ctx, site, createdAt),
+    getSite: (siteId) => sites.getSite(ctx, siteId),
+    saveSettings: (settings, previous) => sites.saveSettings(ctx, settings, previous),
+    getOperator: (siteId, operatorId) => operators.getOperator(ctx, siteId, operatorId),
+    listOperators: (siteId) => operators.listOperators(ctx, siteId),
+    createOperator: (record, timeoutSeconds, createdAt) => operators.createOperator(ctx, record, timeoutSeconds, createdAt),
+    updateOperator: (record, changes) => operators.updateOperator(ctx, record, changes),
+    setStatus: (record, change) => operators.setStatus(ctx, record, change),
+    recordHeartbeat: (siteId, operatorId, nowMs) => operators.recordHeartbeat(ctx, siteId, operatorId, nowMs),
+    deleteOperator: (site, operatorId) => operators.deleteOperator(ctx, site, operatorId),
+    readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
+    claim: (input) => chats.claim(ctx, input),
+    recordUnassignedChat: (chat, tokenHash) => chats.recordUnassignedChat(ctx, chat, tokenHash),
+    getChat: (siteId, chatId) => chats.getChat(ctx, siteId, chatId),
+    closeChat: (record, closedAt) => chats.closeChat(ctx, record, closedAt),
+    listOpenChats: (siteId, operatorId) => chats.listOpenChats(ctx, siteId, operatorId),
+    listChats: (siteId, range) => chats.listChats(ctx, siteId, range),
+    sweepStaleOperators: (nowMs) => sweepStaleOperators(ctx, nowMs),
+  };
+}

@@ -1,0 +1,221 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { heartbeatCutoffMs } from '../../domain/availability.js';
+import type { Chat } from '../../domain/model.js';
+import { CHAT_SK_PREFIX, chatKey, openChatsPk, operatorKey, operatorQueueSk, queuePk, sitePk } from '../keys.js';
+import type { ClaimInput, ClaimOutcome } from '../port.js';
+import { chatAttributes, toChatRecord, type ChatRecord } from '../records.js';
+import { OPEN_CHATS_INDEX } from '../table.js';
+import { CAPACITY, failedConditionAt, lostTransactionRace, type DynamoContext } from './context.js';
+import { conditionally } from './operators.js';
+
+function chatItem(chat: Chat, chatTokenHash: string) {
+  return {
+    ...chatKey(chat.siteId, chat.id),
+    type: 'chat',
+    ...chatAttributes(chat),
+    tokenHash: chatTokenHash,
+    ...(chat.status === 'assigned' && chat.operatorId ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId) } : {}),
+  };
+}
+
+/**
+ * The claim. The operator's update is conditional on it still being available when the write
+ * lands (online, live heartbeat, below its limit) and, for a queue claim, on its turn being the
+ * one that was read, so two requests can never take the same queue turn. A heartbeat does not
+ * touch any attribute in the condition, so it never makes a claim fail.
+ */
+export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<ClaimOutcome> {
+  const { operator, settings, chat, nowMs } = input;
+  const byQueue = input.assignedBy === 'queue';
+  const values: Record<string, unknown> = {
+    ':now': new Date(nowMs).toISOString(),
+    ':queueSk': operatorQueueSk(new Date(nowMs).toISOString()),
+    ':one': 1,
+    ':online': 'online',
+    ':cutoff': heartbeatCutoffMs(settings, nowMs),
+  };
+  let turnClause = 'turn = turn + :one';
+  let condition = '#status = :online AND heartbeatAtMs > :cutoff AND (attribute_not_exists(maxChats) OR activeChats < maxChats)';
+  if (byQueue) {
+    turnClause = 'turn = :nextTurn';
+    condition += ' AND turn = :turn';
+    values[':turn'] = operator.turn;
+    values[':nextTurn'] = operator.turn + 1;
+  }
+  try {
+    await ctx.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: ctx.tableName,
+              Key: operatorKey(operator.siteId, operator.id),
+              UpdateExpression: `SET lastAssignedAt = :now, queueSk = :queueSk, ${turnClause}, activeChats = activeChats + :one, assigned = assigned + :one, version = version + :one`,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: values,
+            },
+          },
+          {
+            Put: {
+              TableName: ctx.tableName,
+              Item: chatItem(chat, input.chatTokenHash),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
+        ...CAPACITY,
+      }),
+    );
+  } catch (error) {
+    if (lostTransactionRace(error)) return 'lost';
+    throw error;
+  }
+  // A queue claim read the exact count (any other claim would have changed the turn); others may not have.
+  const mayBeFull = operator.maxChats !== null && (!byQueue || operator.activeChats + 1 >= operator.maxChats);
+  if (mayBeFull) await leaveQueueIfFull(ctx, operator.siteId, operator.id);
+  return 'claimed';
+}
+
+/** Takes a full operator out of the queue index; a close running meanwhile re-checks after its own write. */
+function leaveQueueIfFull(ctx: DynamoContext, siteId: string, operatorId: string) {
+  return conditionally(() =>
+    ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: operatorKey(siteId, operatorId),
+        UpdateExpression: 'REMOVE queuePk',
+        ConditionExpression: 'activeChats >= maxChats',
+        ...CAPACITY,
+      }),
+    ),
+  );
+}
+
+/** Puts an operator that has room again back into the queue index. */
+function rejoinQueueIfRoom(ctx: DynamoContext, siteId: string, operatorId: string) {
+  return conditionally(() =>
+    ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: operatorKey(siteId, operatorId),
+        UpdateExpression: 'SET queuePk = :queuePk',
+        ConditionExpression: '#status = :online AND attribute_exists(maxChats) AND activeChats < maxChats',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':queuePk': queuePk(siteId), ':online': 'online' },
+        ...CAPACITY,
+      }),
+    ),
+  );
+}
+
+export async function recordUnassignedChat(ctx: DynamoContext, chat: Chat, chatTokenHash: string): Promise<void> {
+  await ctx.doc.send(
+    new PutCommand({
+      TableName: ctx.tableName,
+      Item: chatItem(chat, chatTokenHash),
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ...CAPACITY,
+    }),
+  );
+}
+
+export async function getChat(ctx: DynamoContext, siteId: string, chatId: string): Promise<ChatRecord | null> {
+  const { Item } = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tableName, Key: chatKey(siteId, chatId), ConsistentRead: true, ...CAPACITY }),
+  );
+  return Item ? toChatRecord(Item) : null;
+}
+
+function closeChatUpdate(ctx: DynamoContext, chat: Chat, closedAt: string) {
+  return {
+    TableName: ctx.tableName,
+    Key: chatKey(chat.siteId, chat.id),
+    UpdateExpression: 'SET #status = :closed, closedAt = :closedAt REMOVE openChatsPk',
+    ConditionExpression: '#status = :open',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':closed': 'closed', ':closedAt': closedAt, ':open': chat.status },
+  };
+}
+
+/**
+ * Closes the chat and gives its operator the capacity back in one transaction. When the
+ * operator was deleted meanwhile, the chat is closed alone.
+ */
+export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt: string): Promise<Chat | null> {
+  const { chat } = record;
+  if (chat.status === 'closed') return null;
+  const closed: Chat = { ...chat, status: 'closed', closedAt };
+  if (chat.status === 'unassigned' || !chat.operatorId) {
+    const done = await conditionally(() => ctx.doc.send(new UpdateCommand({ ...closeChatUpdate(ctx, chat, closedAt), ...CAPACITY })));
+    return done ? closed : null;
+  }
+  try {
+    await ctx.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Update: closeChatUpdate(ctx, chat, closedAt) },
+          {
+            Update: {
+              TableName: ctx.tableName,
+              Key: operatorKey(chat.siteId, chat.operatorId),
+              UpdateExpression: 'SET activeChats = activeChats - :one, version = version + :one',
+              ConditionExpression: 'attribute_exists(pk) AND activeChats >= :one',
+              ExpressionAttributeValues: { ':one': 1 },
+            },
+          },
+        ],
+        ...CAPACITY,
+      }),
+    );
+  } catch (error) {
+    if (!lostTransactionRace(error)) throw error;
+    if (failedConditionAt(error) === 1) {
+      const done = await conditionally(() => ctx.doc.send(new UpdateCommand({ ...closeChatUpdate(ctx, chat, closedAt), ...CAPACITY })));
+      return done ? closed : null;
+    }
+    return null;
+  }
+  await rejoinQueueIfRoom(ctx, chat.siteId, chat.operatorId);
+  return closed;
+}
+
+export async function listOpenChats(ctx: DynamoContext, siteId: string, operatorId: string): Promise<Chat[]> {
+  return queryAll(ctx, {
+    IndexName: OPEN_CHATS_INDEX.indexName,
+    KeyConditionExpression: 'openChatsPk = :pk',
+    ExpressionAttributeValues: { ':pk': openChatsPk(siteId, operatorId) },
+    ScanIndexForward: false,
+  });
+}
+
+export async function listChats(ctx: DynamoContext, siteId: string, range: { fromId: string; toId: string }): Promise<Chat[]> {
+  return queryAll(ctx, {
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':pk': sitePk(siteId),
+      ':from': CHAT_SK_PREFIX + range.fromId,
+      ':to': CHAT_SK_PREFIX + range.toId,
+    },
+  });
+}
+
+async function queryAll(ctx: DynamoContext, query: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
+  const chats: Chat[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await ctx.doc.send(
+      new QueryCommand({ ...query, TableName: ctx.tableName, ExclusiveStartKey: cursor, ...CAPACITY }),
+    );
+    chats.push(...(page.Items ?? []).map((item) => toChatRecord(item).chat));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return chats;
+}

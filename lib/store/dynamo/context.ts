@@ -1,0 +1,29 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface DynamoContext {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/** Asked of every request: the benchmarks and the capacity figures rely on it. */
+export const CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
+
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * A cancelled transaction lost a race when every reason is a failed condition, a conflict
+ * with a concurrent transaction, or none; any other reason is a real error.
+ */
+export function lostTransactionRace(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.every((reason) => ['ConditionalCheckFailed', 'TransactionConflict', 'None'].includes(reason.Code ?? 'None'));
+}
+
+/** Index of the first reason that failed its condition, or -1. */
+export function failedConditionAt(error: unknown): number {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+}

@@ -1,0 +1,238 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { belongsInQueue } from '../../domain/availability.js';
+import type { Operator } from '../../domain/model.js';
+import { liveShard, OPERATOR_SK_PREFIX, operatorKey, operatorQueueSk, queuePk, settingsKey, SETTINGS_QUEUE_SK, sitePk } from '../keys.js';
+import type { OperatorChanges, QueuePage, StatusChange } from '../port.js';
+import { toOperatorRecord, toSiteRecord, type OperatorRecord, type SiteRecord } from '../records.js';
+import { QUEUE_INDEX } from '../table.js';
+import { CAPACITY, isConditionFailure, type DynamoContext } from './context.js';
+
+/** Runs a conditional write; false when its condition failed. */
+export async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Collects SET and REMOVE clauses of an update expression with their values. */
+export class UpdateBuilder {
+  private readonly sets: string[] = [];
+  private readonly removes: string[] = [];
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+
+  set(attribute: string, value: unknown): this {
+    this.names[`#${attribute}`] = attribute;
+    this.values[`:${attribute}`] = value;
+    this.sets.push(`#${attribute} = :${attribute}`);
+    return this;
+  }
+
+  setExpression(clause: string, values: Record<string, unknown> = {}): this {
+    Object.assign(this.values, values);
+    this.sets.push(clause);
+    return this;
+  }
+
+  remove(attribute: string): this {
+    this.names[`#${attribute}`] = attribute;
+    this.removes.push(`#${attribute}`);
+    return this;
+  }
+
+  /** SET when the value is present, REMOVE otherwise (attributes used in conditions stay absent when null). */
+  setOrRemove(attribute: string, value: unknown): this {
+    return value === null || value === undefined ? this.remove(attribute) : this.set(attribute, value);
+  }
+
+  expression(): string {
+    return [
+      this.sets.length ? `SET ${this.sets.join(', ')}` : '',
+      this.removes.length ? `REMOVE ${this.removes.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+  }
+}
+
+export async function getOperator(ctx: DynamoContext, siteId: string, operatorId: string): Promise<OperatorRecord | null> {
+  const { Item } = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tableName, Key: operatorKey(siteId, operatorId), ConsistentRead: true, ...CAPACITY }),
+  );
+  return Item ? toOperatorRecord(Item) : null;
+}
+
+export async function listOperators(ctx: DynamoContext, siteId: string): Promise<Operator[]> {
+  const operators: Operator[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await ctx.doc.send(
+      new QueryCommand({
+        TableName: ctx.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': sitePk(siteId), ':prefix': OPERATOR_SK_PREFIX },
+        ExclusiveStartKey: cursor,
+        ConsistentRead: true,
+        ...CAPACITY,
+      }),
+    );
+    operators.push(...(page.Items ?? []).map((item) => toOperatorRecord(item).operator));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return operators;
+}
+
+export function createOperator(
+  ctx: DynamoContext,
+  record: OperatorRecord,
+  timeoutSeconds: number,
+  createdAt: string,
+): Promise<boolean> {
+  const { operator } = record;
+  return conditionally(() =>
+    ctx.doc.send(
+      new PutCommand({
+        TableName: ctx.tableName,
+        Item: {
+          ...operatorKey(operator.siteId, operator.id),
+          type: 'operator',
+          siteId: operator.siteId,
+          operatorId: operator.id,
+          name: operator.name,
+          avatarUrl: operator.avatarUrl,
+          status: operator.status,
+          ...(operator.maxChats === null ? {} : { maxChats: operator.maxChats }),
+          activeChats: 0,
+          lastAssignedAt: null,
+          assigned: 0,
+          turn: 0,
+          version: 0,
+          tokenHash: record.tokenHash,
+          timeoutMs: timeoutSeconds * 1000,
+          queueSk: operatorQueueSk(null),
+          createdAt,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ...CAPACITY,
+      }),
+    ),
+  );
+}
+
+/** A versioned write of an operator: it fails when anything but a heartbeat changed it since it was read. */
+function versionedUpdate(ctx: DynamoContext, record: OperatorRecord, update: UpdateBuilder): Promise<boolean> {
+  update.setExpression('version = version + :one', { ':one': 1, ':version': record.version });
+  return conditionally(() =>
+    ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: operatorKey(record.operator.siteId, record.operator.id),
+        UpdateExpression: update.expression(),
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+        ...CAPACITY,
+      }),
+    ),
+  );
+}
+
+/** Adds or removes the operator's queue-index key so the index holds exactly who can take chats. */
+function placeInQueue(update: UpdateBuilder, operator: Operator): UpdateBuilder {
+  return update.setOrRemove('queuePk', belongsInQueue(operator) ? queuePk(operator.siteId) : null);
+}
+
+export function updateOperator(ctx: DynamoContext, record: OperatorRecord, changes: OperatorChanges): Promise<boolean> {
+  const next = { ...record.operator, ...changes };
+  const update = new UpdateBuilder()
+    .set('name', changes.name)
+    .set('avatarUrl', changes.avatarUrl)
+    .setOrRemove('maxChats', changes.maxChats);
+  return versionedUpdate(ctx, record, placeInQueue(update, next));
+}
+
+export function setStatus(ctx: DynamoContext, record: OperatorRecord, change: StatusChange): Promise<boolean> {
+  const { operator } = record;
+  const next = { ...operator, status: change.status };
+  const update = new UpdateBuilder()
+    .set('status', change.status)
+    .set('turn', change.turn)
+    .setExpression('heartbeatAtMs = :now, staleAt = timeoutMs + :now', { ':now': change.nowMs })
+    .setOrRemove('liveShard', change.status === 'offline' ? null : liveShard(operator.siteId, operator.id));
+  return versionedUpdate(ctx, record, placeInQueue(update, next));
+}
+
+export function recordHeartbeat(ctx: DynamoContext, siteId: string, operatorId: string, nowMs: number): Promise<boolean> {
+  return conditionally(() =>
+    ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: operatorKey(siteId, operatorId),
+        UpdateExpression: 'SET heartbeatAtMs = :now, staleAt = timeoutMs + :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': nowMs },
+        ...CAPACITY,
+      }),
+    ),
+  );
+}
+
+export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, operatorId: string): Promise<boolean> {
+  const { siteId, defaultOperators } = site.settings;
+  const deleted = await conditionally(() =>
+    ctx.doc.send(
+      new DeleteCommand({
+        TableName: ctx.tableName,
+        Key: operatorKey(siteId, operatorId),
+        ConditionExpression: 'attribute_exists(pk)',
+        ...CAPACITY,
+      }),
+    ),
+  );
+  // A default that names a deleted operator would only be skipped, but the admin should see it gone.
+  for (const [clientType, attribute] of [['regular', 'defaultRegular'], ['target', 'defaultTarget']] as const) {
+    if (defaultOperators[clientType] !== operatorId) continue;
+    await conditionally(() =>
+      ctx.doc.send(
+        new UpdateCommand({
+          TableName: ctx.tableName,
+          Key: settingsKey(siteId),
+          UpdateExpression: `SET ${attribute} = :none`,
+          ConditionExpression: `${attribute} = :operatorId`,
+          ExpressionAttributeValues: { ':none': null, ':operatorId': operatorId },
+          ...CAPACITY,
+        }),
+      ),
+    );
+  }
+  return deleted;
+}
+
+export async function readQueue(
+  ctx: DynamoContext,
+  siteId: string,
+  options: { limit?: number; cursor?: Record<string, unknown> },
+): Promise<QueuePage> {
+  const page = await ctx.doc.send(
+    new QueryCommand({
+      TableName: ctx.tableName,
+      IndexName: QUEUE_INDEX.indexName,
+      KeyConditionExpression: 'queuePk = :pk',
+      ExpressionAttributeValues: { ':pk': queuePk(siteId) },
+      Limit: options.limit,
+      ExclusiveStartKey: options.cursor,
+      ...CAPACITY,
+    }),
+  );
+  const items = page.Items ?? [];
+  const settingsItem = items.find((item) => item.queueSk === SETTINGS_QUEUE_SK);
+  return {
+    site: settingsItem ? toSiteRecord(settingsItem) : null,
+    operators: items.filter((item) => item !== settingsItem).map((item) => toOperatorRecord(item).operator),
+    cursor: page.LastEvaluatedKey,
+  };
+}

@@ -1,0 +1,89 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { Settings } from '../../domain/model.js';
+import { OPERATOR_SK_PREFIX, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk } from '../keys.js';
+import { settingsAttributes, toSiteRecord, type SiteRecord } from '../records.js';
+import { CAPACITY, isConditionFailure, type DynamoContext } from './context.js';
+
+export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string): Promise<void> {
+  const { siteId } = site.settings;
+  await ctx.doc.send(
+    new PutCommand({
+      TableName: ctx.tableName,
+      Item: {
+        ...settingsKey(siteId),
+        type: 'site',
+        ...settingsAttributes(site.settings),
+        adminTokenHash: site.adminTokenHash,
+        createdAt,
+        queuePk: queuePk(siteId),
+        queueSk: SETTINGS_QUEUE_SK,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ...CAPACITY,
+    }),
+  );
+}
+
+export async function getSite(ctx: DynamoContext, siteId: string): Promise<SiteRecord | null> {
+  const { Item } = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tableName, Key: settingsKey(siteId), ConsistentRead: true, ...CAPACITY }),
+  );
+  return Item ? toSiteRecord(Item) : null;
+}
+
+export async function saveSettings(ctx: DynamoContext, settings: Settings, previous: Settings): Promise<void> {
+  const attributes = settingsAttributes(settings);
+  const names = Object.keys(attributes);
+  await ctx.doc.send(
+    new UpdateCommand({
+      TableName: ctx.tableName,
+      Key: settingsKey(settings.siteId),
+      UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+      ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, attributes[name]])),
+      ...CAPACITY,
+    }),
+  );
+  if (settings.heartbeatTimeoutSeconds !== previous.heartbeatTimeoutSeconds) {
+    await propagateTimeout(ctx, settings.siteId, settings.heartbeatTimeoutSeconds * 1000);
+  }
+}
+
+/**
+ * Operators carry a copy of the site's heartbeat timeout so that a heartbeat can move their
+ * stale time in one write; a change of the timeout rewrites the copies.
+ */
+async function propagateTimeout(ctx: DynamoContext, siteId: string, timeoutMs: number): Promise<void> {
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await ctx.doc.send(
+      new QueryCommand({
+        TableName: ctx.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': sitePk(siteId), ':prefix': OPERATOR_SK_PREFIX },
+        ProjectionExpression: 'pk, sk, heartbeatAtMs',
+        ExclusiveStartKey: cursor,
+        ...CAPACITY,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const hasHeartbeat = typeof item.heartbeatAtMs === 'number';
+      try {
+        await ctx.doc.send(
+          new UpdateCommand({
+            TableName: ctx.tableName,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: hasHeartbeat ? 'SET timeoutMs = :t, staleAt = heartbeatAtMs + :t' : 'SET timeoutMs = :t',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':t': timeoutMs },
+            ...CAPACITY,
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error; // deleted meanwhile
+      }
+    }
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+}

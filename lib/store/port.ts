@@ -1,0 +1,78 @@
+import type { AssignedBy, Chat, Operator, OperatorStatus, Settings } from '../domain/model.js';
+import type { ChatRecord, OperatorRecord, SiteRecord } from './records.js';
+
+/** One page of a site's queue index: the settings come with the first page only. */
+export interface QueuePage {
+  site: SiteRecord | null;
+  operators: Operator[];
+  /** Where the next page starts; undefined on the last page. */
+  cursor: Record<string, unknown> | undefined;
+}
+
+export interface ClaimInput {
+  settings: Settings;
+  operator: Operator;
+  assignedBy: AssignedBy;
+  chat: Chat;
+  chatTokenHash: string;
+  nowMs: number;
+}
+
+export type ClaimOutcome = 'claimed' | 'lost';
+
+export interface OperatorChanges {
+  name: string;
+  avatarUrl: string | null;
+  maxChats: number | null;
+}
+
+export interface StatusChange {
+  status: OperatorStatus;
+  turn: number;
+  nowMs: number;
+}
+
+export interface SweepResult {
+  itemsRead: number;
+  markedOffline: number;
+}
+
+/**
+ * Everything the engine needs from storage. Writes that can race are conditional: those that
+ * return 'lost' or false made no change, and the caller decides whether to re-read and retry.
+ */
+export interface ChatStore {
+  createSite(site: SiteRecord, createdAt: string): Promise<void>;
+  getSite(siteId: string): Promise<SiteRecord | null>;
+  /** Replaces the settings; when the heartbeat timeout changed, the site's operators follow. */
+  saveSettings(settings: Settings, previous: Settings): Promise<void>;
+
+  getOperator(siteId: string, operatorId: string): Promise<OperatorRecord | null>;
+  listOperators(siteId: string): Promise<Operator[]>;
+  /** False when the operator already exists. */
+  createOperator(record: OperatorRecord, timeoutSeconds: number, createdAt: string): Promise<boolean>;
+  /** False when the operator changed since it was read. */
+  updateOperator(record: OperatorRecord, changes: OperatorChanges): Promise<boolean>;
+  /** False when the operator changed since it was read. */
+  setStatus(record: OperatorRecord, change: StatusChange): Promise<boolean>;
+  /** False when there is no such operator. */
+  recordHeartbeat(siteId: string, operatorId: string, nowMs: number): Promise<boolean>;
+  /** Deletes the operator and clears it from the site's default operators, in one transaction. */
+  deleteOperator(site: SiteRecord, operatorId: string): Promise<boolean>;
+
+  /** A page of the queue index: the settings first, then operators in queue order. */
+  readQueue(siteId: string, options: { limit?: number; cursor?: Record<string, unknown> }): Promise<QueuePage>;
+  /** The claim: a conditional write of the operator and the new chat together. */
+  claim(input: ClaimInput): Promise<ClaimOutcome>;
+  recordUnassignedChat(chat: Chat, chatTokenHash: string): Promise<void>;
+
+  getChat(siteId: string, chatId: string): Promise<ChatRecord | null>;
+  /** Closes an open chat and frees its operator's capacity; null when it was not open. */
+  closeChat(record: ChatRecord, closedAt: string): Promise<Chat | null>;
+  listOpenChats(siteId: string, operatorId: string): Promise<Chat[]>;
+  /** Chats created in [fromId, toId) by time-ordered id. */
+  listChats(siteId: string, range: { fromId: string; toId: string }): Promise<Chat[]>;
+
+  /** Sets offline every operator whose heartbeat went stale by `nowMs`, reading only those. */
+  sweepStaleOperators(nowMs: number): Promise<SweepResult>;
+}

@@ -1,0 +1,82 @@
+/**
+ * The single table of the service, defined once: the tests, the local stack and the CDK stack
+ * all build it from this description.
+ *
+ * Items (pk / sk):
+ * - site settings   SITE#<siteId> / SETTINGS
+ * - operator        SITE#<siteId> / OP#<operatorId>
+ * - chat            SITE#<siteId> / CHAT#<chatId>   (chatId sorts by creation time)
+ *
+ * Indexes:
+ * - queue:     the site's settings (sorted first) and its operators that are online and below
+ *              capacity, in queue order (last assignment time, never-assigned first). One Query
+ *              of the head of this index is all a chat start needs to read.
+ * - liveness:  operators that are online or away, sharded, sorted by the time their heartbeat
+ *              goes stale; the sweep reads only the stale ones.
+ * - openChats: an operator's open chats, newest first.
+ */
+export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: { readonly name: string; readonly type: 'S' | 'N' };
+  readonly sortKey: { readonly name: string; readonly type: 'S' | 'N' };
+}
+
+export const QUEUE_INDEX = {
+  indexName: 'queue',
+  partitionKey: { name: 'queuePk', type: 'S' },
+  sortKey: { name: 'queueSk', type: 'S' },
+} as const satisfies IndexDefinition;
+
+export const LIVENESS_INDEX = {
+  indexName: 'liveness',
+  partitionKey: { name: 'liveShard', type: 'S' },
+  sortKey: { name: 'staleAt', type: 'N' },
+} as const satisfies IndexDefinition;
+
+export const OPEN_CHATS_INDEX = {
+  indexName: 'openChats',
+  partitionKey: { name: 'openChatsPk', type: 'S' },
+  sortKey: { name: 'createdAt', type: 'S' },
+} as const satisfies IndexDefinition;
+
+export const INDEXES: readonly IndexDefinition[] = [QUEUE_INDEX, LIVENESS_INDEX, OPEN_CHATS_INDEX];
+
+/** Records that expire carry their expiry (epoch seconds) here. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/** Number of liveness-index partitions; the sweep queries each of them. */
+export const LIVENESS_SHARDS = 4;
+
+/** The CreateTable input for the table named `tableName` (on-demand billing, all projections). */
+export function createTableInput(tableName: string) {
+  const attributes = new Map<string, 'S' | 'N'>([
+    [TABLE_KEYS.partitionKey, 'S'],
+    [TABLE_KEYS.sortKey, 'S'],
+  ]);
+  for (const index of INDEXES) {
+    attributes.set(index.partitionKey.name, index.partitionKey.type);
+    attributes.set(index.sortKey.name, index.sortKey.type);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    KeySchema: [
+      { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' as const },
+    ],
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
+    GlobalSecondaryIndexes: INDEXES.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
+  };
+}

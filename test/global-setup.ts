@@ -1,0 +1,20 @@
+import type { TestProject } from 'vitest/node';
+import { ensureTable, startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+    tableName: string;
+  }
+}
+
+/** One in-memory DynamoDB Local for the whole run, on a free port; each test file uses its own sites. */
+export default async function setup(project: TestProject) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const dynamo = await startDynamoDbLocal();
+  const tableName = 'chat-distribution-test';
+  await ensureTable(dynamo.endpoint, tableName);
+  project.provide('dynamoEndpoint', dynamo.endpoint);
+  project.provide('tableName', tableName);
+  return () => dynamo.stop();
+}
