@@ -16,17 +16,31 @@ export function systemDeps(store: ChatStore): EngineDeps {
 
 const DEFAULT_MAX_ATTEMPTS = 20;
 
+export interface RetryOptions {
+  maxAttempts?: number;
+  /** Jittered backoff after a lost race, so that the losers of a burst do not all retry at once. */
+  random?: Random;
+}
+
 /**
  * Runs a read-then-conditional-write step until its write lands. `attempt` returns undefined
- * when its write lost a race; anything else ends the loop.
+ * when its write lost a race; anything else ends the loop. With `random`, each retry waits a
+ * random part of the lost attempt's own duration, doubled per loss up to four times: the
+ * wait follows the store's speed (milliseconds on DynamoDB) instead of a guessed constant.
  */
 export async function untilWritten<T>(
   attempt: (attemptNumber: number) => Promise<T | undefined>,
-  maxAttempts = DEFAULT_MAX_ATTEMPTS,
+  options: RetryOptions = {},
 ): Promise<T> {
+  const { maxAttempts = DEFAULT_MAX_ATTEMPTS, random } = options;
   for (let attemptNumber = 0; attemptNumber < maxAttempts; attemptNumber += 1) {
+    const started = performance.now();
     const result = await attempt(attemptNumber);
     if (result !== undefined) return result;
+    if (random) {
+      const wait = random() * Math.min(2 ** attemptNumber, 4) * (performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
   throw new ContentionError();
 }

@@ -97,5 +97,5 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       chatToken,
       operator: { id: operator.id, name: operator.name, avatarUrl: displayedAvatar(operator, view.settings) },
     };
-  }, MAX_CLAIM_ATTEMPTS);
+  }, { maxAttempts: MAX_CLAIM_ATTEMPTS, random: deps.random });
 }

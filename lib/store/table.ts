@@ -21,12 +21,35 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: { readonly name: string; readonly type: 'S' | 'N' };
   readonly sortKey: { readonly name: string; readonly type: 'S' | 'N' };
+  /** Non-key attributes copied into the index; all of them when absent. */
+  readonly projectedAttributes?: readonly string[];
 }
 
 export const QUEUE_INDEX = {
   indexName: 'queue',
   partitionKey: { name: 'queuePk', type: 'S' },
   sortKey: { name: 'queueSk', type: 'S' },
+  // Only what a chat start reads, so that the settings and ten operators fit in one read unit.
+  projectedAttributes: [
+    'siteId',
+    'name',
+    'allowedOrigins',
+    'distribution',
+    'defaultRegular',
+    'defaultTarget',
+    'allowVisitorChoice',
+    'sharedAvatarUrl',
+    'heartbeatTimeoutSeconds',
+    'operatorId',
+    'avatarUrl',
+    'status',
+    'maxChats',
+    'activeChats',
+    'lastAssignedAt',
+    'heartbeatAtMs',
+    'assigned',
+    'turn',
+  ],
 } as const satisfies IndexDefinition;
 
 export const LIVENESS_INDEX = {
@@ -49,7 +72,7 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 /** Number of liveness-index partitions; the sweep queries each of them. */
 export const LIVENESS_SHARDS = 4;
 
-/** The CreateTable input for the table named `tableName` (on-demand billing, all projections). */
+/** The CreateTable input for the table named `tableName` (on-demand billing). */
 export function createTableInput(tableName: string) {
   const attributes = new Map<string, 'S' | 'N'>([
     [TABLE_KEYS.partitionKey, 'S'],
@@ -76,7 +99,9 @@ export function createTableInput(tableName: string) {
         { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
         { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
       ],
-      Projection: { ProjectionType: 'ALL' as const },
+      Projection: index.projectedAttributes
+        ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projectedAttributes] }
+        : { ProjectionType: 'ALL' as const },
     })),
   };
 }

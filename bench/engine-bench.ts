@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { ensureTable, LOCAL_CLIENT_CONFIG } from '../infra/local/dynamodb-local.js';
+import type { EngineDeps } from '../lib/engine/deps.js';
+import { recordHeartbeat, setOperatorStatus, upsertOperator } from '../lib/engine/operators.js';
+import { createSite, updateSettings } from '../lib/engine/sites.js';
+import { startChat } from '../lib/engine/start-chat.js';
+import { sweepStaleOperators } from '../lib/engine/sweep.js';
+import { documentClient, dynamoStore } from '../lib/store/dynamo-store.js';
+import { meterRequests } from '../lib/store/dynamo/request-meter.js';
+
+const WRITES = ['TransactWriteItemsCommand', 'PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'];
+
+export interface Harness {
+  deps: EngineDeps;
+  meter: ReturnType<typeof meterRequests>;
+  clock: { now: number };
+}
+
+export async function harness(endpoint: string): Promise<Harness> {
+  const tableName = `bench-${randomUUID()}`;
+  await ensureTable(endpoint, tableName);
+  const doc = documentClient({ ...LOCAL_CLIENT_CONFIG, endpoint });
+  const meter = meterRequests(doc);
+  const clock = { now: Date.now() };
+  // A clock that moves a millisecond per reading, so every assignment has its own time.
+  const deps: EngineDeps = { store: dynamoStore(doc, tableName), clock: () => clock.now++, random: Math.random };
+  return { deps, meter, clock };
+}
+
+async function siteWith(deps: EngineDeps, operators: number, options: { timeoutSeconds?: number } = {}) {
+  const { siteId } = await createSite(deps, { name: 'Bench site' });
+  if (options.timeoutSeconds) await updateSettings(deps, siteId, { heartbeatTimeoutSeconds: options.timeoutSeconds });
+  const ids = Array.from({ length: operators }, (_, i) => `op${i + 1}`);
+  for (let start = 0; start < ids.length; start += 25) {
+    await Promise.all(
+      ids.slice(start, start + 25).map(async (id) => {
+        await upsertOperator(deps, siteId, id, { name: `Operator ${id}` });
+        await setOperatorStatus(deps, siteId, id, 'online');
+      }),
+    );
+  }
+  return { siteId, ids };
+}
+
+const chat = (deps: EngineDeps, siteId: string) =>
+  startChat(deps, siteId, { visitorId: `v${Math.floor(Math.random() * 1e9)}`, clientType: 'regular' });
+
+const writesIn = (byCommand: Record<string, number>) => WRITES.reduce((sum, name) => sum + (byCommand[name] ?? 0), 0);
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Sequential chat starts on a site of 10 operators: DynamoDB requests per assignment. */
+export async function uncontended(h: Harness, chats = 200) {
+  const { siteId } = await siteWith(h.deps, 10);
+  h.meter.reset();
+  for (let i = 0; i < chats; i += 1) await chat(h.deps, siteId);
+  const totals = h.meter.snapshot();
+  return {
+    requestsPerAssignment: totals.requests / chats,
+    readsPerAssignment: ((totals.byCommand.QueryCommand ?? 0) + (totals.byCommand.GetItemCommand ?? 0)) / chats,
+    writesPerAssignment: writesIn(totals.byCommand) / chats,
+  };
+}
+
+/** 50 simultaneous chat starts on one site of 10 operators, repeated: write attempts and spread. */
+export async function burst(h: Harness, rounds = 10, size = 50) {
+  let writes = 0;
+  let reads = 0;
+  let worstSpread = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    const { siteId } = await siteWith(h.deps, 10);
+    h.meter.reset();
+    const results = await Promise.all(Array.from({ length: size }, () => chat(h.deps, siteId)));
+    const totals = h.meter.snapshot();
+    writes += writesIn(totals.byCommand);
+    reads += (totals.byCommand.QueryCommand ?? 0) + (totals.byCommand.GetItemCommand ?? 0);
+    const counts = new Map<string, number>();
+    for (const result of results) counts.set(result.chat.operatorId ?? '-', (counts.get(result.chat.operatorId ?? '-') ?? 0) + 1);
+    worstSpread = Math.max(worstSpread, Math.max(...counts.values()) - Math.min(...counts.values()));
+  }
+  return {
+    writesPerAssignmentBurst50: writes / (rounds * size),
+    readsPerAssignmentBurst50: reads / (rounds * size),
+    spreadBurst50: worstSpread,
+  };
+}
+
+/**
+ * Consumed read capacity per assignment on a site of `operators` operators, in steady state:
+ * every operator has had a chat before the measurement starts.
+ */
+async function readCapacityPerAssignment(h: Harness, operators: number, chats = 100) {
+  const { siteId } = await siteWith(h.deps, operators);
+  for (let i = 0; i < operators; i += 1) await chat(h.deps, siteId);
+  h.meter.reset();
+  for (let i = 0; i < chats; i += 1) await chat(h.deps, siteId);
+  return h.meter.snapshot().readCapacity / chats;
+}
+
+export async function readCapacityScaling(h: Harness) {
+  const small = await readCapacityPerAssignment(h, 10);
+  const large = await readCapacityPerAssignment(h, 1000);
+  return { readCapacityPerAssignment10: small, readCapacityPerAssignment1000: large, readCapacityRatio1000vs10: large / small };
+}
+
+/** 2,000 online operators on 10 sites, 20 of them with stale heartbeats: what the sweep reads. */
+export async function staleSweep(endpoint: string) {
+  const h = await harness(endpoint);
+  const sites = await Promise.all(Array.from({ length: 10 }, () => siteWith(h.deps, 200, { timeoutSeconds: 90 })));
+  const everyone = sites.flatMap(({ siteId, ids }) => ids.map((id) => ({ siteId, id })));
+  const stale = new Set(everyone.filter((_, i) => i % 100 === 0));
+  h.clock.now += 80_000;
+  const live = everyone.filter((operator) => !stale.has(operator));
+  for (let start = 0; start < live.length; start += 50) {
+    await Promise.all(live.slice(start, start + 50).map(({ siteId, id }) => recordHeartbeat(h.deps, siteId, id)));
+  }
+  h.clock.now += 20_000;
+  h.meter.reset();
+  const result = await sweepStaleOperators(h.deps);
+  const totals = h.meter.snapshot();
+  return {
+    staleSweepOperators: everyone.length,
+    staleSweepStale: stale.size,
+    staleSweepItemsRead: result.itemsRead,
+    staleSweepMarkedOffline: result.markedOffline,
+    staleSweepRequests: totals.requests,
+  };
+}
+
+/** Milliseconds per chat start at a given concurrency (for information; noisy on a shared machine). */
+export async function latency(h: Harness, concurrency: number, total = 200) {
+  const { siteId } = await siteWith(h.deps, 10);
+  const times: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      next += 1;
+      const started = performance.now();
+      await chat(h.deps, siteId);
+      times.push(performance.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}

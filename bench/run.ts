@@ -1,0 +1,47 @@
+/**
+ * `npm run bench`: measures the engine against a DynamoDB Local of its own and writes the
+ * figures to bench/results.json. Counts of requests and consumed capacity are the stable
+ * figures; milliseconds are for information.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
+import { burst, harness, latency, readCapacityScaling, staleSweep, uncontended } from './engine-bench.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function main() {
+  const dynamo = await startDynamoDbLocal();
+  try {
+    const h = await harness(dynamo.endpoint);
+    const results: Record<string, number> = {};
+    const step = async (label: string, run: () => Promise<Record<string, number>>) => {
+      process.stderr.write(`- ${label}…\n`);
+      Object.assign(results, await run());
+    };
+    await step('uncontended chat starts', () => uncontended(h));
+    await step('50-way bursts', () => burst(h));
+    await step('read capacity, 10 vs 1,000 operators', () => readCapacityScaling(h));
+    await step('stale sweep, 2,000 operators', () => staleSweep(dynamo.endpoint));
+    for (const concurrency of [1, 10, 50]) {
+      await step(`latency at concurrency ${concurrency}`, async () => {
+        const { p50, p99 } = await latency(h, concurrency);
+        return { [`latencyP50MsC${concurrency}`]: p50, [`latencyP99MsC${concurrency}`]: p99 };
+      });
+    }
+
+    const rounded = Object.fromEntries(Object.entries(results).map(([key, value]) => [key, round(value)]));
+    console.table(Object.entries(rounded).map(([figure, value]) => ({ figure, value })));
+    const file = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), ...rounded }, null, 2)}\n`);
+    console.log(`written to ${file}`);
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+await main();
