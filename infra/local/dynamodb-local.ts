@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '../../lib/store/table.js';
+import { createIdempotencyTableInput, createTableInput } from '../../lib/store/table.js';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -111,13 +111,16 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
 }
 
-/** Creates the table when it does not exist yet. */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+/** Creates the tables that do not exist yet: the main table and, when named, the idempotency table. */
+export async function ensureTable(endpoint: string, tableName: string, idempotencyTableName?: string): Promise<void> {
   const client = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint });
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
     if (!TableNames.includes(tableName)) {
       await client.send(new CreateTableCommand(createTableInput(tableName)));
+    }
+    if (idempotencyTableName && !TableNames.includes(idempotencyTableName)) {
+      await client.send(new CreateTableCommand(createIdempotencyTableInput(idempotencyTableName)));
     }
   } finally {
     client.destroy();

@@ -1,19 +1,36 @@
 /**
- * An error a caller can act on: it carries the HTTP status and the contract's error code, and
- * its message is safe to show. Anything else that escapes is an internal error.
+ * An error a caller can act on: it carries the HTTP status, the contract's error code and a
+ * message that is safe to show. It follows middy's http-error shape (`statusCode`, `expose`,
+ * `headers`, and a JSON `message`), so `httpErrorHandler` turns it into the contract's
+ * `{"error": {code, message}}` reply; anything else that escapes becomes a bare 500.
  */
 export class DomainError extends Error {
+  readonly statusCode: number;
+  readonly expose = true;
+  /** The human sentence, also kept apart for logs and for tests. */
+  readonly reason: string;
+
   constructor(
-    readonly status: number,
+    status: number,
     readonly code: string,
-    message: string,
+    reason: string,
+    readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(JSON.stringify({ error: { code, message: reason } }));
     this.name = 'DomainError';
+    this.statusCode = status;
+    this.reason = reason;
+  }
+
+  get status(): number {
+    return this.statusCode;
   }
 }
 
 export const invalidRequest = (message: string) => new DomainError(400, 'invalid_request', message);
+export const unauthorized = () =>
+  new DomainError(401, 'unauthorized', 'A valid bearer token is required.', { 'WWW-Authenticate': 'Bearer' });
+export const forbidden = (message = 'This token may not do that.') => new DomainError(403, 'forbidden', message);
 export const siteNotFound = () => new DomainError(404, 'site_not_found', 'No such site.');
 export const operatorNotFound = () => new DomainError(404, 'operator_not_found', 'No such operator on this site.');
 export const chatNotFound = () => new DomainError(404, 'chat_not_found', 'No such chat on this site.');
@@ -22,10 +39,14 @@ export const visitorChoiceDisabled = () =>
 export const operatorUnavailable = () =>
   new DomainError(409, 'operator_unavailable', 'The chosen operator is not available right now.');
 
+/** The store is throttled or out of reach; nothing was half-written and the caller may retry. */
+export const serviceUnavailable = (message = 'The service is busy; try again shortly.') =>
+  new DomainError(503, 'service_unavailable', message, { 'Retry-After': '1' });
+
 /** Raised when the store kept losing races for longer than is reasonable; the caller may retry. */
-export class ContentionError extends Error {
-  constructor(message = 'Too much contention on the site; try again.') {
-    super(message);
+export class ContentionError extends DomainError {
+  constructor() {
+    super(503, 'contention', 'Too many concurrent requests on this site; try again.', { 'Retry-After': '1' });
     this.name = 'ContentionError';
   }
 }

@@ -58,3 +58,21 @@ export const startChatInput = z.strictObject({
   operatorId: identifier.optional(),
 });
 export type StartChatInput = z.infer<typeof startChatInput>;
+
+export const sitePath = z.strictObject({ siteId: identifier });
+export const operatorPath = z.strictObject({ siteId: identifier, operatorId: identifier });
+export const chatPath = z.strictObject({ siteId: identifier, chatId: identifier });
+
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((value) => new Date(value));
+
+export const statsQuery = z
+  .strictObject({ from: instant.optional(), to: instant.optional() })
+  .refine((period) => !period.from || !period.to || period.from <= period.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
+
+export const closeChatInput = z.strictObject({ chatToken: z.string().min(1).max(200).optional() }).optional();
+
+/** Idempotency-Key: what clients usually send (a UUID or similar), printable ASCII. */
+export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters');

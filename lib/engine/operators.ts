@@ -102,7 +102,8 @@ export async function recordHeartbeat(deps: EngineDeps, siteId: string, operator
 
 export async function deleteOperator(deps: EngineDeps, siteId: string, operatorId: string): Promise<void> {
   const site = await requireSite(deps, siteId);
-  if (!(await deps.store.deleteOperator(site, operatorId))) throw operatorNotFound();
+  const record = await requireOperator(deps, siteId, operatorId);
+  if (!(await deps.store.deleteOperator(site, record))) throw operatorNotFound();
 }
 
 export async function listOperators(deps: EngineDeps, siteId: string): Promise<Operator[]> {

@@ -6,9 +6,18 @@ import type { DynamoContext } from './dynamo/context.js';
 import * as operators from './dynamo/operators.js';
 import * as sites from './dynamo/sites.js';
 import { sweepStaleOperators } from './dynamo/sweep.js';
+import { translateUnavailable } from './dynamo/unavailable.js';
 
-export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+/** The client every store uses: errors that mean "try later" come out as 503 domain errors. */
+export function dynamoClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  const client = new DynamoDBClient(config);
+  translateUnavailable(client);
+  return client;
+}
+
+export function documentClient(from: DynamoDBClientConfig | DynamoDBClient = {}): DynamoDBDocumentClient {
+  const client = from instanceof DynamoDBClient ? from : dynamoClient(from);
+  return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
 }
@@ -26,7 +35,8 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     updateOperator: (record, changes) => operators.updateOperator(ctx, record, changes),
     setStatus: (record, change) => operators.setStatus(ctx, record, change),
     recordHeartbeat: (siteId, operatorId, nowMs) => operators.recordHeartbeat(ctx, siteId, operatorId, nowMs),
-    deleteOperator: (site, operatorId) => operators.deleteOperator(ctx, site, operatorId),
+    deleteOperator: (site, record) => operators.deleteOperator(ctx, site, record),
+    findTokenOwner: (tokenHash) => operators.findTokenOwner(ctx, tokenHash),
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
     claim: (input) => chats.claim(ctx, input),
     recordUnassignedChat: (chat, tokenHash) => chats.recordUnassignedChat(ctx, chat, tokenHash),

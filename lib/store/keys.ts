@@ -28,3 +28,6 @@ export function liveShard(siteId: string, operatorId: string): string {
 export const allLiveShards = () => Array.from({ length: LIVENESS_SHARDS }, (_, shard) => `LIVE#${shard}`);
 
 export const openChatsPk = (siteId: string, operatorId: string) => `OPCHATS#${siteId}#${operatorId}`;
+
+/** A token's owner, found by the token's hash. */
+export const tokenKey = (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' });

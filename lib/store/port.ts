@@ -1,3 +1,4 @@
+import type { Principal } from '../domain/auth.js';
 import type { AssignedBy, Chat, Operator, OperatorStatus, Settings } from '../domain/model.js';
 import type { ChatRecord, OperatorRecord, SiteRecord } from './records.js';
 
@@ -57,8 +58,10 @@ export interface ChatStore {
   setStatus(record: OperatorRecord, change: StatusChange): Promise<boolean>;
   /** False when there is no such operator. */
   recordHeartbeat(siteId: string, operatorId: string, nowMs: number): Promise<boolean>;
-  /** Deletes the operator and clears it from the site's default operators, in one transaction. */
-  deleteOperator(site: SiteRecord, operatorId: string): Promise<boolean>;
+  /** Deletes the operator and its token, and clears it from the site's default operators. */
+  deleteOperator(site: SiteRecord, record: OperatorRecord): Promise<boolean>;
+  /** The owner of an admin or operator token, by the token's hash. */
+  findTokenOwner(tokenHash: string): Promise<Principal | null>;
 
   /** A page of the queue index: the settings first, then operators in queue order. */
   readQueue(siteId: string, options: { limit?: number; cursor?: Record<string, unknown> }): Promise<QueuePage>;

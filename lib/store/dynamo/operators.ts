@@ -1,11 +1,22 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { Principal } from '../../domain/auth.js';
 import { belongsInQueue } from '../../domain/availability.js';
 import type { Operator } from '../../domain/model.js';
-import { liveShard, OPERATOR_SK_PREFIX, operatorKey, operatorQueueSk, queuePk, settingsKey, SETTINGS_QUEUE_SK, sitePk } from '../keys.js';
+import {
+  liveShard,
+  OPERATOR_SK_PREFIX,
+  operatorKey,
+  operatorQueueSk,
+  queuePk,
+  settingsKey,
+  SETTINGS_QUEUE_SK,
+  sitePk,
+  tokenKey,
+} from '../keys.js';
 import type { OperatorChanges, QueuePage, StatusChange } from '../port.js';
 import { toOperatorRecord, toSiteRecord, type OperatorRecord, type SiteRecord } from '../records.js';
 import { QUEUE_INDEX } from '../table.js';
-import { CAPACITY, isConditionFailure, type DynamoContext } from './context.js';
+import { CAPACITY, isConditionFailure, lostTransactionRace, type DynamoContext } from './context.js';
 
 /** Runs a conditional write; false when its condition failed. */
 export async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
@@ -86,41 +97,59 @@ export async function listOperators(ctx: DynamoContext, siteId: string): Promise
   return operators;
 }
 
-export function createOperator(
+/** Creates the operator and its token together; false when the operator already exists. */
+export async function createOperator(
   ctx: DynamoContext,
   record: OperatorRecord,
   timeoutSeconds: number,
   createdAt: string,
 ): Promise<boolean> {
   const { operator } = record;
-  return conditionally(() =>
-    ctx.doc.send(
-      new PutCommand({
-        TableName: ctx.tableName,
-        Item: {
-          ...operatorKey(operator.siteId, operator.id),
-          type: 'operator',
-          siteId: operator.siteId,
-          operatorId: operator.id,
-          name: operator.name,
-          avatarUrl: operator.avatarUrl,
-          status: operator.status,
-          ...(operator.maxChats === null ? {} : { maxChats: operator.maxChats }),
-          activeChats: 0,
-          lastAssignedAt: null,
-          assigned: 0,
-          turn: 0,
-          version: 0,
-          tokenHash: record.tokenHash,
-          timeoutMs: timeoutSeconds * 1000,
-          queueSk: operatorQueueSk(null),
-          createdAt,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
+  try {
+    await ctx.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: ctx.tableName,
+              Item: {
+                ...operatorKey(operator.siteId, operator.id),
+                type: 'operator',
+                siteId: operator.siteId,
+                operatorId: operator.id,
+                name: operator.name,
+                avatarUrl: operator.avatarUrl,
+                status: operator.status,
+                ...(operator.maxChats === null ? {} : { maxChats: operator.maxChats }),
+                activeChats: 0,
+                lastAssignedAt: null,
+                assigned: 0,
+                turn: 0,
+                version: 0,
+                tokenHash: record.tokenHash,
+                timeoutMs: timeoutSeconds * 1000,
+                queueSk: operatorQueueSk(null),
+                createdAt,
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: {
+              TableName: ctx.tableName,
+              Item: { ...tokenKey(record.tokenHash), type: 'token', role: 'operator', siteId: operator.siteId, operatorId: operator.id },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
         ...CAPACITY,
       }),
-    ),
-  );
+    );
+    return true;
+  } catch (error) {
+    if (lostTransactionRace(error)) return false;
+    throw error;
+  }
 }
 
 /** A versioned write of an operator: it fails when anything but a heartbeat changed it since it was read. */
@@ -181,18 +210,29 @@ export function recordHeartbeat(ctx: DynamoContext, siteId: string, operatorId: 
   );
 }
 
-export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, operatorId: string): Promise<boolean> {
+export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, record: OperatorRecord): Promise<boolean> {
   const { siteId, defaultOperators } = site.settings;
-  const deleted = await conditionally(() =>
-    ctx.doc.send(
-      new DeleteCommand({
-        TableName: ctx.tableName,
-        Key: operatorKey(siteId, operatorId),
-        ConditionExpression: 'attribute_exists(pk)',
+  const operatorId = record.operator.id;
+  try {
+    await ctx.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: ctx.tableName,
+              Key: operatorKey(siteId, operatorId),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+          { Delete: { TableName: ctx.tableName, Key: tokenKey(record.tokenHash) } },
+        ],
         ...CAPACITY,
       }),
-    ),
-  );
+    );
+  } catch (error) {
+    if (lostTransactionRace(error)) return false;
+    throw error;
+  }
   // A default that names a deleted operator would only be skipped, but the admin should see it gone.
   for (const [clientType, attribute] of [['regular', 'defaultRegular'], ['target', 'defaultTarget']] as const) {
     if (defaultOperators[clientType] !== operatorId) continue;
@@ -209,7 +249,18 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, opera
       ),
     );
   }
-  return deleted;
+  return true;
+}
+
+export async function findTokenOwner(ctx: DynamoContext, tokenHash: string): Promise<Principal | null> {
+  const { Item } = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tableName, Key: tokenKey(tokenHash), ConsistentRead: true, ...CAPACITY }),
+  );
+  if (Item?.role === 'admin') return { role: 'admin', siteId: Item.siteId as string };
+  if (Item?.role === 'operator') {
+    return { role: 'operator', siteId: Item.siteId as string, operatorId: Item.operatorId as string };
+  }
+  return null;
 }
 
 export async function readQueue(

@@ -1,24 +1,37 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Settings } from '../../domain/model.js';
-import { OPERATOR_SK_PREFIX, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk } from '../keys.js';
+import { OPERATOR_SK_PREFIX, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk, tokenKey } from '../keys.js';
 import { settingsAttributes, toSiteRecord, type SiteRecord } from '../records.js';
 import { CAPACITY, isConditionFailure, type DynamoContext } from './context.js';
 
 export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string): Promise<void> {
   const { siteId } = site.settings;
   await ctx.doc.send(
-    new PutCommand({
-      TableName: ctx.tableName,
-      Item: {
-        ...settingsKey(siteId),
-        type: 'site',
-        ...settingsAttributes(site.settings),
-        adminTokenHash: site.adminTokenHash,
-        createdAt,
-        queuePk: queuePk(siteId),
-        queueSk: SETTINGS_QUEUE_SK,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: ctx.tableName,
+            Item: {
+              ...settingsKey(siteId),
+              type: 'site',
+              ...settingsAttributes(site.settings),
+              adminTokenHash: site.adminTokenHash,
+              createdAt,
+              queuePk: queuePk(siteId),
+              queueSk: SETTINGS_QUEUE_SK,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: ctx.tableName,
+            Item: { ...tokenKey(site.adminTokenHash), type: 'token', role: 'admin', siteId },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
       ...CAPACITY,
     }),
   );

@@ -1,0 +1,3 @@
+import { preflightHandler } from '../lib/http/preflight.js';
+
+export const handler = preflightHandler();

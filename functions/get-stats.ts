@@ -1,0 +1,6 @@
+import { statsReply } from '../lib/api/operators.js';
+import { apiHandler } from '../lib/http/api-handler.js';
+
+export const handler = apiHandler('get-stats', (event, rt) =>
+  statsReply(rt, event.pathParameters!.siteId!, (event.queryStringParameters ?? {}) as { from?: Date; to?: Date }),
+);

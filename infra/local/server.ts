@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ALL_ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+
+/** API Gateway's own payload limit; the handlers enforce the contract's smaller ones. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+interface CompiledRoute {
+  route: RouteDefinition;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: RouteDefinition): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const parameter = /^\{(\w+)\}$/.exec(segment);
+      if (!parameter) return segment.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+      names.push(parameter[1]!);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+const COMPILED = ALL_ROUTES.map(compile);
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+export interface StaticMount {
+  /** URL prefix, e.g. /avatars */
+  prefix: string;
+  folder: string;
+  /** Served for the prefix itself (e.g. index.html). */
+  index?: string;
+}
+
+export interface LocalServerOptions {
+  /** 0 for a free port. The server listens on every local interface (IPv6 and IPv4). */
+  port: number;
+  /** Folders served as they are (avatars, web assets). */
+  statics?: StaticMount[];
+}
+
+function jsonError(res: ServerResponse, statusCode: number, code: string, message: string, headers: Record<string, string> = {}) {
+  res.writeHead(statusCode, { 'Content-Type': 'application/json', ...headers });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The event API Gateway (HTTP API, payload 2.0) would send for this request. */
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: RouteDefinition,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const contentType = headers['content-type'] ?? '';
+  const textual = /^(application\/json|text\/)/i.test(contentType) || body.length === 0;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies: req.headers.cookie ? req.headers.cookie.split(/;\s*/) : undefined,
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : undefined,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: route.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? body.toString(textual ? 'utf8' : 'base64') : undefined,
+    isBase64Encoded: !textual,
+  };
+}
+
+function lambdaContext(route: RouteDefinition): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: route.name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${route.name}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${route.name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+const handlers = new Map<string, Promise<LambdaHandler>>();
+
+function loadHandler(name: string): Promise<LambdaHandler> {
+  let handler = handlers.get(name);
+  if (!handler) {
+    handler = import(`../../functions/${name}.ts`).then((module: { handler: LambdaHandler }) => module.handler);
+    handlers.set(name, handler);
+  }
+  return handler;
+}
+
+async function serveStatic(res: ServerResponse, pathname: string, mounts: StaticMount[]): Promise<boolean> {
+  for (const mount of mounts) {
+    const isPrefix = pathname === mount.prefix || pathname.startsWith(`${mount.prefix === '/' ? '' : mount.prefix}/`);
+    if (!isPrefix) continue;
+    let relative = decodeURIComponent(pathname.slice(mount.prefix === '/' ? 0 : mount.prefix.length));
+    if ((relative === '' || relative === '/') && mount.index) relative = mount.index;
+    const root = resolve(mount.folder);
+    const file = resolve(join(root, normalize(relative)));
+    if (!file.startsWith(root + sep)) continue;
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) continue;
+    res.writeHead(200, {
+      'Content-Type': STATIC_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': info.size,
+      'X-Content-Type-Options': 'nosniff',
+    });
+    createReadStream(file).pipe(res);
+    return true;
+  }
+  return false;
+}
+
+async function dispatch(req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const matches = COMPILED.map((compiled) => ({ compiled, match: compiled.pattern.exec(url.pathname) })).filter(
+    (candidate) => candidate.match,
+  );
+  if (matches.length === 0) {
+    if ((method === 'GET' || method === 'HEAD') && (await serveStatic(res, url.pathname, options.statics ?? []))) return;
+    return jsonError(res, 404, 'not_found', 'No such route.');
+  }
+  const found = matches.find((candidate) => candidate.compiled.route.method === method);
+  if (!found) {
+    const allowed = [...new Set(matches.map((candidate) => candidate.compiled.route.method))].join(', ');
+    return jsonError(res, 405, 'method_not_allowed', `Use ${allowed} on this path.`, { Allow: allowed });
+  }
+  const body = await readBody(req);
+  if (body === 'too-large') return jsonError(res, 413, 'payload_too_large', 'The body is too large.');
+  const { route, names } = found.compiled;
+  let pathParameters: Record<string, string>;
+  try {
+    pathParameters = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found.match![i + 1]!)]));
+  } catch {
+    return jsonError(res, 400, 'invalid_request', 'path: not a valid URL encoding');
+  }
+  const event = toApiGatewayEvent(req, url, route, pathParameters, body);
+  const handler = await loadHandler(route.name);
+  const result = await handler(event, lambdaContext(route));
+  const responseBody = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
+  // Like API Gateway, drop headers a middleware unset (e.g. Server: undefined).
+  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).filter(([, value]) => value !== undefined));
+  res.writeHead(result.statusCode ?? 200, {
+    ...headers,
+    ...(responseBody ? { 'Content-Length': String(responseBody.length) } : {}),
+  });
+  res.end(responseBody);
+}
+
+/** Serves the API (and static folders) through the real handlers, as API Gateway would call them. */
+export function startLocalServer(options: LocalServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    dispatch(req, res, options).catch((error: unknown) => {
+      console.error('local server: unhandled error', error);
+      if (!res.headersSent) jsonError(res, 500, 'internal_error', 'Something went wrong on our side.');
+      else res.end();
+    });
+  });
+  return new Promise((resolveStart, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, () => {
+      const { port } = server.address() as AddressInfo;
+      resolveStart({
+        server,
+        url: `http://localhost:${port}`,
+        close: () =>
+          new Promise<void>((resolveClose) => {
+            server.closeAllConnections();
+            server.close(() => resolveClose());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+const schema = z
+  .object({
+    TABLE_NAME: z.string().min(3),
+    IDEMPOTENCY_TABLE_NAME: z.string().min(3),
+    /** Set for DynamoDB Local; absent in AWS. */
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    /** The platform token itself, locally. */
+    PLATFORM_TOKEN: z.string().min(16).optional(),
+    /** In AWS: the Secrets Manager secret that holds the platform token. */
+    PLATFORM_TOKEN_SECRET_ID: z.string().min(1).optional(),
+    /** In AWS: the bucket avatars are written to. */
+    AVATAR_BUCKET: z.string().min(3).optional(),
+    /** Locally: the folder avatars are written to. */
+    AVATAR_DIR: z.string().min(1).optional(),
+    /** Where uploaded avatars are served from: an absolute URL or a path starting with /. */
+    AVATAR_BASE_URL: z.string().min(1).default('/avatars'),
+  })
+  .refine((env) => env.PLATFORM_TOKEN || env.PLATFORM_TOKEN_SECRET_ID, {
+    message: 'PLATFORM_TOKEN or PLATFORM_TOKEN_SECRET_ID must be set',
+  });
+
+export type Config = z.infer<typeof schema>;
+
+let loaded: Config | undefined;
+
+/** The configuration, read from the environment and checked once per process. */
+export function config(): Config {
+  if (!loaded) {
+    const parsed = schema.safeParse(process.env);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`);
+      throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+    }
+    loaded = parsed.data;
+  }
+  return loaded;
+}

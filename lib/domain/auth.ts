@@ -1,0 +1,36 @@
+import { forbidden, unauthorized } from './errors.js';
+
+/** Who a bearer token belongs to. */
+export type Principal =
+  | { role: 'platform' }
+  | { role: 'admin'; siteId: string }
+  | { role: 'operator'; siteId: string; operatorId: string };
+
+/** What a route asks of its caller. `chat-party` routes check the chat itself in the engine. */
+export type RouteRole = 'none' | 'visitor' | 'platform' | 'admin' | 'operator' | 'chat-party';
+
+export interface RouteTarget {
+  siteId?: string;
+  operatorId?: string;
+}
+
+/** Reads `Authorization: Bearer <token>`; undefined when absent or not a bearer token. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/**
+ * Whether the principal may call a route of that role on that target: 401 when there is no
+ * valid token, 403 when the token is valid but for another role, site or operator.
+ */
+export function authorize(principal: Principal | null, role: RouteRole, target: RouteTarget): void {
+  if (role === 'none' || role === 'visitor' || role === 'chat-party') return;
+  if (!principal) throw unauthorized();
+  if (principal.role !== role) throw forbidden(`This route needs the ${role} token.`);
+  if (principal.role === 'platform') return;
+  if (principal.siteId !== target.siteId) throw forbidden('This token belongs to another site.');
+  if (principal.role === 'operator' && principal.operatorId !== target.operatorId) {
+    throw forbidden('An operator token acts only for its own operator.');
+  }
+}

@@ -1,0 +1,25 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Principal } from '../domain/auth.js';
+import type { SiteRecord } from '../store/records.js';
+
+/** The API Gateway v2 event, with what the middlewares found out about the request. */
+export interface ApiEvent extends APIGatewayProxyEventV2 {
+  /** The bearer token's owner; null when the request carried none. */
+  principal?: Principal | null;
+  /** The site, for widget routes (read once, for CORS and the handler). */
+  site?: SiteRecord | null;
+  /** The parsed JSON body; undefined when there was none. */
+  jsonBody?: unknown;
+  /** The raw body bytes, for binary routes. */
+  rawBody?: Buffer;
+}
+
+export interface Reply {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export const ok = (body: unknown): Reply => ({ statusCode: 200, body });
+export const created = (body: unknown): Reply => ({ statusCode: 201, body });
+export const noContent = (): Reply => ({ statusCode: 204 });

@@ -1,0 +1,42 @@
+import type { MiddlewareObj } from '@middy/core';
+import { DomainError, invalidRequest } from '../../domain/errors.js';
+import type { ApiEvent } from '../api-event.js';
+import type { RouteDefinition } from '../routes.js';
+
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+export const payloadTooLarge = (limit: number) =>
+  new DomainError(413, 'payload_too_large', `The body is larger than ${limit / 1024} KB.`);
+export const unsupportedMediaType = (expected: string) =>
+  new DomainError(415, 'unsupported_media_type', `The body must be ${expected}.`);
+
+function bodyBytes(event: ApiEvent): Buffer {
+  if (!event.body) return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/**
+ * Reads the body: raw bytes for binary routes (size checked by the route), JSON otherwise:
+ * at most 64 KB (413), declared as application/json (415), and well-formed (400).
+ */
+export function requestBody(route: RouteDefinition, maxBinaryBytes: number): MiddlewareObj<ApiEvent> {
+  return {
+    before: ({ event }) => {
+      const bytes = bodyBytes(event);
+      if (route.binaryBody) {
+        if (bytes.length > maxBinaryBytes) throw payloadTooLarge(maxBinaryBytes);
+        event.rawBody = bytes;
+        return;
+      }
+      if (bytes.length === 0) return;
+      if (bytes.length > MAX_JSON_BODY_BYTES) throw payloadTooLarge(MAX_JSON_BODY_BYTES);
+      const contentType = event.headers['content-type'] ?? '';
+      if (!/^application\/json\s*(;|$)/i.test(contentType)) throw unsupportedMediaType('application/json');
+      try {
+        event.jsonBody = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        throw invalidRequest('body: not valid JSON');
+      }
+    },
+  };
+}
