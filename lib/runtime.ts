@@ -7,7 +7,8 @@ import { s3AvatarStore } from './avatars/s3-avatar-store.js';
 import { config, type Config } from './config.js';
 import { hashToken } from './domain/ids.js';
 import { systemDeps, type EngineDeps } from './engine/deps.js';
-import { documentClient, dynamoClient, dynamoStore } from './store/dynamo-store.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { documentClient, dynamoStore } from './store/dynamo-store.js';
 
 /** Everything a handler needs, built once per process from the configuration. */
 export interface Runtime {
@@ -39,7 +40,7 @@ export function runtime(): Runtime {
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       }
     : {};
-  const client = dynamoClient(clientConfig);
+  const client = new DynamoDBClient(clientConfig);
   const doc = documentClient(client);
   const localToken = settings.PLATFORM_TOKEN ? hashToken(settings.PLATFORM_TOKEN) : undefined;
   built = {

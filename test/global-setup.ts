@@ -5,6 +5,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
     tableName: string;
+    idempotencyTableName: string;
   }
 }
 
@@ -13,8 +14,10 @@ export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dynamo = await startDynamoDbLocal();
   const tableName = 'chat-distribution-test';
-  await ensureTable(dynamo.endpoint, tableName);
+  const idempotencyTableName = 'chat-distribution-test-idempotency';
+  await ensureTable(dynamo.endpoint, tableName, idempotencyTableName);
   project.provide('dynamoEndpoint', dynamo.endpoint);
   project.provide('tableName', tableName);
+  project.provide('idempotencyTableName', idempotencyTableName);
   return () => dynamo.stop();
 }

@@ -13,6 +13,7 @@ import { closeChat, requireChat } from '../engine/chats.js';
 import { startChat } from '../engine/start-chat.js';
 import { ok, type Reply } from '../http/api-event.js';
 import type { Runtime } from '../runtime.js';
+import { asUnavailable, isUnavailable } from '../store/dynamo/unavailable.js';
 import { sealToken, unsealToken } from './sealed-token.js';
 
 export async function startChatReply(rt: Runtime, siteId: string, input: StartChatInput): Promise<Reply> {
@@ -80,7 +81,7 @@ export async function idempotentStartChatReply(
       return { statusCode: stored.statusCode, body: { ...body, chatToken: unsealToken(sealedChatToken, siteId, key) } };
     } catch (error) {
       if (error instanceof IdempotencyValidationError) throw idempotencyKeyReused();
-      if (error instanceof IdempotencyPersistenceLayerError && error.cause instanceof DomainError) throw error.cause;
+      if (error instanceof IdempotencyPersistenceLayerError && isUnavailable(error.cause)) throw asUnavailable(error.cause);
       if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(25 * (attempt + 1), 250)));
     }

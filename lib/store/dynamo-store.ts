@@ -6,26 +6,23 @@ import type { DynamoContext } from './dynamo/context.js';
 import * as operators from './dynamo/operators.js';
 import * as sites from './dynamo/sites.js';
 import { sweepStaleOperators } from './dynamo/sweep.js';
-import { translateUnavailable } from './dynamo/unavailable.js';
-
-/** The client every store uses: errors that mean "try later" come out as 503 domain errors. */
-export function dynamoClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
-  const client = new DynamoDBClient(config);
-  translateUnavailable(client);
-  return client;
-}
+import { translatingUnavailable } from './dynamo/unavailable.js';
 
 export function documentClient(from: DynamoDBClientConfig | DynamoDBClient = {}): DynamoDBDocumentClient {
-  const client = from instanceof DynamoDBClient ? from : dynamoClient(from);
+  const client = from instanceof DynamoDBClient ? from : new DynamoDBClient(from);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
 }
 
-/** The DynamoDB adapter of the store port. */
+/**
+ * The DynamoDB adapter of the store port. Throttling and network faults that survive the SDK's
+ * retries leave it as 503 domain errors (with Retry-After); no write is half-done, since every
+ * multi-item write is a transaction.
+ */
 export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): ChatStore {
   const ctx: DynamoContext = { doc, tableName };
-  return {
+  return translatingUnavailable<ChatStore>({
     createSite: (site, createdAt) => sites.createSite(ctx, site, createdAt),
     getSite: (siteId) => sites.getSite(ctx, siteId),
     saveSettings: (settings, previous) => sites.saveSettings(ctx, settings, previous),
@@ -45,5 +42,5 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     listOpenChats: (siteId, operatorId) => chats.listOpenChats(ctx, siteId, operatorId),
     listChats: (siteId, range) => chats.listChats(ctx, siteId, range),
     sweepStaleOperators: (nowMs) => sweepStaleOperators(ctx, nowMs),
-  };
+  });
 }

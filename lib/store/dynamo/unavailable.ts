@@ -1,11 +1,11 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { serviceUnavailable } from '../../domain/errors.js';
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
+  'ProvisionedThroughputExceeded',
   'ThrottlingException',
-  'RequestLimitExceeded',
   'ThrottlingError',
+  'RequestLimitExceeded',
   'InternalServerError',
   'ServiceUnavailable',
 ]);
@@ -15,30 +15,33 @@ const NETWORK = new Set(['TimeoutError', 'RequestTimeout', 'ECONNREFUSED', 'ECON
 export function isUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const { code } = error as { code?: string };
-  if (THROTTLING.has(error.name) || NETWORK.has(error.name) || (code && NETWORK.has(code))) return true;
+  if (THROTTLING.has(error.name) || NETWORK.has(error.name) || (code !== undefined && NETWORK.has(code))) return true;
   if (error.name === 'TransactionCanceledException') {
     const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    return reasons.some((reason) => THROTTLING.has(reason.Code ?? '') || reason.Code === 'ProvisionedThroughputExceeded');
+    return reasons.some((reason) => THROTTLING.has(reason.Code ?? ''));
   }
   return false;
 }
 
-/**
- * Turns errors that survived the SDK's own retries into a 503 with Retry-After. The original
- * is kept as `cause` for the logs; the reply carries nothing of it.
- */
-export function translateUnavailable(client: DynamoDBClient): void {
-  client.middlewareStack.add(
-    (next) => async (args) => {
+/** A 503 with Retry-After for an error that survived the SDK's retries; the original stays as `cause`, for logs only. */
+export function asUnavailable(error: unknown): unknown {
+  if (!isUnavailable(error)) return error;
+  const unavailable = serviceUnavailable();
+  (unavailable as { cause?: unknown }).cause = error;
+  return unavailable;
+}
+
+/** Wraps every method of a store so that "try later" errors leave it as 503 domain errors. */
+export function translatingUnavailable<T extends object>(store: T): T {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, method] of Object.entries(store)) {
+    wrapped[name] = async (...args: unknown[]) => {
       try {
-        return await next(args);
+        return await (method as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (error) {
-        if (!isUnavailable(error)) throw error;
-        const unavailable = serviceUnavailable();
-        (unavailable as { cause?: unknown }).cause = error;
-        throw unavailable;
+        throw asUnavailable(error);
       }
-    },
-    { step: 'initialize', name: 'translateUnavailable', priority: 'high' },
-  );
+    };
+  }
+  return wrapped as T;
 }
