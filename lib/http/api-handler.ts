@@ -48,7 +48,7 @@ export function apiHandler<E extends ApiEvent = ApiEvent>(
   if (route.widget) chain.use(siteCors(runtime));
   return chain
     .use(authenticate(route, runtime))
-    .use(requestBody(route, MAX_AVATAR_BYTES))
+    .use(requestBody(route, schemas.body !== undefined, MAX_AVATAR_BYTES))
     .use(validate(schemas))
     .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR }))
     .handler(async (event, context) => toResult(await run(event as E, runtime(), context)));

@@ -17,9 +17,10 @@ function bodyBytes(event: ApiEvent): Buffer {
 
 /**
  * Reads the body: raw bytes for binary routes (size checked by the route), JSON otherwise:
- * at most 64 KB (413), declared as application/json (415), and well-formed (400).
+ * at most 64 KB (413), declared as application/json (415), and well-formed (400). A route
+ * that takes no body refuses one, so that a malformed request never counts as a heartbeat.
  */
-export function requestBody(route: RouteDefinition, maxBinaryBytes: number): MiddlewareObj<ApiEvent> {
+export function requestBody(route: RouteDefinition, takesJson: boolean, maxBinaryBytes: number): MiddlewareObj<ApiEvent> {
   return {
     before: ({ event }) => {
       const bytes = bodyBytes(event);
@@ -29,6 +30,7 @@ export function requestBody(route: RouteDefinition, maxBinaryBytes: number): Mid
         return;
       }
       if (bytes.length === 0) return;
+      if (!takesJson) throw invalidRequest('body: this route takes no body');
       if (bytes.length > MAX_JSON_BODY_BYTES) throw payloadTooLarge(MAX_JSON_BODY_BYTES);
       const contentType = event.headers['content-type'] ?? '';
       if (!/^application\/json\s*(;|$)/i.test(contentType)) throw unsupportedMediaType('application/json');

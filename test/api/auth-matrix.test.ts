@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { apiSite, startTestApi, type TestApi } from '../support/api.js';
+
+let api: TestApi;
+let a: Awaited<ReturnType<typeof apiSite>>;
+let b: Awaited<ReturnType<typeof apiSite>>;
+let chatId: string;
+let chatToken: string;
+/** The operator of site A that did not get the chat. */
+let bystander: string;
+
+beforeAll(async () => {
+  api = await startTestApi({ isolated: true });
+  a = await apiSite(api, ['a1', 'a2']);
+  b = await apiSite(api, ['b1']);
+  const chat = await api.call('POST', `/v1/sites/${a.siteId}/chats`, { body: { visitorId: 'v' } });
+  chatId = chat.body.chat.id;
+  chatToken = chat.body.chatToken;
+  bystander = chat.body.chat.operatorId === 'a1' ? 'a2' : 'a1';
+});
+afterAll(() => api.close());
+
+/** A request the route would accept from the right caller, so that only the token decides. */
+function validRequest(route: RouteDefinition) {
+  const owner = 'a1';
+  const path = route.path
+    .replace('{siteId}', a.siteId)
+    .replace('{operatorId}', owner)
+    .replace('{chatId}', chatId);
+  const bodies: Record<string, unknown> = {
+    'create-site': { name: 'Other' },
+    'update-settings': { allowVisitorChoice: true },
+    'put-operator': { name: 'Renamed' },
+    'set-operator-status': { status: 'away' },
+  };
+  if (route.name === 'upload-avatar') {
+    return { path, raw: Buffer.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 2, 3]), headers: { 'content-type': 'image/gif' } };
+  }
+  return { path, body: bodies[route.name] };
+}
+
+type Caller = { label: string; token: () => string | undefined; expected: number };
+
+function callersFor(route: RouteDefinition): Caller[] {
+  const none: Caller = { label: 'no token', token: () => undefined, expected: 401 };
+  const garbage: Caller = { label: 'unknown token', token: () => 'not-a-real-token-at-all', expected: 401 };
+  const platform: Caller = { label: 'platform token', token: () => api.platformToken, expected: 403 };
+  const adminA: Caller = { label: 'admin of the site', token: () => a.adminToken, expected: 403 };
+  const adminB: Caller = { label: 'admin of another site', token: () => b.adminToken, expected: 403 };
+  const operatorA1: Caller = { label: 'operator a1', token: () => a.tokens.a1, expected: 403 };
+  const operatorA2: Caller = { label: 'another operator of the site', token: () => a.tokens.a2, expected: 403 };
+  const bystanderA: Caller = { label: "an operator of the site who does not have the chat", token: () => a.tokens[bystander], expected: 403 };
+  const operatorB: Caller = { label: 'operator of another site', token: () => b.tokens.b1, expected: 403 };
+  switch (route.role) {
+    case 'platform':
+      return [none, garbage, adminA, operatorA1];
+    case 'admin':
+      return [none, garbage, platform, adminB, operatorA1, operatorB];
+    case 'operator':
+      return [none, garbage, platform, adminA, operatorA2, operatorB];
+    case 'chat-party':
+      return [none, garbage, platform, adminA, adminB, bystanderA, operatorB];
+    default:
+      return [];
+  }
+}
+
+const guarded = ROUTES.filter((route) => callersFor(route).length > 0);
+
+describe('auth matrix: every guarded route refuses the wrong callers and changes nothing', () => {
+  it('covers every route that needs a token', () => {
+    expect(guarded.map((route) => route.name).sort()).toEqual(
+      ROUTES.filter((route) => !['none', 'visitor'].includes(route.role))
+        .map((route) => route.name)
+        .sort(),
+    );
+  });
+
+  it.each(guarded.map((route) => [route.name, route] as const))('%s', async (_, route) => {
+    const before = await api.snapshot();
+    const { path, ...request } = validRequest(route);
+    for (const caller of callersFor(route)) {
+      const reply = await api.call(route.method, path, { ...request, token: caller.token() });
+      expect(reply.status, `${route.name} with ${caller.label}`).toBe(caller.expected);
+      if (caller.expected === 401) expect(reply.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    expect(await api.snapshot()).toBe(before);
+  });
+
+  it('a chat token opens only its own chat', async () => {
+    const other = await api.call('POST', `/v1/sites/${b.siteId}/chats`, { body: { visitorId: 'v' } });
+    const before = await api.snapshot();
+    const wrongSite = await api.call('POST', `/v1/sites/${b.siteId}/chats/${other.body.chat.id}/close`, { body: { chatToken } });
+    expect(wrongSite.status).toBe(403);
+    const wrongPath = await api.call('POST', `/v1/sites/${b.siteId}/chats/${chatId}/close`, { body: { chatToken } });
+    expect(wrongPath.status).toBe(404);
+    expect(await api.snapshot()).toBe(before);
+  });
+});
