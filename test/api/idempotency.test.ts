@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiSite, startTestApi, type TestApi } from '../support/api.js';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api.close());
+
+const start = (siteId: string, key: string, body: unknown) =>
+  api.call('POST', `/v1/sites/${siteId}/chats`, { body, headers: { 'idempotency-key': key } });
+
+async function chatsOf(siteId: string, adminToken: string) {
+  const stats = await api.call('GET', `/v1/sites/${siteId}/stats`, { token: adminToken });
+  const assigned = stats.body.operators.reduce((sum: number, operator: { assigned: number }) => sum + operator.assigned, 0);
+  return assigned + stats.body.unassigned;
+}
+
+describe('Idempotency-Key on chat start', () => {
+  it('a sequential repeat returns the first reply byte for byte and assigns nothing new', async () => {
+    const { siteId, adminToken } = await apiSite(api, ['a', 'b']);
+    const first = await start(siteId, 'key-1', { visitorId: 'v1' });
+    const repeat = await start(siteId, 'key-1', { visitorId: 'v1' });
+    expect(first.status).toBe(201);
+    expect(repeat.status).toBe(201);
+    expect(repeat.text).toBe(first.text);
+    expect(await chatsOf(siteId, adminToken)).toBe(1);
+    const operators = await api.call('GET', `/v1/sites/${siteId}/operators`, { token: adminToken });
+    expect(operators.body.operators.map((operator: { assigned: number }) => operator.assigned).sort()).toEqual([0, 1]);
+    // The replayed chat token is the real one: it closes the chat.
+    const closed = await api.call('POST', `/v1/sites/${siteId}/chats/${repeat.body.chat.id}/close`, {
+      body: { chatToken: repeat.body.chatToken },
+    });
+    expect(closed.status).toBe(200);
+  });
+
+  it('concurrent identical requests create one chat and all get the same reply', async () => {
+    const { siteId, adminToken } = await apiSite(api, ['a', 'b', 'c']);
+    const replies = await Promise.all(Array.from({ length: 5 }, () => start(siteId, 'same-key', { visitorId: 'v' })));
+    expect(new Set(replies.map((reply) => reply.status))).toEqual(new Set([201]));
+    expect(new Set(replies.map((reply) => reply.text)).size).toBe(1);
+    expect(await chatsOf(siteId, adminToken)).toBe(1);
+  });
+
+  it('keys are per site, and a different body under a used key is refused with 422', async () => {
+    const one = await apiSite(api, ['a']);
+    const two = await apiSite(api, ['a']);
+    const first = await start(one.siteId, 'shared', { visitorId: 'v1' });
+    const otherSite = await start(two.siteId, 'shared', { visitorId: 'v1' });
+    expect(otherSite.status).toBe(201);
+    expect(otherSite.body.chat.id).not.toBe(first.body.chat.id);
+    const reused = await start(one.siteId, 'shared', { visitorId: 'v2' });
+    expect([reused.status, reused.body.error.code]).toEqual([422, 'idempotency_key_reused']);
+    expect(await chatsOf(one.siteId, one.adminToken)).toBe(1);
+  });
+
+  it('an unassigned reply (202) is replayed too, and a refusal is not remembered', async () => {
+    const { siteId, adminToken, tokens } = await apiSite(api, ['a'], { online: false });
+    const waiting = await start(siteId, 'k-202', { visitorId: 'v' });
+    expect(waiting.status).toBe(202);
+    await api.call('PUT', `/v1/sites/${siteId}/operators/a/status`, { token: tokens.a, body: { status: 'online' } });
+    const replay = await start(siteId, 'k-202', { visitorId: 'v' });
+    expect(replay.status).toBe(202);
+    expect(replay.text).toBe(waiting.text);
+
+    const refused = await start(siteId, 'k-refused', { visitorId: 'v', operatorId: 'a' });
+    expect(refused.status).toBe(403);
+    await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, body: { allowVisitorChoice: true } });
+    const retried = await start(siteId, 'k-refused', { visitorId: 'v', operatorId: 'a' });
+    expect(retried.status).toBe(201);
+    expect(retried.body.chat.assignedBy).toBe('visitor');
+  });
+
+  it('keeps the chat token out of the idempotency table in clear', async () => {
+    const { siteId } = await apiSite(api, ['a']);
+    const reply = await start(siteId, 'secret-check', { visitorId: 'v' });
+    const dump = await api.snapshot();
+    expect(dump).not.toContain(reply.body.chatToken);
+  });
+});

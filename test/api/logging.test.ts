@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiSite, startTestApi, type TestApi } from '../support/api.js';
+
+let api: TestApi;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  process.env.TEST_LOG_LEVEL = 'INFO';
+  api = await startTestApi();
+  // Powertools Logger writes JSON lines to stdout through the console.
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+    });
+  }
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await api.close();
+});
+
+describe('structured logs', () => {
+  it('log route, site and outcome as JSON, and never a token', async () => {
+    const { siteId, adminToken, tokens } = await apiSite(api, ['a']);
+    const chat = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v' } });
+    await api.call('POST', `/v1/sites/${siteId}/chats/${chat.body.chat.id}/close`, { body: { chatToken: chat.body.chatToken } });
+    await api.call('GET', `/v1/sites/${siteId}/settings`, { token: 'wrong-token-value' });
+
+    const entries = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const handled = entries.filter((entry) => entry.message === 'request handled');
+    expect(handled.length).toBeGreaterThanOrEqual(5);
+    expect(handled).toContainEqual(expect.objectContaining({ route: 'start-chat', siteId, statusCode: 201, outcome: 'ok' }));
+    expect(handled).toContainEqual(expect.objectContaining({ route: 'get-settings', siteId, statusCode: 401, outcome: 'refused' }));
+    const everything = lines.join('\n');
+    for (const secret of [api.platformToken, adminToken, tokens.a!, chat.body.chatToken, 'wrong-token-value']) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+});
