@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
 import { burst, harness, latency, readCapacityScaling, staleSweep, uncontended } from './engine-bench.js';
+import { httpThroughput } from './http-bench.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -32,6 +33,7 @@ async function main() {
         return { [`latencyP50MsC${concurrency}`]: p50, [`latencyP99MsC${concurrency}`]: p99 };
       });
     }
+    await step('HTTP through the local server, concurrency 1 and 20', () => httpThroughput(dynamo.endpoint, [1, 20]));
 
     const rounded = Object.fromEntries(Object.entries(results).map(([key, value]) => [key, round(value)]));
     console.table(Object.entries(rounded).map(([figure, value]) => ({ figure, value })));

@@ -68,7 +68,7 @@ const FIELDS_BY_ROUTE: Record<string, Record<string, unknown>> = {
 
 function hostileRequests(): Hostile[] {
   const requests: Hostile[] = [];
-  const add = (label: string, route: RouteDefinition, options: CallOptions, path = pathFor(route), method = route.method) =>
+  const add = (label: string, route: RouteDefinition, options: CallOptions, path = pathFor(route), method: string = route.method) =>
     requests.push({ label: `${route.name}: ${label}`, method, path, options: { token: tokenFor(route), ...options } });
 
   for (const route of ROUTES) {
