@@ -6,13 +6,16 @@ import type { DynamoContext } from './dynamo/context.js';
 import * as operators from './dynamo/operators.js';
 import * as sites from './dynamo/sites.js';
 import { sweepStaleOperators } from './dynamo/sweep.js';
+import { retryTransactionConflicts } from './dynamo/transaction-conflicts.js';
 import { translatingUnavailable } from './dynamo/unavailable.js';
 
 export function documentClient(from: DynamoDBClientConfig | DynamoDBClient = {}): DynamoDBDocumentClient {
   const client = from instanceof DynamoDBClient ? from : new DynamoDBClient(from);
-  return DynamoDBDocumentClient.from(client, {
+  const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
+  retryTransactionConflicts(doc);
+  return doc;
 }
 
 /**

@@ -70,8 +70,11 @@ export interface ChatStore {
   recordUnassignedChat(chat: Chat, chatTokenHash: string): Promise<void>;
 
   getChat(siteId: string, chatId: string): Promise<ChatRecord | null>;
-  /** Closes an open chat and frees its operator's capacity; null when it was not open. */
-  closeChat(record: ChatRecord, closedAt: string): Promise<Chat | null>;
+  /**
+   * Closes an open chat and frees its operator's capacity: the closed chat, 'not-open' when it
+   * was already closed, or 'lost' when a concurrent transaction got in the way (re-read, retry).
+   */
+  closeChat(record: ChatRecord, closedAt: string): Promise<Chat | 'not-open' | 'lost'>;
   listOpenChats(siteId: string, operatorId: string): Promise<Chat[]>;
   /** Chats created in [fromId, toId) by time-ordered id. */
   listChats(siteId: string, range: { fromId: string; toId: string }): Promise<Chat[]>;

@@ -145,18 +145,22 @@ function closeChatUpdate(ctx: DynamoContext, chat: Chat, closedAt: string) {
   };
 }
 
+/** Closes the chat alone (unassigned, or its operator was deleted). */
+async function closeChatAlone(ctx: DynamoContext, chat: Chat, closed: Chat): Promise<Chat | 'not-open'> {
+  const done = await conditionally(() => ctx.doc.send(new UpdateCommand({ ...closeChatUpdate(ctx, chat, closed.closedAt!), ...CAPACITY })));
+  return done ? closed : 'not-open';
+}
+
 /**
  * Closes the chat and gives its operator the capacity back in one transaction. When the
- * operator was deleted meanwhile, the chat is closed alone.
+ * operator was deleted meanwhile, the chat is closed alone; when another transaction on the
+ * operator got in the way, nothing was written and the caller retries.
  */
-export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt: string): Promise<Chat | null> {
+export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt: string): Promise<Chat | 'not-open' | 'lost'> {
   const { chat } = record;
-  if (chat.status === 'closed') return null;
+  if (chat.status === 'closed') return 'not-open';
   const closed: Chat = { ...chat, status: 'closed', closedAt };
-  if (chat.status === 'unassigned' || !chat.operatorId) {
-    const done = await conditionally(() => ctx.doc.send(new UpdateCommand({ ...closeChatUpdate(ctx, chat, closedAt), ...CAPACITY })));
-    return done ? closed : null;
-  }
+  if (chat.status === 'unassigned' || !chat.operatorId) return closeChatAlone(ctx, chat, closed);
   try {
     await ctx.doc.send(
       new TransactWriteCommand({
@@ -177,11 +181,10 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
     );
   } catch (error) {
     if (!lostTransactionRace(error)) throw error;
-    if (failedConditionAt(error) === 1) {
-      const done = await conditionally(() => ctx.doc.send(new UpdateCommand({ ...closeChatUpdate(ctx, chat, closedAt), ...CAPACITY })));
-      return done ? closed : null;
-    }
-    return null;
+    const failed = failedConditionAt(error);
+    if (failed === 0) return 'not-open';
+    if (failed === 1) return closeChatAlone(ctx, chat, closed);
+    return 'lost';
   }
   await rejoinQueueIfRoom(ctx, chat.siteId, chat.operatorId);
   return closed;

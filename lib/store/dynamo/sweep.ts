@@ -6,7 +6,8 @@ import { CAPACITY, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
 
 /**
- * Reads, in each liveness shard, only the operators whose stale time has passed, and sets each
+ * Reads, in each liveness shard, only the operators whose heartbeat is older than their site's
+ * timeout (stale time strictly passed), and sets each
  * offline on the condition that it is still stale: a heartbeat that lands first moves the stale
  * time forward and wins. Running it twice finds nothing the second time.
  */
@@ -19,7 +20,7 @@ export async function sweepStaleOperators(ctx: DynamoContext, nowMs: number): Pr
         new QueryCommand({
           TableName: ctx.tableName,
           IndexName: LIVENESS_INDEX.indexName,
-          KeyConditionExpression: 'liveShard = :shard AND staleAt <= :now',
+          KeyConditionExpression: 'liveShard = :shard AND staleAt < :now',
           ExpressionAttributeValues: { ':shard': shard, ':now': nowMs },
           ProjectionExpression: 'pk, sk',
           ExclusiveStartKey: cursor,
@@ -34,7 +35,7 @@ export async function sweepStaleOperators(ctx: DynamoContext, nowMs: number): Pr
               TableName: ctx.tableName,
               Key: { pk: key.pk, sk: key.sk },
               UpdateExpression: 'SET #status = :offline, version = version + :one REMOVE liveShard, queuePk',
-              ConditionExpression: 'attribute_exists(liveShard) AND staleAt <= :now',
+              ConditionExpression: 'attribute_exists(liveShard) AND staleAt < :now',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: { ':offline': 'offline', ':one': 1, ':now': nowMs },
               ...CAPACITY,
