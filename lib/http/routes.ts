@@ -2,6 +2,9 @@ import type { RouteRole } from '../domain/auth.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS';
 
+/** DynamoDB actions on the main table (a transaction needs the actions of its parts). */
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
 export interface RouteDefinition {
   /** The handler: functions/<name>.ts, exporting `handler`. */
   readonly name: string;
@@ -13,29 +16,29 @@ export interface RouteDefinition {
   readonly widget?: boolean;
   /** The body is raw bytes (the avatar upload), not JSON. */
   readonly binaryBody?: boolean;
-  /** Needs write access to the data (the CDK stack grants read-only otherwise). */
-  readonly writes: boolean;
+  /** What the handler does to the main table: the CDK stack grants exactly these actions. */
+  readonly table: readonly TableAction[];
   readonly summary: string;
 }
 
 /** Every route of the API; the CDK stack, the local server and the OpenAPI document read this table. */
 export const ROUTES: readonly RouteDefinition[] = [
-  { name: 'get-health', method: 'GET', path: '/v1/health', role: 'none', writes: false, summary: 'Liveness check' },
+  { name: 'get-health', method: 'GET', path: '/v1/health', role: 'none', table: [], summary: 'Liveness check' },
   {
     name: 'get-openapi',
     method: 'GET',
     path: '/v1/openapi.json',
     role: 'none',
-    writes: false,
+    table: [],
     summary: 'This API described in OpenAPI 3',
   },
-  { name: 'create-site', method: 'POST', path: '/v1/sites', role: 'platform', writes: true, summary: 'Create a site' },
+  { name: 'create-site', method: 'POST', path: '/v1/sites', role: 'platform', table: ['GetItem', 'PutItem'], summary: 'Create a site' },
   {
     name: 'get-settings',
     method: 'GET',
     path: '/v1/sites/{siteId}/settings',
     role: 'admin',
-    writes: false,
+    table: ['GetItem'],
     summary: "Read the site's settings",
   },
   {
@@ -43,7 +46,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     path: '/v1/sites/{siteId}/settings',
     role: 'admin',
-    writes: true,
+    table: ['GetItem', 'Query', 'UpdateItem'],
     summary: "Partially update the site's settings",
   },
   {
@@ -51,7 +54,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/v1/sites/{siteId}/operators',
     role: 'admin',
-    writes: false,
+    table: ['GetItem', 'Query'],
     summary: "List the site's operators",
   },
   {
@@ -59,7 +62,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     path: '/v1/sites/{siteId}/operators/{operatorId}',
     role: 'admin',
-    writes: true,
+    table: ['GetItem', 'PutItem', 'UpdateItem'],
     summary: 'Create or update an operator',
   },
   {
@@ -67,7 +70,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'DELETE',
     path: '/v1/sites/{siteId}/operators/{operatorId}',
     role: 'admin',
-    writes: true,
+    table: ['GetItem', 'DeleteItem', 'UpdateItem'],
     summary: 'Remove an operator',
   },
   {
@@ -76,7 +79,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/avatar',
     role: 'admin',
     binaryBody: true,
-    writes: true,
+    table: ['GetItem', 'UpdateItem'],
     summary: 'Upload the shared avatar (PNG, JPEG, WebP or GIF, at most 512 KB)',
   },
   {
@@ -84,7 +87,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/v1/sites/{siteId}/stats',
     role: 'admin',
-    writes: false,
+    table: ['GetItem', 'Query'],
     summary: 'Chats created in a period, by operator and assignment rule',
   },
   {
@@ -92,7 +95,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     path: '/v1/sites/{siteId}/operators/{operatorId}/status',
     role: 'operator',
-    writes: true,
+    table: ['GetItem', 'Query', 'UpdateItem'],
     summary: 'Set own status (counts as a heartbeat)',
   },
   {
@@ -100,7 +103,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     path: '/v1/sites/{siteId}/operators/{operatorId}/heartbeat',
     role: 'operator',
-    writes: true,
+    table: ['GetItem', 'UpdateItem'],
     summary: 'Heartbeat',
   },
   {
@@ -108,7 +111,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     path: '/v1/sites/{siteId}/operators/{operatorId}/chats',
     role: 'operator',
-    writes: false,
+    table: ['GetItem', 'Query'],
     summary: "The operator's open chats, newest first",
   },
   {
@@ -117,7 +120,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/widget',
     role: 'visitor',
     widget: true,
-    writes: false,
+    table: ['GetItem', 'Query'],
     summary: 'What the widget shows: available operators and site options',
   },
   {
@@ -126,7 +129,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/chats',
     role: 'visitor',
     widget: true,
-    writes: true,
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
     summary: 'Start a chat: assigns an operator or records it unassigned',
   },
   {
@@ -135,7 +138,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/chats/{chatId}/close',
     role: 'chat-party',
     widget: true,
-    writes: true,
+    table: ['GetItem', 'UpdateItem'],
     summary: "Close a chat (its operator's token, or the visitor's chatToken in the body)",
   },
 ];
@@ -149,7 +152,7 @@ export const PREFLIGHT_ROUTES: readonly RouteDefinition[] = [
   path,
   role: 'visitor',
   widget: true,
-  writes: false,
+  table: ['GetItem'],
   summary: 'CORS preflight for the widget',
 }));
 

@@ -1,0 +1,13 @@
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ChatDistributionStack } from './stack.js';
+
+const app = new App();
+const envName = String(app.node.tryGetContext('envName') ?? 'dev');
+if (!/^[a-z][a-z0-9-]{0,15}$/.test(envName)) throw new Error(`envName must be a short lower-case name, got "${envName}"`);
+
+new ChatDistributionStack(app, `ChatDistribution-${envName}`, {
+  envName,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
