@@ -12,6 +12,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ALL_ROUTES, type RouteDefinition, type TableAction } from '../../lib/http/routes.js';
+import { BUNDLING } from '../bundling.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -83,14 +84,7 @@ export class Api extends Construct {
         retention: props.logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        // The runtime provides the AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules] },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'chat-distribution',

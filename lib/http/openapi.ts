@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IMAGE_TYPES } from '../domain/image.js';
 import { errorObject, RESPONSE_SCHEMAS } from './response-schemas.js';
 import { ROUTE_SCHEMAS } from './route-schemas.js';

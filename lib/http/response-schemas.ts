@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CLIENT_TYPES, DISTRIBUTION_MODES, OPERATOR_STATUSES } from '../domain/model.js';
 
 /** The objects of the contract, as replies carry them: documented in OpenAPI and checked by the tests. */

@@ -1,6 +1,6 @@
 import { parse } from '@aws-lambda-powertools/parser';
 import type { MiddlewareObj } from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { invalidRequest } from '../../domain/errors.js';
 import type { ApiEvent } from '../api-event.js';
 

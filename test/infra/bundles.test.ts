@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { bundleFunction, functionNames } from '../../bench/bundle-sizes.js';
+import { MAX_BUNDLE_BYTES } from '../../infra/bundling.js';
+import { ChatDistributionStack } from '../../infra/stack.js';
+import { ALL_ROUTES } from '../../lib/http/routes.js';
+
+describe('function bundles', () => {
+  it('exist for every route and the sweep, and none is larger than 300 KB minified', async () => {
+    const names = functionNames();
+    expect(names).toEqual(expect.arrayContaining([...new Set(ALL_ROUTES.map((route) => route.name)), 'sweep-stale-operators']));
+    for (const name of names) {
+      const { bytes } = await bundleFunction(name);
+      expect(bytes, name).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+      expect(bytes, name).toBeGreaterThan(1024);
+    }
+  });
+
+  it('synthesizes the whole app offline, bundling every function with esbuild', () => {
+    const app = new App({ outdir: `${process.cwd()}/.bundles/cdk.out` });
+    const stack = new ChatDistributionStack(app, 'Synth-dev', { envName: 'dev' });
+    const assembly = app.synth();
+    const artifact = assembly.getStackByName(stack.stackName);
+    const functions = Object.values(
+      artifact.template.Resources as Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>,
+    ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBe(new Set(ALL_ROUTES.map((route) => route.name)).size + 1);
+    for (const fn of functions) {
+      const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
+      expect(existsSync(join(assembly.directory, `asset.${hash}`, 'index.js')), hash).toBe(true);
+    }
+  });
+});
