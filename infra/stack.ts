@@ -12,6 +12,8 @@ import { suppressReviewedFindings } from './nag-suppressions.js';
 export interface ChatDistributionStackProps extends StackProps {
   /** dev or prod: prod tables refuse deletion and logs are kept longer. */
   readonly envName: string;
+  /** The built web assets (web/dist) to host; none when absent. */
+  readonly webAssets?: string;
 }
 
 /** Everything the service needs in AWS. */
@@ -42,6 +44,7 @@ export class ChatDistributionStack extends Stack {
       throttle: production ? { rateLimit: 500, burstLimit: 1000 } : { rateLimit: 100, burstLimit: 200 },
     });
     this.hosting.addApi(new HttpOrigin(Fn.select(2, Fn.split('/', this.api.httpApi.apiEndpoint))));
+    if (props.webAssets) this.hosting.addWebAssets(props.webAssets);
     this.operations = new Operations(this, 'Operations', {
       httpApi: this.api.httpApi,
       table: this.data.table,

@@ -8,6 +8,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 
 /**
@@ -50,6 +51,27 @@ export class Hosting extends Construct {
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
       },
+    });
+  }
+
+  /**
+   * Uploads the built pages and widget. widget.js keeps one name (sites embed it) and a short
+   * cache; its content-hashed copy is cached for a year. Avatars are never pruned.
+   */
+  addWebAssets(folder: string) {
+    new BucketDeployment(this, 'WebAssets', {
+      sources: [Source.asset(folder)],
+      destinationBucket: this.assets,
+      exclude: ['avatars/*', 'widget.*.js'],
+      cacheControl: [CacheControl.setPublic(), CacheControl.maxAge(Duration.minutes(5))],
+      distribution: this.distribution,
+      distributionPaths: ['/index.html', '/widget.js', '/console/*', '/admin/*', '/pages.css'],
+    });
+    new BucketDeployment(this, 'VersionedWidget', {
+      sources: [Source.asset(folder, { exclude: ['*', '!widget.*.js'] })],
+      destinationBucket: this.assets,
+      prune: false,
+      cacheControl: [CacheControl.setPublic(), CacheControl.maxAge(Duration.days(365)), CacheControl.immutable()],
     });
   }
 

@@ -162,14 +162,19 @@ async function serveStatic(res: ServerResponse, pathname: string, mounts: Static
     let relative = decodeURIComponent(pathname.slice(mount.prefix === '/' ? 0 : mount.prefix.length));
     if ((relative === '' || relative === '/') && mount.index) relative = mount.index;
     const root = resolve(mount.folder);
-    const file = resolve(join(root, normalize(relative)));
+    let file = resolve(join(root, normalize(relative)));
     if (!file.startsWith(root + sep)) continue;
-    const info = await stat(file).catch(() => null);
+    let info = await stat(file).catch(() => null);
+    if (info?.isDirectory()) {
+      file = join(file, 'index.html');
+      info = await stat(file).catch(() => null);
+    }
     if (!info?.isFile()) continue;
     res.writeHead(200, {
       'Content-Type': STATIC_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': info.size,
       'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-cache',
     });
     createReadStream(file).pipe(res);
     return true;

@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.js';
+import { buildWeb, WEB_DIST } from '../../web/build.js';
+import { demoHostPage } from './demo-page.js';
 import { startLocalServer } from './server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,10 +74,19 @@ async function main() {
   state.demo ??= await createDemoSite();
   saveState(state);
 
+  const web = await buildWeb();
+  const demoDir = join(dataDir, 'demo');
+  mkdirSync(demoDir, { recursive: true });
+  writeFileSync(join(demoDir, 'index.html'), demoHostPage(state.demo.siteId));
+
   const port = Number(process.env.PORT ?? 3000);
   const server = await startLocalServer({
     port,
-    statics: [{ prefix: '/avatars', folder: join(dataDir, 'avatars') }],
+    statics: [
+      { prefix: '/avatars', folder: join(dataDir, 'avatars') },
+      { prefix: '/', folder: demoDir, index: 'index.html' },
+      { prefix: '/', folder: WEB_DIST },
+    ],
   });
 
   const { runtime } = await import('../../lib/runtime.js');
@@ -88,7 +99,11 @@ async function main() {
   console.log(`
 Chat distribution is running.
 
-  API            ${server.url}/v1   (try ${server.url}/v1/health)
+  Demo page      ${server.url}/            (a host page with the widget of the demo site)
+  Console        ${server.url}/console/    (operators: sign in with an operator token)
+  Admin          ${server.url}/admin/      (sign in with the admin token)
+  API            ${server.url}/v1          (try ${server.url}/v1/health)
+  Widget         ${server.url}/widget.js   (${(web.widgetGzipBytes / 1024).toFixed(1)} KB gzipped)
   Platform token ${platformToken}${tokenFromEnvironment ? '   (from PLATFORM_TOKEN)' : '   (generated, kept in .local-data/)'}
 
   Demo site      ${demo.siteId}

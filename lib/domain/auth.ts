@@ -6,8 +6,11 @@ export type Principal =
   | { role: 'admin'; siteId: string }
   | { role: 'operator'; siteId: string; operatorId: string };
 
-/** What a route asks of its caller. `chat-party` routes check the chat itself in the engine. */
-export type RouteRole = 'none' | 'visitor' | 'platform' | 'admin' | 'operator' | 'chat-party';
+/**
+ * What a route asks of its caller. `chat-party` routes check the chat itself in the engine;
+ * `any-token` routes take any valid token (the pages ask whose token they were given).
+ */
+export type RouteRole = 'none' | 'visitor' | 'platform' | 'admin' | 'operator' | 'chat-party' | 'any-token';
 
 export interface RouteTarget {
   siteId?: string;
@@ -27,6 +30,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 export function authorize(principal: Principal | null, role: RouteRole, target: RouteTarget): void {
   if (role === 'none' || role === 'visitor' || role === 'chat-party') return;
   if (!principal) throw unauthorized();
+  if (role === 'any-token') return;
   if (principal.role !== role) throw forbidden(`This route needs the ${role} token.`);
   if (principal.role === 'platform') return;
   if (principal.siteId !== target.siteId) throw forbidden('This token belongs to another site.');

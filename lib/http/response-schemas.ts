@@ -62,6 +62,14 @@ const methodCounts = z.strictObject({
 export const RESPONSE_SCHEMAS: Record<string, Record<number, z.ZodType | null>> = {
   'get-health': { 200: z.strictObject({ ok: z.literal(true) }) },
   'get-openapi': { 200: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) },
+  'get-me': {
+    200: z.strictObject({
+      role: z.enum(['platform', 'admin', 'operator']),
+      siteId: z.string().optional(),
+      operatorId: z.string().optional(),
+      operator: operatorObject.optional(),
+    }),
+  },
   'create-site': { 201: z.strictObject({ siteId: z.string(), adminToken: z.string() }) },
   'get-settings': { 200: settingsObject },
   'update-settings': { 200: settingsObject },

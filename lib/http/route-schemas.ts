@@ -18,6 +18,7 @@ import type { RequestSchemas } from './middleware/validate.js';
 export const ROUTE_SCHEMAS: Record<string, RequestSchemas> = {
   'get-health': {},
   'get-openapi': {},
+  'get-me': {},
   'create-site': { body: createSiteInput },
   'get-settings': { path: sitePath },
   'update-settings': { path: sitePath, body: settingsPatch },

@@ -32,6 +32,14 @@ export const ROUTES: readonly RouteDefinition[] = [
     table: [],
     summary: 'This API described in OpenAPI 3',
   },
+  {
+    name: 'get-me',
+    method: 'GET',
+    path: '/v1/me',
+    role: 'any-token',
+    table: ['GetItem'],
+    summary: 'Whose token this is: its role, site and operator (with the operator itself), for the console and admin pages',
+  },
   { name: 'create-site', method: 'POST', path: '/v1/sites', role: 'platform', table: ['GetItem', 'PutItem'], summary: 'Create a site' },
   {
     name: 'get-settings',

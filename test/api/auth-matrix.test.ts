@@ -59,6 +59,8 @@ function callersFor(route: RouteDefinition): Caller[] {
       return [none, garbage, platform, adminB, operatorA1, operatorB];
     case 'operator':
       return [none, garbage, platform, adminA, operatorA2, operatorB];
+    case 'any-token':
+      return [none, garbage];
     case 'chat-party':
       return [none, garbage, platform, adminA, adminB, bystanderA, operatorB];
     default:

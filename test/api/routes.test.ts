@@ -361,3 +361,18 @@ describe('widget and shared avatar', () => {
     expect(anyOrigin.headers.get('access-control-allow-origin')).toBe('https://any.example');
   });
 });
+
+describe('whose token', () => {
+  it('tells each token its role, site and operator', async () => {
+    const { siteId, adminToken, tokens } = await apiSite(api, ['a']);
+    expect((await api.call('GET', '/v1/me', { token: adminToken })).body).toEqual({ role: 'admin', siteId });
+    expect((await api.call('GET', '/v1/me', { token: tokens.a })).body).toMatchObject({
+      role: 'operator',
+      siteId,
+      operatorId: 'a',
+      operator: { id: 'a', name: 'Operator a', status: 'online' },
+    });
+    expect((await api.call('GET', '/v1/me', { token: api.platformToken })).body).toEqual({ role: 'platform' });
+    expect((await api.call('GET', '/v1/me')).status).toBe(401);
+  });
+});

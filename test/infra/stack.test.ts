@@ -6,11 +6,12 @@ import { SWEEP_TABLE_ACTIONS } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
 import { ALL_ROUTES, ROUTES } from '../../lib/http/routes.js';
 import { INDEXES, QUEUE_INDEX } from '../../lib/store/table.js';
+import { buildWeb, WEB_DIST } from '../../web/build.js';
 
 /** Synthesized without bundling (the bundles are checked on their own); cdk-nag runs as in the app. */
 function synth(envName = 'dev') {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new ChatDistributionStack(app, `Test-${envName}`, { envName });
+  const stack = new ChatDistributionStack(app, `Test-${envName}`, { envName, webAssets: WEB_DIST });
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
   return { stack, template: Template.fromStack(stack) };
@@ -18,7 +19,8 @@ function synth(envName = 'dev') {
 
 let stack: ChatDistributionStack;
 let template: Template;
-beforeAll(() => {
+beforeAll(async () => {
+  await buildWeb();
   ({ stack, template } = synth());
 });
 
@@ -65,7 +67,10 @@ describe('the CDK stack', () => {
   });
 
   it('runs every function on Node.js 24, arm64, with its own log group and retention', () => {
-    const functions = template.findResources('AWS::Lambda::Function');
+    const ours = [...stack.api.functions.values(), stack.api.sweep].map((fn) => logicalId(fn));
+    const functions = Object.fromEntries(
+      Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => ours.includes(id)),
+    );
     expect(Object.keys(functions)).toHaveLength(new Set(ALL_ROUTES.map((route) => route.name)).size + 1);
     for (const resource of Object.values(functions)) {
       expect(resource).toMatchObject({ Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'] } });
@@ -218,6 +223,17 @@ describe('the CDK stack', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('\\+') })]),
     });
+  });
+
+  it('hosts the web assets: widget.js on a short cache, its hashed copy for a year, avatars never pruned', () => {
+    const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment')) as { Properties: any }[];
+    expect(deployments).toHaveLength(2);
+    const main = deployments.find((deployment) => deployment.Properties.Prune !== false)!;
+    expect(main.Properties.Exclude).toEqual(['avatars/*', 'widget.*.js']);
+    expect(main.Properties.SystemMetadata['cache-control']).toBe('public, max-age=300');
+    expect(main.Properties.DistributionPaths).toContain('/widget.js');
+    const versioned = deployments.find((deployment) => deployment.Properties.Prune === false)!;
+    expect(versioned.Properties.SystemMetadata['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 
   it('outputs the API URL, the widget URL and the name (not the value) of the platform secret', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
-import { startLocalServer } from '../../infra/local/server.js';
+import { startLocalServer, type StaticMount } from '../../infra/local/server.js';
 import { errorObject, RESPONSE_SCHEMAS } from '../../lib/http/response-schemas.js';
 import { ROUTES } from '../../lib/http/routes.js';
 import { testDocumentClient } from './engine.js';
@@ -57,7 +57,7 @@ function checkAgainstContract(method: string, path: string, reply: ApiReply) {
  * file's process on a free port. `isolated` gives it tables of its own, for tests that compare
  * the whole table before and after.
  */
-export async function startTestApi(options: { isolated?: boolean } = {}) {
+export async function startTestApi(options: { isolated?: boolean; statics?: StaticMount[] } = {}) {
   const endpoint = inject('dynamoEndpoint');
   const suffix = randomUUID();
   const tableName = options.isolated ? `api-${suffix}` : inject('tableName');
@@ -75,7 +75,10 @@ export async function startTestApi(options: { isolated?: boolean } = {}) {
     POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
     AWS_REGION: 'local',
   });
-  const server = await startLocalServer({ port: 0, statics: [{ prefix: '/avatars', folder: avatarDir }] });
+  const server = await startLocalServer({
+    port: 0,
+    statics: [{ prefix: '/avatars', folder: avatarDir }, ...(options.statics ?? [])],
+  });
   const base = server.url;
   const doc = testDocumentClient();
 

@@ -1,0 +1,55 @@
+/**
+ * Builds the browser assets into web/dist: the embeddable widget (one IIFE script, shadow DOM,
+ * no framework), the operator console and the admin page. `npm run build:web`; npm start, the
+ * browser tests and the CDK app call it too.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+export const WEB_ROOT = dirname(fileURLToPath(import.meta.url));
+export const WEB_DIST = join(WEB_ROOT, 'dist');
+export const MAX_WIDGET_GZIP_BYTES = 15 * 1024;
+
+const PAGES = ['console', 'admin'] as const;
+
+export interface WebBuild {
+  widgetBytes: number;
+  widgetGzipBytes: number;
+  /** The widget under its content-hashed name, for long caching. */
+  versionedWidget: string;
+}
+
+export async function buildWeb(outDir = WEB_DIST): Promise<WebBuild> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const common = { bundle: true, minify: true, target: 'es2020', logLevel: 'silent' as const, legalComments: 'none' as const };
+  await build({ ...common, entryPoints: [join(WEB_ROOT, 'src/widget/widget.ts')], outfile: join(outDir, 'widget.js'), format: 'iife' });
+  for (const page of PAGES) {
+    mkdirSync(join(outDir, page), { recursive: true });
+    await build({ ...common, entryPoints: [join(WEB_ROOT, `src/${page}/${page}.ts`)], outfile: join(outDir, page, `${page}.js`), format: 'esm' });
+    copyFileSync(join(WEB_ROOT, `src/${page}/index.html`), join(outDir, page, 'index.html'));
+  }
+  copyFileSync(join(WEB_ROOT, 'src/shared/pages.css'), join(outDir, 'pages.css'));
+  copyFileSync(join(WEB_ROOT, 'src/index.html'), join(outDir, 'index.html'));
+
+  const widget = readFileSync(join(outDir, 'widget.js'));
+  const hash = createHash('sha256').update(widget).digest('hex').slice(0, 10);
+  const versionedWidget = `widget.${hash}.js`;
+  writeFileSync(join(outDir, versionedWidget), widget);
+  const result = { widgetBytes: widget.length, widgetGzipBytes: gzipSync(widget, { level: 9 }).length, versionedWidget };
+  if (result.widgetGzipBytes > MAX_WIDGET_GZIP_BYTES) {
+    throw new Error(`widget.js is ${result.widgetGzipBytes} bytes gzipped, over the ${MAX_WIDGET_GZIP_BYTES} limit`);
+  }
+  return result;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await buildWeb();
+  console.log(
+    `web/dist built: widget.js ${(result.widgetBytes / 1024).toFixed(1)} KB, ${(result.widgetGzipBytes / 1024).toFixed(1)} KB gzipped (limit ${MAX_WIDGET_GZIP_BYTES / 1024} KB), also as ${result.versionedWidget}`,
+  );
+}

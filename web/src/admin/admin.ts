@@ -1,0 +1,596 @@
+/**
+ * The site administrator's page: sign in with the admin token, edit the site's settings and
+ * shared avatar, manage operators (a table refreshed every few seconds) and copy the widget
+ * snippet. Plain DOM; every piece of data is written with textContent.
+ */
+
+type Distribution = 'queue' | 'random';
+type Status = 'online' | 'away' | 'offline';
+type Method = 'queue' | 'random' | 'default' | 'visitor';
+
+interface Settings {
+  siteId: string;
+  name: string;
+  distribution: Distribution;
+  defaultOperators: { regular: string | null; target: string | null };
+  allowVisitorChoice: boolean;
+  sharedAvatarUrl: string | null;
+  heartbeatTimeoutSeconds: number;
+}
+
+interface Operator {
+  id: string;
+  name: string;
+  status: Status;
+  maxChats: number | null;
+  activeChats: number;
+  assigned: number;
+}
+
+interface Stats {
+  operators: { id: string; assigned: number; byMethod: Record<Method, number> }[];
+  unassigned: number;
+}
+
+interface Reply<T> {
+  status: number;
+  data: T;
+}
+
+const TOKEN_KEY = 'chatdist.admin';
+const REFRESH_MS = 5000;
+const METHODS: Method[] = ['queue', 'random', 'default', 'visitor'];
+
+class ApiError extends Error {
+  /** Set once the page has already told the user (e.g. signed out after a 401). */
+  reported = false;
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`admin page: #${id} is missing`);
+  return element as T;
+}
+
+/** Creates an element; `props` are DOM properties (textContent, never innerHTML). */
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): NoInfer<HTMLElementTagNameMap[K]> {
+  const element = Object.assign(document.createElement(tag), props);
+  element.append(...children);
+  return element;
+}
+
+const ui = {
+  status: byId<HTMLParagraphElement>('status'),
+  signInSection: byId('sign-in-section'),
+  signInForm: byId<HTMLFormElement>('sign-in-form'),
+  tokenInput: byId<HTMLInputElement>('admin-token'),
+  signedIn: byId('signed-in'),
+  signOut: byId<HTMLButtonElement>('sign-out'),
+  siteLabel: byId('site-label'),
+  settingsForm: byId<HTMLFormElement>('settings-form'),
+  distributionQueue: byId<HTMLInputElement>('distribution-queue'),
+  distributionRandom: byId<HTMLInputElement>('distribution-random'),
+  allowChoice: byId<HTMLInputElement>('allow-visitor-choice'),
+  defaultRegular: byId<HTMLSelectElement>('default-regular'),
+  defaultTarget: byId<HTMLSelectElement>('default-target'),
+  heartbeat: byId<HTMLInputElement>('heartbeat-timeout'),
+  avatarFile: byId<HTMLInputElement>('avatar-file'),
+  avatarPreview: byId<HTMLImageElement>('avatar-preview'),
+  operatorsBody: byId<HTMLTableSectionElement>('operators-body'),
+  operatorsEmpty: byId('operators-empty'),
+  unassigned: byId('unassigned'),
+  addForm: byId<HTMLFormElement>('add-operator-form'),
+  newId: byId<HTMLInputElement>('new-operator-id'),
+  newName: byId<HTMLInputElement>('new-operator-name'),
+  newMax: byId<HTMLInputElement>('new-operator-max'),
+  tokenBox: byId('token-box'),
+  tokenBoxText: byId('token-box-text'),
+  newToken: byId<HTMLInputElement>('new-operator-token'),
+  copyToken: byId<HTMLButtonElement>('copy-token'),
+  snippet: byId('snippet'),
+  copySnippet: byId<HTMLButtonElement>('copy-snippet'),
+};
+
+let session: { token: string; siteId: string } | null = null;
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+let refreshFailing = false;
+/** Bumped by every change we make, so a refresh that started before it cannot show stale data. */
+let generation = 0;
+let operators: Operator[] = [];
+
+// ---------- status messages ----------
+
+let announcement = 0;
+function announce(message: string, isError = false) {
+  const current = ++announcement;
+  ui.status.textContent = '';
+  ui.status.classList.toggle('error', isError);
+  // Emptied, then filled a moment later, so that screen readers announce a repeated message again.
+  setTimeout(() => {
+    if (current === announcement) ui.status.textContent = message;
+  }, 50);
+}
+
+function showError(error: unknown) {
+  if (error instanceof ApiError && error.reported) return;
+  announce(error instanceof Error ? error.message : String(error), true);
+}
+
+// ---------- API ----------
+
+async function request<T>(token: string, method: string, path: string, body?: unknown): Promise<Reply<T>> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+  let payload: BodyInit | undefined;
+  if (body instanceof Blob) {
+    headers['Content-Type'] = body.type;
+    payload = body;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, location.origin), { method, headers, body: payload });
+  } catch {
+    throw new ApiError(0, 'Could not reach the service. Check the connection and try again.');
+  }
+  const text = await response.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON (e.g. a proxy's error page): the status line below says enough.
+  }
+  if (!response.ok) {
+    const message = (data as { error?: { message?: string } } | null)?.error?.message;
+    throw new ApiError(response.status, message ?? `The service answered ${response.status} ${response.statusText}.`);
+  }
+  return { status: response.status, data: data as T };
+}
+
+/** Calls the API as the signed-in admin; a refused token (401/403) signs out. */
+async function api<T>(method: string, path: string, body?: unknown): Promise<Reply<T>> {
+  if (!session) throw new ApiError(401, 'Not signed in.');
+  try {
+    return await request<T>(session.token, method, path, body);
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      signOut(`Signed out: ${error.message} Sign in again with a valid admin token.`, true);
+      error.reported = true;
+    }
+    throw error;
+  }
+}
+
+function sitePath(suffix = '') {
+  return `/v1/sites/${encodeURIComponent(session?.siteId ?? '')}${suffix}`;
+}
+
+function operatorPath(id: string) {
+  return sitePath(`/operators/${encodeURIComponent(id)}`);
+}
+
+// ---------- sign in / out ----------
+
+async function signIn(token: string) {
+  const { data: me } = await request<{ role: string; siteId?: string }>(token, 'GET', '/v1/me');
+  if (me.role !== 'admin' || !me.siteId) throw new ApiError(403, 'This is not an admin token.');
+  session = { token, siteId: me.siteId };
+  try {
+    const [settings] = await Promise.all([api<Settings>('GET', sitePath('/settings')), refresh()]);
+    fillSettings(settings.data);
+  } catch (error) {
+    session = null;
+    throw error;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  ui.snippet.textContent = `<script src="${location.origin}/widget.js" data-site="${me.siteId}" async></script>`;
+  ui.signInSection.hidden = true;
+  ui.signedIn.hidden = false;
+  ui.signOut.hidden = false;
+  scheduleRefresh();
+}
+
+function signOut(message = 'Signed out.', isError = false) {
+  session = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  clearTimeout(refreshTimer);
+  operators = [];
+  rows.clear();
+  ui.operatorsBody.replaceChildren();
+  hideToken();
+  ui.signedIn.hidden = true;
+  ui.signOut.hidden = true;
+  ui.siteLabel.hidden = true;
+  ui.signInSection.hidden = false;
+  ui.tokenInput.value = '';
+  ui.tokenInput.focus();
+  announce(message, isError);
+}
+
+// ---------- settings and avatar ----------
+
+function fillSettings(settings: Settings) {
+  ui.distributionQueue.checked = settings.distribution === 'queue';
+  ui.distributionRandom.checked = settings.distribution === 'random';
+  ui.allowChoice.checked = settings.allowVisitorChoice;
+  fillOperatorSelect(ui.defaultRegular, settings.defaultOperators.regular ?? '');
+  fillOperatorSelect(ui.defaultTarget, settings.defaultOperators.target ?? '');
+  ui.heartbeat.value = String(settings.heartbeatTimeoutSeconds);
+  ui.siteLabel.textContent = `${settings.name} (${settings.siteId})`;
+  ui.siteLabel.hidden = false;
+  showAvatar(settings.sharedAvatarUrl);
+}
+
+/** "None" and the site's operators; keeps `selected` even if it is not (or no longer) listed. */
+function fillOperatorSelect(select: HTMLSelectElement, selected = select.value) {
+  const options = [el('option', { value: '', textContent: 'None' })];
+  for (const operator of operators) options.push(el('option', { value: operator.id, textContent: operator.name }));
+  if (selected && !operators.some((operator) => operator.id === selected)) {
+    options.push(el('option', { value: selected, textContent: selected }));
+  }
+  const signature = (list: HTMLOptionElement[]) => list.map((option) => `${option.value}\n${option.text}`).join('\n');
+  // Rebuilding would close a dropdown the admin has open, so only do it when something changed.
+  if (signature(options) !== signature([...select.options])) select.replaceChildren(...options);
+  select.value = selected;
+}
+
+function showAvatar(url: string | null) {
+  ui.avatarPreview.hidden = !url;
+  if (url) ui.avatarPreview.src = url;
+  else ui.avatarPreview.removeAttribute('src');
+}
+
+async function saveSettings() {
+  const body = {
+    distribution: ui.distributionRandom.checked ? 'random' : 'queue',
+    allowVisitorChoice: ui.allowChoice.checked,
+    defaultOperators: { regular: ui.defaultRegular.value || null, target: ui.defaultTarget.value || null },
+    heartbeatTimeoutSeconds: Number(ui.heartbeat.value),
+  };
+  const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
+  fillSettings(data);
+  announce('Settings saved.');
+}
+
+async function uploadAvatar(file: File) {
+  const { data } = await api<{ sharedAvatarUrl: string }>('POST', sitePath('/avatar'), file);
+  showAvatar(data.sharedAvatarUrl);
+  announce('Avatar uploaded.');
+}
+
+// ---------- operators table ----------
+
+interface Row {
+  operator: Operator;
+  tr: HTMLTableRowElement;
+  dot: HTMLSpanElement;
+  statusWord: HTMLSpanElement;
+  nameCell: HTMLTableCellElement;
+  openChats: HTMLTableCellElement;
+  assigned: HTMLTableCellElement;
+  byRule: HTMLTableCellElement;
+  rename: HTMLButtonElement;
+  maxLabelName: HTMLSpanElement;
+  maxInput: HTMLInputElement;
+  saveLimit: HTMLButtonElement;
+  remove: HTMLButtonElement;
+  counts: Record<Method, number> | undefined;
+  editing: boolean;
+}
+
+const rows = new Map<string, Row>();
+
+function limitText(maxChats: number | null) {
+  return maxChats === null ? '' : String(maxChats);
+}
+
+function byRuleText(counts: Record<Method, number> | undefined) {
+  const parts = METHODS.filter((method) => (counts?.[method] ?? 0) > 0).map((method) => `${method} ${counts![method]}`);
+  return parts.length ? parts.join(' · ') : '—';
+}
+
+function createRow(operator: Operator): Row {
+  const inputId = `max-chats-${operator.id}`;
+  const row: Row = {
+    operator,
+    tr: el('tr'),
+    dot: el('span', { className: 'dot offline' }),
+    statusWord: el('span'),
+    nameCell: el('th', { scope: 'row' }),
+    openChats: el('td'),
+    assigned: el('td'),
+    byRule: el('td'),
+    rename: el('button', { type: 'button' }),
+    maxLabelName: el('span', { className: 'visually-hidden' }),
+    maxInput: el('input', { type: 'number', id: inputId, min: '1', max: '1000', step: '1', placeholder: '∞' }),
+    saveLimit: el('button', { type: 'button' }),
+    remove: el('button', { type: 'button', className: 'danger' }),
+    counts: undefined,
+    editing: false,
+  };
+  row.maxInput.value = limitText(operator.maxChats);
+  row.rename.addEventListener('click', () => startRename(row));
+  row.saveLimit.addEventListener('click', () => void saveLimit(row).catch(showError));
+  row.maxInput.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') void saveLimit(row).catch(showError);
+  });
+  row.remove.addEventListener('click', () => void removeOperator(row).catch(showError));
+  const maxLabel = el('label', { htmlFor: inputId, className: 'limit' }, 'Max chats', row.maxLabelName);
+  const actions = [
+    el('div', { className: 'row' }, maxLabel, row.maxInput, row.saveLimit),
+    el('div', { className: 'row' }, row.rename, row.remove),
+  ];
+  row.tr.append(
+    el('td', {}, row.dot, row.statusWord),
+    row.nameCell,
+    el('td', { className: 'id-cell', textContent: operator.id }),
+    row.openChats,
+    row.assigned,
+    row.byRule,
+    el('td', { className: 'actions' }, ...actions),
+  );
+  return row;
+}
+
+function updateRow(row: Row, operator: Operator, counts = row.counts) {
+  const { name } = operator;
+  // The limit box follows the server unless the admin is typing a new value into it.
+  const untouched = row.maxInput.value === limitText(row.operator.maxChats);
+  if (untouched && document.activeElement !== row.maxInput) row.maxInput.value = limitText(operator.maxChats);
+  row.operator = operator;
+  row.dot.className = `dot ${operator.status}`;
+  row.statusWord.textContent = operator.status;
+  if (!row.editing) row.nameCell.textContent = name;
+  row.openChats.textContent = `${operator.activeChats} / ${operator.maxChats ?? '∞'}`;
+  row.assigned.textContent = String(operator.assigned);
+  row.counts = counts;
+  row.byRule.textContent = byRuleText(counts);
+  row.rename.textContent = `Rename ${name}`;
+  row.maxLabelName.textContent = ` for ${name}`; // the label reads "Max chats for <name>"
+  row.saveLimit.textContent = `Save limit for ${name}`;
+  row.remove.textContent = `Remove ${name}`;
+}
+
+function renderOperators(list: Operator[], stats: Stats) {
+  operators = list;
+  const countsById = new Map(stats.operators.map((entry) => [entry.id, entry.byMethod]));
+  const seen = new Set<string>();
+  list.forEach((operator, index) => {
+    seen.add(operator.id);
+    let row = rows.get(operator.id);
+    if (!row) rows.set(operator.id, (row = createRow(operator)));
+    updateRow(row, operator, countsById.get(operator.id));
+    // Only move rows that are out of place: moving a row would take the focus away from its controls.
+    const current = ui.operatorsBody.children[index] ?? null;
+    if (current !== row.tr) ui.operatorsBody.insertBefore(row.tr, current);
+  });
+  for (const [id, row] of rows) {
+    if (!seen.has(id)) {
+      row.tr.remove();
+      rows.delete(id);
+    }
+  }
+  ui.operatorsEmpty.hidden = list.length > 0;
+  ui.unassigned.textContent = `Chats recorded without an operator (none was available): ${stats.unassigned}`;
+  fillOperatorSelect(ui.defaultRegular);
+  fillOperatorSelect(ui.defaultTarget);
+}
+
+async function refresh() {
+  const started = generation;
+  const [list, stats] = await Promise.all([
+    api<{ operators: Operator[] }>('GET', sitePath('/operators')),
+    api<Stats>('GET', sitePath('/stats')),
+  ]);
+  if (started === generation && session) renderOperators(list.data.operators, stats.data);
+}
+
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    if (!session) return;
+    if (!document.hidden) {
+      try {
+        await refresh();
+        refreshFailing = false;
+      } catch (error) {
+        // Report a failing refresh once, not every five seconds.
+        if (!refreshFailing) showError(error);
+        refreshFailing = true;
+      }
+    }
+    if (session) scheduleRefresh();
+  }, REFRESH_MS);
+}
+
+/** After a change: show it now rather than at the next tick (and drop refreshes already under way). */
+async function refreshNow() {
+  generation++;
+  await refresh();
+}
+
+function startRename(row: Row) {
+  if (row.editing) return;
+  row.editing = true;
+  const inputId = `rename-${row.operator.id}`;
+  const input = el('input', { type: 'text', id: inputId, value: row.operator.name, maxLength: 100, required: true });
+  const cancel = el('button', { type: 'button', textContent: 'Cancel' });
+  const form = el(
+    'form',
+    { className: 'row' },
+    el('label', { htmlFor: inputId, className: 'visually-hidden', textContent: `New name for ${row.operator.name}` }),
+    input,
+    el('button', { type: 'submit', className: 'primary', textContent: 'Save' }),
+    cancel,
+  );
+  const finish = () => {
+    row.editing = false;
+    row.nameCell.textContent = row.operator.name;
+    row.rename.hidden = false;
+    row.rename.focus();
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void rename(row, input.value.trim())
+      .then(finish)
+      .catch(showError);
+  });
+  cancel.addEventListener('click', finish);
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') finish();
+  });
+  row.nameCell.replaceChildren(form);
+  row.rename.hidden = true;
+  input.focus();
+  input.select();
+}
+
+async function putOperator(row: Row, changes: Partial<Pick<Operator, 'name' | 'maxChats'>>) {
+  generation++; // the row shows the reply at once: an older refresh must not overwrite it
+  const body = { name: row.operator.name, maxChats: row.operator.maxChats, ...changes };
+  const { data } = await api<{ operator: Operator }>('PUT', operatorPath(row.operator.id), body);
+  row.maxInput.value = limitText(data.operator.maxChats);
+  updateRow(row, data.operator);
+  await refreshNow();
+}
+
+async function rename(row: Row, name: string) {
+  if (!name) throw new Error('Enter a name (1 to 100 characters).');
+  const previous = row.operator.name;
+  await putOperator(row, { name });
+  announce(`${previous} renamed to ${name}.`);
+}
+
+async function saveLimit(row: Row) {
+  if (!row.maxInput.reportValidity()) return;
+  const maxChats = row.maxInput.value === '' ? null : Number(row.maxInput.value);
+  await putOperator(row, { maxChats });
+  announce(`Max chats for ${row.operator.name}: ${maxChats ?? 'no limit'}.`);
+}
+
+async function removeOperator(row: Row) {
+  const { id, name } = row.operator;
+  if (!confirm(`Remove operator ${name} (${id})? They will get no more chats and their token stops working.`)) return;
+  await api<null>('DELETE', operatorPath(id));
+  announce(`${name} removed.`);
+  await refreshNow();
+}
+
+// ---------- add operator, token, snippet ----------
+
+async function addOperator() {
+  const id = ui.newId.value.trim();
+  const name = ui.newName.value.trim();
+  if (!name) throw new Error('Operator name: enter a name (1 to 100 characters).');
+  const body = ui.newMax.value === '' ? { name } : { name, maxChats: Number(ui.newMax.value) };
+  const { status, data } = await api<{ operator: Operator; operatorToken?: string }>('PUT', operatorPath(id), body);
+  ui.addForm.reset();
+  if (status === 201 && data.operatorToken) {
+    showToken(data.operator.name, data.operatorToken);
+    announce(`Operator ${data.operator.name} added. Copy the token now: it is shown only once.`);
+  } else {
+    hideToken();
+    announce(`Operator ${id} already existed and was updated (no new token).`);
+  }
+  await refreshNow();
+}
+
+function showToken(name: string, token: string) {
+  ui.tokenBoxText.textContent = `Operator token for ${name} (shown once, copy it now):`;
+  ui.newToken.value = token;
+  ui.tokenBox.hidden = false;
+  ui.newToken.focus();
+  ui.newToken.select();
+}
+
+function hideToken() {
+  ui.tokenBox.hidden = true;
+  ui.newToken.value = '';
+  ui.tokenBoxText.textContent = '';
+}
+
+/** Copies with the Clipboard API; where it is missing or refused, selects the text for Ctrl+C. */
+async function copy(text: string, what: string, select: () => void) {
+  try {
+    await navigator.clipboard.writeText(text);
+    announce(`${what} copied.`);
+  } catch {
+    select();
+    announce(`${what} selected: press Ctrl+C (⌘C on a Mac) to copy it.`);
+  }
+}
+
+function selectContents(element: HTMLElement) {
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  getSelection()?.removeAllRanges();
+  getSelection()?.addRange(range);
+}
+
+// ---------- wiring ----------
+
+function onSubmit(form: HTMLFormElement, action: () => Promise<void>) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const button = form.querySelector<HTMLButtonElement>('button[type=submit]');
+    if (button) button.disabled = true;
+    action()
+      .catch(showError)
+      .finally(() => {
+        if (button) button.disabled = false;
+      });
+  });
+}
+
+onSubmit(ui.signInForm, async () => {
+  const token = ui.tokenInput.value.trim();
+  if (!token) throw new Error('Enter the admin token.');
+  await signIn(token);
+  ui.tokenInput.value = '';
+  announce('Signed in.');
+});
+onSubmit(ui.settingsForm, saveSettings);
+onSubmit(ui.addForm, addOperator);
+
+ui.signOut.addEventListener('click', () => signOut());
+ui.avatarFile.addEventListener('change', () => {
+  const file = ui.avatarFile.files?.[0];
+  if (!file) return;
+  uploadAvatar(file).catch((error: unknown) => {
+    ui.avatarFile.value = ''; // so that picking the same file again retries
+    showError(error);
+  });
+});
+ui.copyToken.addEventListener('click', () => {
+  void copy(ui.newToken.value, 'Token', () => {
+    ui.newToken.focus();
+    ui.newToken.select();
+  });
+});
+ui.copySnippet.addEventListener('click', () => {
+  void copy(ui.snippet.textContent ?? '', 'Snippet', () => selectContents(ui.snippet));
+});
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && session) void refresh().catch(() => undefined);
+});
+
+const savedToken = sessionStorage.getItem(TOKEN_KEY);
+if (savedToken) {
+  ui.signInSection.hidden = true;
+  signIn(savedToken).catch((error: unknown) => {
+    ui.signInSection.hidden = false;
+    if (error instanceof ApiError && error.status !== 0) sessionStorage.removeItem(TOKEN_KEY);
+    showError(error);
+  });
+}

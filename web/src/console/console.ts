@@ -1,0 +1,170 @@
+/**
+ * The operator console: sign in with the operator token, set the status, keep a heartbeat going
+ * while the page is open, and see and close the open chats (refreshed every few seconds).
+ */
+type Status = 'online' | 'away' | 'offline';
+interface Operator {
+  id: string;
+  name: string;
+  status: Status;
+}
+interface Chat {
+  id: string;
+  visitorId: string;
+  clientType: string;
+  assignedBy: string | null;
+  createdAt: string;
+}
+interface Session {
+  token: string;
+  siteId: string;
+  operatorId: string;
+}
+
+const TOKEN_KEY = 'chatdist.operator';
+const HEARTBEAT_MS = 20_000;
+const REFRESH_MS = 4_000;
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
+const statusButtons = [...document.querySelectorAll<HTMLButtonElement>('button[data-status]')];
+
+let session: Session | null = null;
+let status: Status = 'offline';
+let heartbeat: number | undefined;
+let refresh: number | undefined;
+
+function say(text: string, isError = false) {
+  const box = $('#status-message');
+  box.textContent = text;
+  box.classList.toggle('error', isError);
+  box.hidden = false;
+}
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`/v1${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${session?.token ?? ''}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  if (response.status === 401 || response.status === 403) {
+    signOut('Your token is no longer valid. Sign in again.');
+    throw new Error('signed out');
+  }
+  if (!response.ok) throw new Error((data as { error?: { message?: string } }).error?.message ?? `Error ${response.status}`);
+  return data as T;
+}
+
+const operatorPath = () => `/sites/${session!.siteId}/operators/${session!.operatorId}`;
+
+function showStatus(next: Status) {
+  status = next;
+  for (const button of statusButtons) button.setAttribute('aria-pressed', String(button.dataset.status === next));
+  // A heartbeat only while the operator wants to be seen; closing the page stops it, and the sweep does the rest.
+  window.clearInterval(heartbeat);
+  heartbeat = undefined;
+  if (next !== 'offline') {
+    heartbeat = window.setInterval(() => {
+      api('POST', `${operatorPath()}/heartbeat`).catch(() => say('Heartbeat failed; retrying.', true));
+    }, HEARTBEAT_MS);
+  }
+}
+
+async function setStatus(next: Status) {
+  try {
+    const { operator } = await api<{ operator: Operator }>('PUT', `${operatorPath()}/status`, { status: next });
+    showStatus(operator.status);
+    say(`You are ${operator.status}.`);
+  } catch (error) {
+    if ((error as Error).message !== 'signed out') say((error as Error).message, true);
+  }
+}
+
+function chatRow(chat: Chat): HTMLTableRowElement {
+  const row = document.createElement('tr');
+  row.dataset.chatId = chat.id;
+  const started = new Date(chat.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  for (const text of [started, chat.visitorId, chat.clientType, chat.assignedBy ?? '']) {
+    const cell = document.createElement('td');
+    cell.textContent = text;
+    row.append(cell);
+  }
+  const action = document.createElement('td');
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'danger';
+  close.textContent = 'Close';
+  close.setAttribute('aria-label', `Close chat with ${chat.visitorId}`);
+  close.addEventListener('click', async () => {
+    close.disabled = true;
+    try {
+      await api('POST', `/sites/${session!.siteId}/chats/${chat.id}/close`);
+      say(`Chat with ${chat.visitorId} closed.`);
+      await loadChats();
+    } catch (error) {
+      close.disabled = false;
+      if ((error as Error).message !== 'signed out') say((error as Error).message, true);
+    }
+  });
+  action.append(close);
+  row.append(action);
+  return row;
+}
+
+async function loadChats() {
+  if (!session) return;
+  const { chats } = await api<{ chats: Chat[] }>('GET', `${operatorPath()}/chats`);
+  $('#chats tbody').replaceChildren(...chats.map(chatRow));
+  $('#chats').hidden = chats.length === 0;
+  $('#no-chats').hidden = chats.length > 0;
+}
+
+async function enter(token: string) {
+  session = { token, siteId: '', operatorId: '' };
+  const me = await api<{ role: string; siteId?: string; operatorId?: string; operator?: Operator }>('GET', '/me');
+  if (me.role !== 'operator' || !me.operator) {
+    session = null;
+    say('This is not an operator token.', true);
+    return;
+  }
+  session = { token, siteId: me.siteId!, operatorId: me.operatorId! };
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('#who').textContent = `${me.operator.name} (${me.operatorId})`;
+  for (const id of ['#workspace', '#chats-card', '#sign-out']) $(id).hidden = false;
+  $('#sign-in').hidden = true;
+  showStatus(me.operator.status);
+  await loadChats();
+  refresh = window.setInterval(() => void loadChats().catch(() => undefined), REFRESH_MS);
+}
+
+function signOut(reason?: string) {
+  window.clearInterval(heartbeat);
+  window.clearInterval(refresh);
+  heartbeat = refresh = undefined;
+  session = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  for (const id of ['#workspace', '#chats-card', '#sign-out']) $(id).hidden = true;
+  $('#sign-in').hidden = false;
+  $('#who').textContent = '';
+  if (reason) say(reason, true);
+}
+
+$('#sign-in-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = $<HTMLInputElement>('#token').value.trim();
+  enter(token).catch((error: Error) => {
+    if (error.message !== 'signed out') say(error.message, true);
+  });
+});
+$('#sign-out').addEventListener('click', () => signOut());
+for (const button of statusButtons) {
+  button.addEventListener('click', () => void setStatus(button.dataset.status as Status));
+}
+// Closing the page stops the heartbeat at once (timers die with it); pagehide also covers bfcache.
+window.addEventListener('pagehide', () => window.clearInterval(heartbeat));
+
+const remembered = sessionStorage.getItem(TOKEN_KEY);
+if (remembered) enter(remembered).catch(() => signOut());

@@ -1,0 +1,241 @@
+/**
+ * The chat widget: one script tag on any site,
+ *   <script src="https://…/widget.js" data-site="SITE_ID" async></script>
+ * Optional: data-client-type="target", data-api="https://…/v1" (default: the script's own origin).
+ * Everything lives in a shadow root, so the host page's styles and ours never meet; the only
+ * global is `window.ChatWidget` ({ open, close, setClientType }).
+ */
+import { WIDGET_CSS } from './widget-css.js';
+
+type Status = 'online' | 'away';
+interface WidgetOperator {
+  id: string;
+  name: string;
+  avatarUrl: string | null;
+  status: Status;
+}
+interface WidgetInfo {
+  allowVisitorChoice: boolean;
+  sharedAvatarUrl: string | null;
+  operators: WidgetOperator[];
+}
+interface ActiveChat {
+  chatId: string;
+  chatToken: string;
+  operator: { id: string; name: string; avatarUrl: string | null } | null;
+}
+
+const script = document.currentScript as HTMLScriptElement | null;
+const siteId = script?.dataset.site ?? '';
+const apiBase = (script?.dataset.api ?? new URL('/v1', script?.src ?? location.href).href).replace(/\/$/, '');
+let clientType: 'regular' | 'target' = script?.dataset.clientType === 'target' ? 'target' : 'regular';
+
+const VISITOR_KEY = 'chatdist.visitorId';
+const chatKey = `chatdist.chat.${siteId}`;
+
+function randomId(prefix: string): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return prefix + Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** The same visitor id for this browser, across pages and visits. */
+function visitorId(): string {
+  try {
+    const known = localStorage.getItem(VISITOR_KEY);
+    if (known && /^[A-Za-z0-9_-]{1,64}$/.test(known)) return known;
+    const fresh = randomId('v_');
+    localStorage.setItem(VISITOR_KEY, fresh);
+    return fresh;
+  } catch {
+    return randomId('v_'); // storage blocked: a per-page id is the best we can do
+  }
+}
+
+function savedChat(): ActiveChat | null {
+  try {
+    return JSON.parse(sessionStorage.getItem(chatKey) ?? 'null') as ActiveChat | null;
+  } catch {
+    return null;
+  }
+}
+
+function saveChat(chat: ActiveChat | null) {
+  try {
+    if (chat) sessionStorage.setItem(chatKey, JSON.stringify(chat));
+    else sessionStorage.removeItem(chatKey);
+  } catch {
+    /* storage blocked: the chat just won't survive a reload */
+  }
+}
+
+async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${apiBase}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = (await response.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
+  return { status: response.status, data };
+}
+
+/* ---------- DOM helpers (text only ever goes in through textContent) ---------- */
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) if (value !== undefined) node.setAttribute(name, value);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function avatar(name: string, url: string | null): HTMLElement {
+  if (url) return el('img', { class: 'avatar', src: url, alt: '' });
+  return el('span', { class: 'avatar initial', 'aria-hidden': 'true' }, name.trim().charAt(0).toUpperCase() || '?');
+}
+
+/* ---------- the widget ---------- */
+
+const host = el('div', { id: 'chatdist-widget' });
+const root = host.attachShadow({ mode: 'open' });
+const launcher = el('button', { class: 'launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'panel' }, 'Chat with us');
+const title = el('h2', { id: 'title' }, 'Chat with us');
+const closeButton = el('button', { class: 'icon', type: 'button', 'aria-label': 'Close chat window' }, '×');
+const body = el('div', { class: 'body', 'aria-live': 'polite' });
+const panel = el('div', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: '' }, el('div', { class: 'head' }, title, closeButton), body);
+root.append(el('style', {}, WIDGET_CSS), launcher, panel);
+
+let pendingStart: { key: string; operatorId?: string } | null = null;
+
+function show(...children: (Node | string)[]) {
+  body.replaceChildren(...children);
+  body.querySelector<HTMLElement>('button, a')?.focus();
+}
+
+function message(text: string, className = 'message') {
+  return el('p', { class: className }, text);
+}
+
+function button(label: string, onClick: () => void, className = 'primary') {
+  const node = el('button', { type: 'button', class: className }, label);
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+function renderAssigned(chat: ActiveChat) {
+  const who = chat.operator!;
+  show(
+    el('div', { class: 'assigned' }, avatar(who.name, who.avatarUrl), el('p', { class: 'message' }, 'You are chatting with ', el('strong', {}, who.name), '.')),
+    button('End chat', () => void endChat(chat), 'secondary'),
+  );
+}
+
+function renderRecorded(chat: ActiveChat) {
+  show(
+    message('All our operators are busy right now. Your request has been recorded and we will get back to you soon.', 'message recorded'),
+    button('End chat', () => void endChat(chat), 'secondary'),
+  );
+}
+
+async function endChat(chat: ActiveChat) {
+  await api('POST', `/sites/${siteId}/chats/${chat.chatId}/close`, { chatToken: chat.chatToken }).catch(() => undefined);
+  saveChat(null);
+  show(message('Chat ended. Thank you!'), button('Start a new chat', () => void load()));
+}
+
+async function startChat(operatorId?: string) {
+  // A retry after a network error reuses the key, so the server answers it at most once.
+  if (!pendingStart || pendingStart.operatorId !== operatorId) pendingStart = { key: randomId('k_'), operatorId };
+  const request = pendingStart;
+  show(message('Connecting you…'));
+  try {
+    const reply = await api<{ chat: { id: string }; chatToken: string; operator?: ActiveChat['operator'] }>(
+      'POST',
+      `/sites/${siteId}/chats`,
+      { visitorId: visitorId(), clientType, ...(operatorId ? { operatorId } : {}) },
+      { 'Idempotency-Key': request.key },
+    );
+    if (reply.status >= 500) throw new Error(reply.data.error?.message ?? 'unavailable');
+    pendingStart = null;
+    if (reply.status === 201 || reply.status === 202) {
+      const chat = { chatId: reply.data.chat.id, chatToken: reply.data.chatToken, operator: reply.data.operator ?? null };
+      saveChat(chat);
+      if (chat.operator) renderAssigned(chat);
+      else renderRecorded(chat);
+      return;
+    }
+    show(message(reply.data.error?.message ?? 'Something went wrong.', 'message error'), button('Back', () => void load(), 'secondary'));
+  } catch {
+    show(
+      message('We could not reach the chat service. Check your connection and try again.', 'message error'),
+      button('Try again', () => void startChat(operatorId)),
+    );
+  }
+}
+
+function operatorItem(operator: WidgetOperator, choosable: boolean) {
+  const item = el(
+    'li',
+    {},
+    avatar(operator.name, operator.avatarUrl),
+    el('span', { class: 'name' }, operator.name),
+    el('span', { class: `dot ${operator.status}`, role: 'img', 'aria-label': operator.status }),
+  );
+  if (choosable && operator.status === 'online') {
+    item.append(button(`Chat with ${operator.name}`, () => void startChat(operator.id), 'choose'));
+  }
+  return item;
+}
+
+async function load() {
+  const active = savedChat();
+  if (active) return active.operator ? renderAssigned(active) : renderRecorded(active);
+  show(message('Loading…'));
+  try {
+    const { status, data } = await api<WidgetInfo>('GET', `/sites/${siteId}/widget`);
+    if (status !== 200) throw new Error(data.error?.message);
+    const list = el('ul', { class: 'operators', 'aria-label': 'Operators' }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice)));
+    const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
+    show(
+      data.operators.length ? list : message('No operator is online right now. You can still leave a request.'),
+      anyoneOnline ? '' : message('You can still start a chat: we will record your request.', 'message muted'),
+      button(data.allowVisitorChoice ? 'Start chat with anyone' : 'Start chat', () => void startChat()),
+    );
+  } catch {
+    show(message('The chat is not available right now.', 'message error'), button('Try again', () => void load()));
+  }
+}
+
+function open() {
+  if (!panel.hidden) return;
+  panel.hidden = false;
+  launcher.setAttribute('aria-expanded', 'true');
+  void load();
+}
+
+function close() {
+  if (panel.hidden) return;
+  panel.hidden = true;
+  launcher.setAttribute('aria-expanded', 'false');
+  launcher.focus();
+}
+
+launcher.addEventListener('click', () => (panel.hidden ? open() : close()));
+closeButton.addEventListener('click', close);
+panel.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') close();
+});
+
+(window as unknown as { ChatWidget: unknown }).ChatWidget = {
+  open,
+  close,
+  setClientType(type: 'regular' | 'target') {
+    clientType = type === 'target' ? 'target' : 'regular';
+  },
+};
+
+if (document.body) document.body.append(host);
+else document.addEventListener('DOMContentLoaded', () => document.body.append(host));
