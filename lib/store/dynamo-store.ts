@@ -5,6 +5,7 @@ import * as chats from './dynamo/chats.js';
 import type { DynamoContext } from './dynamo/context.js';
 import * as operators from './dynamo/operators.js';
 import * as sites from './dynamo/sites.js';
+import * as tokens from './dynamo/tokens.js';
 import { sweepStaleOperators } from './dynamo/sweep.js';
 import { retryTransactionConflicts } from './dynamo/transaction-conflicts.js';
 import { translatingUnavailable } from './dynamo/unavailable.js';
@@ -36,7 +37,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     setStatus: (record, change) => operators.setStatus(ctx, record, change),
     recordHeartbeat: (siteId, operatorId, nowMs) => operators.recordHeartbeat(ctx, siteId, operatorId, nowMs),
     deleteOperator: (site, record) => operators.deleteOperator(ctx, site, record),
-    findTokenOwner: (tokenHash) => operators.findTokenOwner(ctx, tokenHash),
+    findTokenOwner: (tokenHash) => tokens.findTokenOwner(ctx, tokenHash),
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
     claim: (input) => chats.claim(ctx, input),
     recordUnassignedChat: (chat, tokenHash) => chats.recordUnassignedChat(ctx, chat, tokenHash),

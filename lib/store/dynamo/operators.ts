@@ -1,5 +1,4 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import type { Principal } from '../../domain/auth.js';
 import { belongsInQueue } from '../../domain/availability.js';
 import type { Operator } from '../../domain/model.js';
 import {
@@ -17,6 +16,7 @@ import type { OperatorChanges, QueuePage, StatusChange } from '../port.js';
 import { toOperatorRecord, toSiteRecord, type OperatorRecord, type SiteRecord } from '../records.js';
 import { QUEUE_INDEX } from '../table.js';
 import { CAPACITY, isConditionFailure, lostTransactionRace, type DynamoContext } from './context.js';
+import { tokenPut } from './tokens.js';
 
 /** Runs a conditional write; false when its condition failed. */
 export async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
@@ -134,13 +134,7 @@ export async function createOperator(
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
-          {
-            Put: {
-              TableName: ctx.tableName,
-              Item: { ...tokenKey(record.tokenHash), type: 'token', role: 'operator', siteId: operator.siteId, operatorId: operator.id },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
+          tokenPut(ctx, record.tokenHash, { role: 'operator', siteId: operator.siteId, operatorId: operator.id }),
         ],
         ...CAPACITY,
       }),
@@ -250,17 +244,6 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, recor
     );
   }
   return true;
-}
-
-export async function findTokenOwner(ctx: DynamoContext, tokenHash: string): Promise<Principal | null> {
-  const { Item } = await ctx.doc.send(
-    new GetCommand({ TableName: ctx.tableName, Key: tokenKey(tokenHash), ConsistentRead: true, ...CAPACITY }),
-  );
-  if (Item?.role === 'admin') return { role: 'admin', siteId: Item.siteId as string };
-  if (Item?.role === 'operator') {
-    return { role: 'operator', siteId: Item.siteId as string, operatorId: Item.operatorId as string };
-  }
-  return null;
 }
 
 export async function readQueue(

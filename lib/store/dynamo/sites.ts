@@ -1,8 +1,9 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Settings } from '../../domain/model.js';
-import { OPERATOR_SK_PREFIX, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk, tokenKey } from '../keys.js';
+import { OPERATOR_SK_PREFIX, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk } from '../keys.js';
 import { settingsAttributes, toSiteRecord, type SiteRecord } from '../records.js';
 import { CAPACITY, isConditionFailure, type DynamoContext } from './context.js';
+import { tokenPut } from './tokens.js';
 
 export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string): Promise<void> {
   const { siteId } = site.settings;
@@ -24,13 +25,7 @@ export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        {
-          Put: {
-            TableName: ctx.tableName,
-            Item: { ...tokenKey(site.adminTokenHash), type: 'token', role: 'admin', siteId },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
+        tokenPut(ctx, site.adminTokenHash, { role: 'admin', siteId }),
       ],
       ...CAPACITY,
     }),

@@ -199,9 +199,10 @@ async function load() {
     if (status !== 200) throw new Error(data.error?.message);
     const list = el('ul', { class: 'operators', 'aria-label': 'Operators' }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice)));
     const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
+    const nobodyFree = anyoneOnline ? '' : message('Nobody is free right now: start a chat and we will record your request.', 'message muted');
     show(
       data.operators.length ? list : message('No operator is online right now. You can still leave a request.'),
-      anyoneOnline ? '' : message('You can still start a chat: we will record your request.', 'message muted'),
+      data.operators.length ? nobodyFree : '',
       button(data.allowVisitorChoice ? 'Start chat with anyone' : 'Start chat', () => void startChat()),
     );
   } catch {
