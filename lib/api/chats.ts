@@ -97,7 +97,9 @@ export function startChatRequestReply(
   key: string | undefined,
   context: Context,
 ): Promise<Reply> {
-  return key ? idempotentStartChatReply(rt, siteId, key, request, context) : startChatReply(rt, siteId, request);
+  // The same request with clientType left out or given as "regular" is the same request.
+  const normalized = { ...request, clientType: request.clientType ?? 'regular' };
+  return key ? idempotentStartChatReply(rt, siteId, key, normalized, context) : startChatReply(rt, siteId, normalized);
 }
 
 /**

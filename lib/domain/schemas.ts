@@ -63,10 +63,16 @@ export const sitePath = z.strictObject({ siteId: identifier });
 export const operatorPath = z.strictObject({ siteId: identifier, operatorId: identifier });
 export const chatPath = z.strictObject({ siteId: identifier, chatId: identifier });
 
-const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]).transform((value) => new Date(value));
+const DAY_MS = 24 * 60 * 60 * 1000;
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+const periodStart = instant.transform((value) => new Date(value));
+/** A plain date as the end of a period means the whole of that day (UTC). */
+const periodEnd = instant.transform((value) =>
+  value.length === 10 ? new Date(Date.parse(value) + DAY_MS - 1) : new Date(value),
+);
 
 export const statsQuery = z
-  .strictObject({ from: instant.optional(), to: instant.optional() })
+  .strictObject({ from: periodStart.optional(), to: periodEnd.optional() })
   .refine((period) => !period.from || !period.to || period.from <= period.to, {
     message: 'from must not be after to',
     path: ['from'],

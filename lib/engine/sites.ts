@@ -22,12 +22,9 @@ export async function requireSite(deps: EngineDeps, siteId: string): Promise<Sit
 
 export async function updateSettings(deps: EngineDeps, siteId: string, patch: SettingsPatch): Promise<Settings> {
   const site = await requireSite(deps, siteId);
-  for (const operatorId of newlyNamedDefaults(patch)) {
-    if (!(await deps.store.getOperator(siteId, operatorId))) {
-      throw invalidRequest(`defaultOperators: no operator "${operatorId}" on this site`);
-    }
-  }
   const next = applySettingsPatch(site.settings, patch);
-  await deps.store.saveSettings(next, site.settings);
+  // Checked in the same transaction as the write, so a default can't name an operator deleted meanwhile.
+  const { missingOperator } = await deps.store.saveSettings(next, site.settings, newlyNamedDefaults(patch));
+  if (missingOperator) throw invalidRequest(`defaultOperators: no operator "${missingOperator}" on this site`);
   return next;
 }

@@ -44,11 +44,20 @@ async function readAssignmentView(store: ChatStore, siteId: string, nowMs: numbe
   return { settings, candidates };
 }
 
-async function loadNamed(store: ChatStore, view: AssignmentView, request: ChatRequest): Promise<Operator | null> {
+/**
+ * The operator the request names. The index copy will do on a first attempt; after a lost race
+ * it may be stale (indexes are eventually consistent), so the item itself is read.
+ */
+async function loadNamed(store: ChatStore, view: AssignmentView, request: ChatRequest, fresh: boolean): Promise<Operator | null> {
   const naming = namedOperator(view.settings, request);
   if (!naming) return null;
-  const inHead = view.candidates.find((operator) => operator.id === naming.operatorId);
+  const inHead = fresh ? undefined : view.candidates.find((operator) => operator.id === naming.operatorId);
   return inHead ?? (await store.getOperator(view.settings.siteId, naming.operatorId))?.operator ?? null;
+}
+
+/** Drops candidates whose index copy still shows the turn this request just lost on: that copy is stale. */
+function withoutStale(candidates: Operator[], lostTurns: Map<string, number>): Operator[] {
+  return candidates.filter((operator) => (lostTurns.get(operator.id) ?? -1) < operator.turn);
 }
 
 /**
@@ -61,15 +70,17 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
   const chatToken = newToken();
   const chatTokenHash = hashToken(chatToken);
   const chatId = timeOrderedId(deps.clock());
+  const lostTurns = new Map<string, number>();
   return untilWritten(async (attempt) => {
     const nowMs = deps.clock();
     const view = await readAssignmentView(store, siteId, nowMs);
-    const named = await loadNamed(store, view, request);
+    const named = await loadNamed(store, view, request, attempt > 0);
+    const candidates = withoutStale(view.candidates, lostTurns);
     const decision = decideAssignment({
       settings: view.settings,
       request,
       named,
-      candidates: view.candidates,
+      candidates,
       nowMs,
       random: deps.random,
       afterConflict: attempt > 0,
@@ -85,12 +96,16 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       createdAt: new Date(nowMs).toISOString(),
       closedAt: null,
     };
+    if (!decision && candidates.length < view.candidates.length) return undefined; // only stale copies left: read again
     if (!decision) {
       await store.recordUnassignedChat(chat, chatTokenHash);
       return { chat, chatToken };
     }
     const outcome = await store.claim({ ...decision, settings: view.settings, chat, chatTokenHash, nowMs });
-    if (outcome === 'lost') return undefined;
+    if (outcome === 'lost') {
+      lostTurns.set(decision.operator.id, decision.operator.turn);
+      return undefined;
+    }
     const { operator } = decision;
     return {
       chat,

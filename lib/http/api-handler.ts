@@ -20,6 +20,11 @@ const INTERNAL_ERROR = JSON.stringify({
   error: { code: 'internal_error', message: 'Something went wrong on our side; try again later.' },
 });
 
+function logUnexpected(error: unknown) {
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status === undefined || status >= 500) logger.error('request failed', error as Error);
+}
+
 function toResult(reply: Reply): APIGatewayProxyResultV2 {
   if (reply.body === undefined) return { statusCode: reply.statusCode, headers: reply.headers ?? {} };
   return {
@@ -50,7 +55,8 @@ export function apiHandler<E extends ApiEvent = ApiEvent>(
     .use(authenticate(route, runtime))
     .use(requestBody(route, schemas.body !== undefined, MAX_AVATAR_BYTES))
     .use(validate(schemas))
-    .use(httpErrorHandler({ logger: false, fallbackMessage: INTERNAL_ERROR }))
+    // Its logger hook sees the original error, before a 5xx is replaced by the bare reply.
+    .use(httpErrorHandler({ logger: logUnexpected, fallbackMessage: INTERNAL_ERROR }))
     .handler(async (event, context) => toResult(await run(event as E, runtime(), context)));
 }
 

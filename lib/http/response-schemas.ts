@@ -68,6 +68,7 @@ export const RESPONSE_SCHEMAS: Record<string, Record<number, z.ZodType | null>> 
       siteId: z.string().optional(),
       operatorId: z.string().optional(),
       operator: operatorObject.optional(),
+      heartbeatTimeoutSeconds: z.number().int().optional(),
     }),
   },
   'create-site': { 201: z.strictObject({ siteId: z.string(), adminToken: z.string() }) },

@@ -29,7 +29,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
   return translatingUnavailable<ChatStore>({
     createSite: (site, createdAt) => sites.createSite(ctx, site, createdAt),
     getSite: (siteId) => sites.getSite(ctx, siteId),
-    saveSettings: (settings, previous) => sites.saveSettings(ctx, settings, previous),
+    saveSettings: (settings, previous, required) => sites.saveSettings(ctx, settings, previous, required),
     getOperator: (siteId, operatorId) => operators.getOperator(ctx, siteId, operatorId),
     listOperators: (siteId) => operators.listOperators(ctx, siteId),
     createOperator: (record, timeoutSeconds, createdAt) => operators.createOperator(ctx, record, timeoutSeconds, createdAt),

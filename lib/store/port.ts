@@ -45,8 +45,12 @@ export interface SweepResult {
 export interface ChatStore {
   createSite(site: SiteRecord, createdAt: string): Promise<void>;
   getSite(siteId: string): Promise<SiteRecord | null>;
-  /** Replaces the settings; when the heartbeat timeout changed, the site's operators follow. */
-  saveSettings(settings: Settings, previous: Settings): Promise<void>;
+  /**
+   * Writes the fields that changed since `previous`, on the condition that every operator in
+   * `requiredOperators` exists at that moment (else returns the first missing one). When the
+   * heartbeat timeout changed, the site's operators follow.
+   */
+  saveSettings(settings: Settings, previous: Settings, requiredOperators: string[]): Promise<{ missingOperator?: string }>;
 
   getOperator(siteId: string, operatorId: string): Promise<OperatorRecord | null>;
   listOperators(siteId: string): Promise<Operator[]>;

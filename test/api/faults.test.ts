@@ -82,7 +82,7 @@ describe('throttling and network faults', () => {
   it('a throttled settings write answers 503 and the settings stay as they were', async () => {
     const { siteId, adminToken } = await apiSite(api);
     mocks = injectFaults();
-    mocks.documents.on(UpdateCommand).rejects(throttled());
+    mocks.documents.on(TransactWriteCommand).rejects(throttled());
     const reply = await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, body: { distribution: 'random' } });
     expectUnavailable(reply);
     mocks.documents.restore();
@@ -104,6 +104,21 @@ describe('throttling and network faults', () => {
     mocks.raw.restore();
     const stats = await api.call('GET', `/v1/sites/${siteId}/stats`, { token: adminToken });
     expect(stats.body.operators[0].assigned + stats.body.unassigned).toBe(0);
+  });
+
+  it('a failed tidy-up after a committed claim still answers with the chat', async () => {
+    const { siteId, adminToken } = await apiSite(api, ['a'], { maxChats: 1 });
+    mocks = injectFaults();
+    // The claim's transaction goes through; the write that takes the now-full operator out of the queue fails.
+    mocks.documents.on(UpdateCommand).rejects(throttled());
+    const reply = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v' } });
+    expect(reply.status).toBe(201);
+    mocks.documents.restore();
+    mocks.raw.restore();
+    const next = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'w' } });
+    expect(next.status).toBe(202);
+    const operators = await api.call('GET', `/v1/sites/${siteId}/operators`, { token: adminToken });
+    expect(operators.body.operators[0].activeChats).toBe(1);
   });
 
   it('an unexpected AWS error is a bare 500 that leaks nothing', async () => {

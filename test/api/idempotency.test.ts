@@ -71,6 +71,14 @@ describe('Idempotency-Key on chat start', () => {
     expect(retried.body.chat.assignedBy).toBe('visitor');
   });
 
+  it('treats a left-out clientType and "regular" as the same request', async () => {
+    const { siteId, adminToken } = await apiSite(api, ['a']);
+    const first = await start(siteId, 'normalized', { visitorId: 'v' });
+    const repeat = await start(siteId, 'normalized', { visitorId: 'v', clientType: 'regular' });
+    expect(repeat.text).toBe(first.text);
+    expect(await chatsOf(siteId, adminToken)).toBe(1);
+  });
+
   it('keeps the chat token out of the idempotency table in clear', async () => {
     const { siteId } = await apiSite(api, ['a']);
     const reply = await start(siteId, 'secret-check', { visitorId: 'v' });

@@ -1,3 +1,5 @@
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 
@@ -13,10 +15,12 @@ beforeAll(async () => {
       lines.push(args.map(String).join(' '));
     });
   }
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  });
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+  }
 });
 afterAll(async () => {
   vi.restoreAllMocks();
@@ -24,6 +28,25 @@ afterAll(async () => {
 });
 
 describe('structured logs', () => {
+  it('log the original error of a 500, which the reply does not show', async () => {
+    const { siteId } = await apiSite(api, ['a']);
+    const mock = mockClient(DynamoDBDocumentClient);
+    mock.send.callThrough();
+    mock.on(QueryCommand).rejects(Object.assign(new Error('the real cause: index gone'), { name: 'ValidationException' }));
+    try {
+      const reply = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v' } });
+      expect(reply.status).toBe(500);
+      expect(reply.text).not.toContain('the real cause');
+    } finally {
+      mock.restore();
+    }
+    const failures = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"request failed"'))
+      .map((line) => JSON.parse(line) as { error?: { message?: string }; route?: string });
+    expect(failures).toContainEqual(expect.objectContaining({ route: 'start-chat', error: expect.objectContaining({ message: 'the real cause: index gone' }) }));
+  });
+
   it('log route, site and outcome as JSON, and never a token', async () => {
     const { siteId, adminToken, tokens } = await apiSite(api, ['a']);
     const chat = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v' } });

@@ -96,6 +96,18 @@ describe('sites and settings', () => {
     }
     expect((await api.call('GET', path, { token: adminToken })).body).toEqual(updated.body);
   });
+
+  it('keeps both of two concurrent updates of different fields', async () => {
+    const { siteId, adminToken } = await apiSite(api);
+    const path = `/v1/sites/${siteId}/settings`;
+    await Promise.all([
+      api.call('PUT', path, { token: adminToken, body: { allowVisitorChoice: true } }),
+      api.call('PUT', path, { token: adminToken, body: { heartbeatTimeoutSeconds: 30 } }),
+      api.call('PUT', path, { token: adminToken, body: { distribution: 'random' } }),
+    ]);
+    const settings = await api.call('GET', path, { token: adminToken });
+    expect(settings.body).toMatchObject({ allowVisitorChoice: true, heartbeatTimeoutSeconds: 30, distribution: 'random' });
+  });
 });
 
 describe('operators', () => {
@@ -274,6 +286,9 @@ describe('stats', () => {
     expect(empty.body.operators.every((operator: { assigned: number }) => operator.assigned === 0)).toBe(true);
     const since = await api.call('GET', `/v1/sites/${siteId}/stats?from=${encodeURIComponent(before)}`, { token: adminToken });
     expect(since.body).toEqual(stats.body);
+    const today = new Date().toISOString().slice(0, 10);
+    const wholeDay = await api.call('GET', `/v1/sites/${siteId}/stats?from=${today}&to=${today}`, { token: adminToken });
+    expect(wholeDay.body).toEqual(stats.body);
     expect((await api.call('GET', `/v1/sites/${siteId}/stats?from=yesterday`, { token: adminToken })).status).toBe(400);
     expect((await api.call('GET', `/v1/sites/${siteId}/stats?from=2026-02-01&to=2026-01-01`, { token: adminToken })).status).toBe(400);
     expect((await api.call('GET', `/v1/sites/${siteId}/stats?period=week`, { token: adminToken })).status).toBe(400);
@@ -356,6 +371,22 @@ describe('widget and shared avatar', () => {
     });
     expect(badPreflight.status).toBe(403);
 
+    // An operator closing from the console (its own origin, with its token) is not held to the widget's origins.
+    const operator = await api.call('PUT', `/v1/sites/${siteId}/operators/op`, {
+      token: site.body.adminToken,
+      body: { name: 'Op' },
+    });
+    await api.call('PUT', `/v1/sites/${siteId}/operators/op/status`, { token: operator.body.operatorToken, body: { status: 'online' } });
+    const chat = await api.call('POST', `/v1/sites/${siteId}/chats`, {
+      headers: { origin: 'https://shop.example' },
+      body: { visitorId: 'v' },
+    });
+    const closed = await api.call('POST', `/v1/sites/${siteId}/chats/${chat.body.chat.id}/close`, {
+      token: operator.body.operatorToken,
+      headers: { origin: api.url },
+    });
+    expect(closed.status).toBe(200);
+
     const open = await apiSite(api, ['a']);
     const anyOrigin = await api.call('GET', `/v1/sites/${open.siteId}/widget`, { headers: { origin: 'https://any.example' } });
     expect(anyOrigin.headers.get('access-control-allow-origin')).toBe('https://any.example');
@@ -371,6 +402,7 @@ describe('whose token', () => {
       siteId,
       operatorId: 'a',
       operator: { id: 'a', name: 'Operator a', status: 'online' },
+      heartbeatTimeoutSeconds: 90,
     });
     expect((await api.call('GET', '/v1/me', { token: api.platformToken })).body).toEqual({ role: 'platform' });
     expect((await api.call('GET', '/v1/me')).status).toBe(401);

@@ -6,8 +6,7 @@ import type { RouteDefinition } from '../routes.js';
 function logOutcome(request: Request<ApiEvent>) {
   const statusCode = (request.response as { statusCode?: number } | undefined)?.statusCode ?? 500;
   const outcome = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'refused' : 'ok';
-  if (statusCode >= 500) logger.error('request failed', { statusCode, outcome, error: request.error as Error });
-  else logger.info('request handled', { statusCode, outcome });
+  logger.info('request handled', { statusCode, outcome });
 }
 
 /** One structured line per request: route, site, status and outcome (never headers or bodies). */

@@ -80,8 +80,21 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
   }
   // A queue claim read the exact count (any other claim would have changed the turn); others may not have.
   const mayBeFull = operator.maxChats !== null && (!byQueue || operator.activeChats + 1 >= operator.maxChats);
-  if (mayBeFull) await leaveQueueIfFull(ctx, operator.siteId, operator.id);
+  if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator.siteId, operator.id));
   return 'claimed';
+}
+
+/**
+ * Keeps the queue index to operators with room, after the claim or close has committed. Best
+ * effort: the committed write must not be reported as failed (a retry would assign again), and
+ * the read path skips full operators anyway; the next claim or close of the operator mends it.
+ */
+async function bestEffort(write: () => Promise<unknown>) {
+  try {
+    await write();
+  } catch {
+    /* see above */
+  }
 }
 
 /** Takes a full operator out of the queue index; a close running meanwhile re-checks after its own write. */
@@ -186,7 +199,7 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
     if (failed === 1) return closeChatAlone(ctx, chat, closed);
     return 'lost';
   }
-  await rejoinQueueIfRoom(ctx, chat.siteId, chat.operatorId);
+  await bestEffort(() => rejoinQueueIfRoom(ctx, chat.siteId, chat.operatorId!));
   return closed;
 }
 

@@ -205,7 +205,7 @@ export function recordHeartbeat(ctx: DynamoContext, siteId: string, operatorId: 
 }
 
 export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, record: OperatorRecord): Promise<boolean> {
-  const { siteId, defaultOperators } = site.settings;
+  const { siteId } = site.settings;
   const operatorId = record.operator.id;
   try {
     await ctx.doc.send(
@@ -227,9 +227,9 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, recor
     if (lostTransactionRace(error)) return false;
     throw error;
   }
-  // A default that names a deleted operator would only be skipped, but the admin should see it gone.
-  for (const [clientType, attribute] of [['regular', 'defaultRegular'], ['target', 'defaultTarget']] as const) {
-    if (defaultOperators[clientType] !== operatorId) continue;
+  // A default that names a deleted operator would only be skipped, but the admin should see it
+  // gone. Both are tried, on the current value, in case a settings update named it meanwhile.
+  for (const attribute of ['defaultRegular', 'defaultTarget'] as const) {
     await conditionally(() =>
       ctx.doc.send(
         new UpdateCommand({

@@ -1,8 +1,9 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Settings } from '../../domain/model.js';
-import { OPERATOR_SK_PREFIX, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk } from '../keys.js';
+import { OPERATOR_SK_PREFIX, operatorKey, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk } from '../keys.js';
 import { settingsAttributes, toSiteRecord, type SiteRecord } from '../records.js';
-import { CAPACITY, isConditionFailure, type DynamoContext } from './context.js';
+import { siteNotFound } from '../../domain/errors.js';
+import { CAPACITY, failedConditionAt, isConditionFailure, lostTransactionRace, type DynamoContext } from './context.js';
 import { tokenPut } from './tokens.js';
 
 export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string): Promise<void> {
@@ -39,23 +40,53 @@ export async function getSite(ctx: DynamoContext, siteId: string): Promise<SiteR
   return Item ? toSiteRecord(Item) : null;
 }
 
-export async function saveSettings(ctx: DynamoContext, settings: Settings, previous: Settings): Promise<void> {
-  const attributes = settingsAttributes(settings);
-  const names = Object.keys(attributes);
-  await ctx.doc.send(
-    new UpdateCommand({
-      TableName: ctx.tableName,
-      Key: settingsKey(settings.siteId),
-      UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
-      ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, attributes[name]])),
-      ...CAPACITY,
-    }),
-  );
+export async function saveSettings(
+  ctx: DynamoContext,
+  settings: Settings,
+  previous: Settings,
+  requiredOperators: string[],
+): Promise<{ missingOperator?: string }> {
+  const next = settingsAttributes(settings);
+  const before = settingsAttributes(previous);
+  // Only what changed, so that two admins editing different fields do not undo each other.
+  const names = Object.keys(next).filter((name) => JSON.stringify(next[name]) !== JSON.stringify(before[name]));
+  if (names.length === 0) return {};
+  try {
+    await ctx.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: ctx.tableName,
+              Key: settingsKey(settings.siteId),
+              UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+              ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, next[name]])),
+            },
+          },
+          ...requiredOperators.map((operatorId) => ({
+            ConditionCheck: {
+              TableName: ctx.tableName,
+              Key: operatorKey(settings.siteId, operatorId),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          })),
+        ],
+        ...CAPACITY,
+      }),
+    );
+  } catch (error) {
+    if (!lostTransactionRace(error)) throw error;
+    const failed = failedConditionAt(error);
+    if (failed > 0) return { missingOperator: requiredOperators[failed - 1] };
+    if (failed === 0) throw siteNotFound();
+    throw error;
+  }
   if (settings.heartbeatTimeoutSeconds !== previous.heartbeatTimeoutSeconds) {
     await propagateTimeout(ctx, settings.siteId, settings.heartbeatTimeoutSeconds * 1000);
   }
+  return {};
 }
 
 /**

@@ -22,7 +22,6 @@ interface Session {
 }
 
 const TOKEN_KEY = 'chatdist.operator';
-const HEARTBEAT_MS = 20_000;
 const REFRESH_MS = 4_000;
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
@@ -30,6 +29,8 @@ const statusButtons = [...document.querySelectorAll<HTMLButtonElement>('button[d
 
 let session: Session | null = null;
 let status: Status = 'offline';
+/** A third of the site's heartbeat timeout, at most 20 s: two heartbeats may be lost before the sweep acts. */
+let heartbeatMs = 20_000;
 let heartbeat: number | undefined;
 let refresh: number | undefined;
 
@@ -50,7 +51,7 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  if (response.status === 401 || response.status === 403) {
+  if (response.status === 401) {
     signOut('Your token is no longer valid. Sign in again.');
     throw new Error('signed out');
   }
@@ -69,7 +70,7 @@ function showStatus(next: Status) {
   if (next !== 'offline') {
     heartbeat = window.setInterval(() => {
       api('POST', `${operatorPath()}/heartbeat`).catch(() => say('Heartbeat failed; retrying.', true));
-    }, HEARTBEAT_MS);
+    }, heartbeatMs);
   }
 }
 
@@ -114,6 +115,25 @@ function chatRow(chat: Chat): HTMLTableRowElement {
   return row;
 }
 
+interface Me {
+  role: string;
+  siteId?: string;
+  operatorId?: string;
+  operator?: Operator;
+  heartbeatTimeoutSeconds?: number;
+}
+
+/** The status as the service has it: the sweep may have set the operator offline (a laptop slept). */
+async function syncStatus() {
+  const me = await api<Me>('GET', '/me');
+  if (me.operator && me.operator.status !== status) {
+    if (me.operator.status === 'offline' && status !== 'offline') {
+      say('You were set offline because this page stopped answering for a while. Choose Online to take chats again.', true);
+    }
+    showStatus(me.operator.status);
+  }
+}
+
 async function loadChats() {
   if (!session) return;
   const { chats } = await api<{ chats: Chat[] }>('GET', `${operatorPath()}/chats`);
@@ -124,20 +144,21 @@ async function loadChats() {
 
 async function enter(token: string) {
   session = { token, siteId: '', operatorId: '' };
-  const me = await api<{ role: string; siteId?: string; operatorId?: string; operator?: Operator }>('GET', '/me');
+  const me = await api<Me>('GET', '/me');
   if (me.role !== 'operator' || !me.operator) {
     session = null;
     say('This is not an operator token.', true);
     return;
   }
   session = { token, siteId: me.siteId!, operatorId: me.operatorId! };
+  heartbeatMs = Math.min(20_000, ((me.heartbeatTimeoutSeconds ?? 90) * 1000) / 3);
   sessionStorage.setItem(TOKEN_KEY, token);
   $('#who').textContent = `${me.operator.name} (${me.operatorId})`;
   for (const id of ['#workspace', '#chats-card', '#sign-out']) $(id).hidden = false;
   $('#sign-in').hidden = true;
   showStatus(me.operator.status);
   await loadChats();
-  refresh = window.setInterval(() => void loadChats().catch(() => undefined), REFRESH_MS);
+  refresh = window.setInterval(() => void Promise.all([loadChats(), syncStatus()]).catch(() => undefined), REFRESH_MS);
 }
 
 function signOut(reason?: string) {
@@ -159,7 +180,11 @@ $('#sign-in-form').addEventListener('submit', (event) => {
     if (error.message !== 'signed out') say(error.message, true);
   });
 });
-$('#sign-out').addEventListener('click', () => signOut());
+// Signing out also goes offline, so no chat is given to an operator who has left.
+$('#sign-out').addEventListener('click', async () => {
+  await api('PUT', `${operatorPath()}/status`, { status: 'offline' }).catch(() => undefined);
+  signOut();
+});
 for (const button of statusButtons) {
   button.addEventListener('click', () => void setStatus(button.dataset.status as Status));
 }

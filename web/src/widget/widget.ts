@@ -141,7 +141,12 @@ function renderRecorded(chat: ActiveChat) {
 }
 
 async function endChat(chat: ActiveChat) {
-  await api('POST', `/sites/${siteId}/chats/${chat.chatId}/close`, { chatToken: chat.chatToken }).catch(() => undefined);
+  const reply = await api('POST', `/sites/${siteId}/chats/${chat.chatId}/close`, { chatToken: chat.chatToken }).catch(() => null);
+  if (!reply || reply.status >= 500) {
+    // Keep the chat: the operator's place is only freed once the close goes through.
+    show(message('We could not end the chat. Try again.', 'message error'), button('End chat', () => void endChat(chat)));
+    return;
+  }
   saveChat(null);
   show(message('Chat ended. Thank you!'), button('Start a new chat', () => void load()));
 }
