@@ -5,7 +5,6 @@ import {
   deleteOperator,
   listOperators,
   recordHeartbeat,
-  requireOperator,
   setOperatorStatus,
   upsertOperator,
 } from '../engine/operators.js';
@@ -44,7 +43,6 @@ export async function heartbeatReply(rt: Runtime, path: OperatorPath): Promise<R
 }
 
 export async function operatorChatsReply(rt: Runtime, path: OperatorPath): Promise<Reply> {
-  await requireOperator(rt.deps, path.siteId, path.operatorId);
   return ok({ chats: await listOpenChats(rt.deps, path.siteId, path.operatorId) });
 }
 

@@ -38,6 +38,11 @@ export interface Operator {
   /** Chats ever assigned. */
   assigned: number;
   /**
+   * Random id of this operator record: a deleted operator re-created under the same id is a new
+   * incarnation, so its predecessor's chats neither count against it nor show in its list.
+   */
+  incarnation: string;
+  /**
    * Assignment sequence number: raised by every assignment, and raised to the site's lowest
    * turn when the operator comes online. A queue claim is conditional on it, and after a
    * conflict the lowest turns are the operators equally entitled to the next chat.

@@ -1,4 +1,4 @@
-import { chatNotFound } from '../domain/errors.js';
+import { chatNotFound, operatorNotFound } from '../domain/errors.js';
 import type { Chat } from '../domain/model.js';
 import type { ChatRecord } from '../store/records.js';
 import { untilWritten, type EngineDeps } from './deps.js';
@@ -22,6 +22,8 @@ export async function closeChat(deps: EngineDeps, record: ChatRecord): Promise<C
   }, { random: deps.random });
 }
 
-export function listOpenChats(deps: EngineDeps, siteId: string, operatorId: string): Promise<Chat[]> {
-  return deps.store.listOpenChats(siteId, operatorId);
+export async function listOpenChats(deps: EngineDeps, siteId: string, operatorId: string): Promise<Chat[]> {
+  const record = await deps.store.getOperator(siteId, operatorId);
+  if (!record) throw operatorNotFound();
+  return deps.store.listOpenChats(siteId, operatorId, record.operator.incarnation);
 }

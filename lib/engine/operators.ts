@@ -1,7 +1,7 @@
 import { isAvailable } from '../domain/availability.js';
 import { turnOnComingOnline } from '../domain/distribution.js';
 import { operatorNotFound } from '../domain/errors.js';
-import { hashToken, newToken } from '../domain/ids.js';
+import { hashToken, newToken, tiebreaker } from '../domain/ids.js';
 import type { Operator, OperatorStatus } from '../domain/model.js';
 import type { OperatorInput } from '../domain/schemas.js';
 import type { OperatorRecord } from '../store/records.js';
@@ -28,6 +28,7 @@ function newOperator(siteId: string, operatorId: string, input: OperatorInput): 
     heartbeatAtMs: null,
     assigned: 0,
     turn: 0,
+    incarnation: tiebreaker(),
   };
 }
 

@@ -43,7 +43,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     recordUnassignedChat: (chat, tokenHash) => chats.recordUnassignedChat(ctx, chat, tokenHash),
     getChat: (siteId, chatId) => chats.getChat(ctx, siteId, chatId),
     closeChat: (record, closedAt) => chats.closeChat(ctx, record, closedAt),
-    listOpenChats: (siteId, operatorId) => chats.listOpenChats(ctx, siteId, operatorId),
+    listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),
     listChats: (siteId, range) => chats.listChats(ctx, siteId, range),
     sweepStaleOperators: (nowMs) => sweepStaleOperators(ctx, nowMs),
   });

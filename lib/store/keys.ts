@@ -27,7 +27,8 @@ export function liveShard(siteId: string, operatorId: string): string {
 
 export const allLiveShards = () => Array.from({ length: LIVENESS_SHARDS }, (_, shard) => `LIVE#${shard}`);
 
-export const openChatsPk = (siteId: string, operatorId: string) => `OPCHATS#${siteId}#${operatorId}`;
+export const openChatsPk = (siteId: string, operatorId: string, incarnation: string) =>
+  `OPCHATS#${siteId}#${operatorId}#${incarnation}`;
 
 /** A token's owner, found by the token's hash. */
 export const tokenKey = (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' });

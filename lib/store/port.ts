@@ -79,7 +79,8 @@ export interface ChatStore {
    * was already closed, or 'lost' when a concurrent transaction got in the way (re-read, retry).
    */
   closeChat(record: ChatRecord, closedAt: string): Promise<Chat | 'not-open' | 'lost'>;
-  listOpenChats(siteId: string, operatorId: string): Promise<Chat[]>;
+  /** The open chats given to this incarnation of the operator. */
+  listOpenChats(siteId: string, operatorId: string, incarnation: string): Promise<Chat[]>;
   /** Chats created in [fromId, toId) by time-ordered id. */
   listChats(siteId: string, range: { fromId: string; toId: string }): Promise<Chat[]>;
 

@@ -17,6 +17,8 @@ export interface OperatorRecord {
 export interface ChatRecord {
   chat: Chat;
   tokenHash: string;
+  /** The incarnation of the operator the chat was given to. */
+  operatorIncarnation: string | null;
 }
 
 type Item = Record<string, unknown>;
@@ -70,6 +72,7 @@ export function toOperatorRecord(item: Item): OperatorRecord {
       heartbeatAtMs: orNull<number>(item.heartbeatAtMs),
       assigned: (item.assigned as number | undefined) ?? 0,
       turn: (item.turn as number | undefined) ?? 0,
+      incarnation: (item.incarnation as string | undefined) ?? '',
     },
     tokenHash: item.tokenHash as string,
     version: (item.version as number | undefined) ?? 0,
@@ -90,6 +93,7 @@ export function toChatRecord(item: Item): ChatRecord {
       closedAt: orNull<string>(item.closedAt),
     },
     tokenHash: item.tokenHash as string,
+    operatorIncarnation: orNull<string>(item.operatorIncarnation),
   };
 }
 

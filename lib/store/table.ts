@@ -49,6 +49,7 @@ export const QUEUE_INDEX = {
     'heartbeatAtMs',
     'assigned',
     'turn',
+    'incarnation',
   ],
 } as const satisfies IndexDefinition;
 

@@ -40,6 +40,7 @@ export async function addOnlineOperators(
       heartbeatAtMs: null,
       assigned: 0,
       turn: 0,
+      incarnation: `i-${id}`,
     };
     const record = { operator, tokenHash: hashToken(`token-${siteId}-${id}`), version: 0 };
     if (!(await deps.store.createOperator(record, site.settings.heartbeatTimeoutSeconds, new Date(nowMs).toISOString()))) {

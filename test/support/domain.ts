@@ -33,6 +33,7 @@ export function operatorOf(id: string, overrides: Partial<Operator> = {}): Opera
     heartbeatAtMs: NOW - 1_000,
     assigned: 0,
     turn: 0,
+    incarnation: 'i1',
     ...overrides,
   };
 }

@@ -15,13 +15,19 @@ import { OPEN_CHATS_INDEX } from '../table.js';
 import { CAPACITY, failedConditionAt, lostTransactionRace, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
 
-function chatItem(chat: Chat, chatTokenHash: string) {
+/** The operator is the same record (items written before incarnations existed have none). */
+const sameIncarnation = (incarnation: string | null) =>
+  incarnation ? 'incarnation = :incarnation' : 'attribute_not_exists(incarnation)';
+
+function chatItem(chat: Chat, chatTokenHash: string, operatorIncarnation: string | null) {
+  const open = chat.status === 'assigned' && chat.operatorId;
   return {
     ...chatKey(chat.siteId, chat.id),
     type: 'chat',
     ...chatAttributes(chat),
     tokenHash: chatTokenHash,
-    ...(chat.status === 'assigned' && chat.operatorId ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId) } : {}),
+    operatorIncarnation,
+    ...(open ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
   };
 }
 
@@ -40,9 +46,12 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     ':one': 1,
     ':online': 'online',
     ':cutoff': heartbeatCutoffMs(settings, nowMs),
+    ...(operator.incarnation ? { ':incarnation': operator.incarnation } : {}),
   };
   let turnClause = 'turn = turn + :one';
-  let condition = '#status = :online AND heartbeatAtMs > :cutoff AND (attribute_not_exists(maxChats) OR activeChats < maxChats)';
+  // The incarnation keeps a claim from landing on a re-created operator of the same id.
+  let condition =
+    `#status = :online AND heartbeatAtMs > :cutoff AND (attribute_not_exists(maxChats) OR activeChats < maxChats) AND ${sameIncarnation(operator.incarnation)}`;
   if (byQueue) {
     turnClause = 'turn = :nextTurn';
     condition += ' AND turn = :turn';
@@ -66,7 +75,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
           {
             Put: {
               TableName: ctx.tableName,
-              Item: chatItem(chat, input.chatTokenHash),
+              Item: chatItem(chat, input.chatTokenHash, operator.incarnation),
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -133,7 +142,7 @@ export async function recordUnassignedChat(ctx: DynamoContext, chat: Chat, chatT
   await ctx.doc.send(
     new PutCommand({
       TableName: ctx.tableName,
-      Item: chatItem(chat, chatTokenHash),
+      Item: chatItem(chat, chatTokenHash, null),
       ConditionExpression: 'attribute_not_exists(pk)',
       ...CAPACITY,
     }),
@@ -184,8 +193,12 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
               TableName: ctx.tableName,
               Key: operatorKey(chat.siteId, chat.operatorId),
               UpdateExpression: 'SET activeChats = activeChats - :one, version = version + :one',
-              ConditionExpression: 'attribute_exists(pk) AND activeChats >= :one',
-              ExpressionAttributeValues: { ':one': 1 },
+              // Only the operator the chat was given to: not a later one re-created under the same id.
+              ConditionExpression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(record.operatorIncarnation)}`,
+              ExpressionAttributeValues: {
+                ':one': 1,
+                ...(record.operatorIncarnation ? { ':incarnation': record.operatorIncarnation } : {}),
+              },
             },
           },
         ],
@@ -203,11 +216,11 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
   return closed;
 }
 
-export async function listOpenChats(ctx: DynamoContext, siteId: string, operatorId: string): Promise<Chat[]> {
+export async function listOpenChats(ctx: DynamoContext, siteId: string, operatorId: string, incarnation: string): Promise<Chat[]> {
   return queryAll(ctx, {
     IndexName: OPEN_CHATS_INDEX.indexName,
     KeyConditionExpression: 'openChatsPk = :pk',
-    ExpressionAttributeValues: { ':pk': openChatsPk(siteId, operatorId) },
+    ExpressionAttributeValues: { ':pk': openChatsPk(siteId, operatorId, incarnation) },
     ScanIndexForward: false,
   });
 }

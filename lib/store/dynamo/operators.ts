@@ -125,6 +125,7 @@ export async function createOperator(
                 lastAssignedAt: null,
                 assigned: 0,
                 turn: 0,
+                incarnation: operator.incarnation,
                 version: 0,
                 tokenHash: record.tokenHash,
                 timeoutMs: timeoutSeconds * 1000,
