@@ -1,18 +1,11 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { heartbeatCutoffMs } from '../../domain/availability.js';
 import type { Chat } from '../../domain/model.js';
 import { CHAT_SK_PREFIX, chatKey, openChatsPk, operatorKey, operatorQueueSk, queuePk, sitePk } from '../keys.js';
 import type { ClaimInput, ClaimOutcome } from '../port.js';
 import { chatAttributes, toChatRecord, type ChatRecord } from '../records.js';
 import { OPEN_CHATS_INDEX } from '../table.js';
-import { CAPACITY, failedConditionAt, lostTransactionRace, type DynamoContext } from './context.js';
+import { CAPACITY, transact, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
 
 /** The operator is the same record (items written before incarnations existed have none). */
@@ -58,35 +51,26 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     values[':turn'] = operator.turn;
     values[':nextTurn'] = operator.turn + 1;
   }
-  try {
-    await ctx.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: ctx.tableName,
-              Key: operatorKey(operator.siteId, operator.id),
-              UpdateExpression: `SET lastAssignedAt = :now, queueSk = :queueSk, ${turnClause}, activeChats = activeChats + :one, assigned = assigned + :one, version = version + :one`,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: values,
-            },
-          },
-          {
-            Put: {
-              TableName: ctx.tableName,
-              Item: chatItem(chat, input.chatTokenHash, operator.incarnation),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-        ...CAPACITY,
-      }),
-    );
-  } catch (error) {
-    if (lostTransactionRace(error)) return 'lost';
-    throw error;
-  }
+  const outcome = await transact(ctx, [
+    {
+      Update: {
+        TableName: ctx.tableName,
+        Key: operatorKey(operator.siteId, operator.id),
+        UpdateExpression: `SET lastAssignedAt = :now, queueSk = :queueSk, ${turnClause}, activeChats = activeChats + :one, assigned = assigned + :one, version = version + :one`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+      },
+    },
+    {
+      Put: {
+        TableName: ctx.tableName,
+        Item: chatItem(chat, input.chatTokenHash, operator.incarnation),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  ]);
+  if (!outcome.written) return 'lost';
   // A queue claim read the exact count (any other claim would have changed the turn); others may not have.
   const mayBeFull = operator.maxChats !== null && (!byQueue || operator.activeChats + 1 >= operator.maxChats);
   if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator.siteId, operator.id));
@@ -183,33 +167,25 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
   if (chat.status === 'closed') return 'not-open';
   const closed: Chat = { ...chat, status: 'closed', closedAt };
   if (chat.status === 'unassigned' || !chat.operatorId) return closeChatAlone(ctx, chat, closed);
-  try {
-    await ctx.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Update: closeChatUpdate(ctx, chat, closedAt) },
-          {
-            Update: {
-              TableName: ctx.tableName,
-              Key: operatorKey(chat.siteId, chat.operatorId),
-              UpdateExpression: 'SET activeChats = activeChats - :one, version = version + :one',
-              // Only the operator the chat was given to: not a later one re-created under the same id.
-              ConditionExpression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(record.operatorIncarnation)}`,
-              ExpressionAttributeValues: {
-                ':one': 1,
-                ...(record.operatorIncarnation ? { ':incarnation': record.operatorIncarnation } : {}),
-              },
-            },
-          },
-        ],
-        ...CAPACITY,
-      }),
-    );
-  } catch (error) {
-    if (!lostTransactionRace(error)) throw error;
-    const failed = failedConditionAt(error);
-    if (failed === 0) return 'not-open';
-    if (failed === 1) return closeChatAlone(ctx, chat, closed);
+  const outcome = await transact(ctx, [
+    { Update: closeChatUpdate(ctx, chat, closedAt) },
+    {
+      Update: {
+        TableName: ctx.tableName,
+        Key: operatorKey(chat.siteId, chat.operatorId),
+        UpdateExpression: 'SET activeChats = activeChats - :one, version = version + :one',
+        // Only the operator the chat was given to: not a later one re-created under the same id.
+        ConditionExpression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(record.operatorIncarnation)}`,
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ...(record.operatorIncarnation ? { ':incarnation': record.operatorIncarnation } : {}),
+        },
+      },
+    },
+  ]);
+  if (!outcome.written) {
+    if (outcome.failedAt === 0) return 'not-open';
+    if (outcome.failedAt === 1) return closeChatAlone(ctx, chat, closed);
     return 'lost';
   }
   await bestEffort(() => rejoinQueueIfRoom(ctx, chat.siteId, chat.operatorId!));

@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 
 export interface DynamoContext {
   readonly doc: DynamoDBDocumentClient;
@@ -26,4 +26,21 @@ export function lostTransactionRace(error: unknown): boolean {
 export function failedConditionAt(error: unknown): number {
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+}
+
+/** A transaction that went through, or the index of the item whose condition failed (-1: a conflict). */
+export type TransactionOutcome = { written: true } | { written: false; failedAt: number };
+
+/** Sends a transaction; a lost race is an outcome, any other error is thrown. */
+export async function transact(
+  ctx: DynamoContext,
+  items: NonNullable<TransactWriteCommandInput['TransactItems']>,
+): Promise<TransactionOutcome> {
+  try {
+    await ctx.doc.send(new TransactWriteCommand({ TransactItems: items, ...CAPACITY }));
+    return { written: true };
+  } catch (error) {
+    if (!lostTransactionRace(error)) throw error;
+    return { written: false, failedAt: failedConditionAt(error) };
+  }
 }

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { belongsInQueue } from '../../domain/availability.js';
 import type { Operator } from '../../domain/model.js';
 import {
@@ -15,7 +15,7 @@ import {
 import type { OperatorChanges, QueuePage, StatusChange } from '../port.js';
 import { toOperatorRecord, toSiteRecord, type OperatorRecord, type SiteRecord } from '../records.js';
 import { QUEUE_INDEX } from '../table.js';
-import { CAPACITY, isConditionFailure, lostTransactionRace, type DynamoContext } from './context.js';
+import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
 import { tokenPut } from './tokens.js';
 
 /** Runs a conditional write; false when its condition failed. */
@@ -97,6 +97,31 @@ export async function listOperators(ctx: DynamoContext, siteId: string): Promise
   return operators;
 }
 
+/** A new operator's item: offline, never assigned, in no index until it comes online. */
+function newOperatorItem(record: OperatorRecord, timeoutSeconds: number, createdAt: string) {
+  const { operator } = record;
+  return {
+    ...operatorKey(operator.siteId, operator.id),
+    type: 'operator',
+    siteId: operator.siteId,
+    operatorId: operator.id,
+    name: operator.name,
+    avatarUrl: operator.avatarUrl,
+    status: operator.status,
+    ...(operator.maxChats === null ? {} : { maxChats: operator.maxChats }),
+    activeChats: 0,
+    lastAssignedAt: null,
+    assigned: 0,
+    turn: 0,
+    incarnation: operator.incarnation,
+    version: 0,
+    tokenHash: record.tokenHash,
+    timeoutMs: timeoutSeconds * 1000,
+    queueSk: operatorQueueSk(null),
+    createdAt,
+  };
+}
+
 /** Creates the operator and its token together; false when the operator already exists. */
 export async function createOperator(
   ctx: DynamoContext,
@@ -104,47 +129,18 @@ export async function createOperator(
   timeoutSeconds: number,
   createdAt: string,
 ): Promise<boolean> {
-  const { operator } = record;
-  try {
-    await ctx.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: ctx.tableName,
-              Item: {
-                ...operatorKey(operator.siteId, operator.id),
-                type: 'operator',
-                siteId: operator.siteId,
-                operatorId: operator.id,
-                name: operator.name,
-                avatarUrl: operator.avatarUrl,
-                status: operator.status,
-                ...(operator.maxChats === null ? {} : { maxChats: operator.maxChats }),
-                activeChats: 0,
-                lastAssignedAt: null,
-                assigned: 0,
-                turn: 0,
-                incarnation: operator.incarnation,
-                version: 0,
-                tokenHash: record.tokenHash,
-                timeoutMs: timeoutSeconds * 1000,
-                queueSk: operatorQueueSk(null),
-                createdAt,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          tokenPut(ctx, record.tokenHash, { role: 'operator', siteId: operator.siteId, operatorId: operator.id }),
-        ],
-        ...CAPACITY,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (lostTransactionRace(error)) return false;
-    throw error;
-  }
+  const { siteId, id } = record.operator;
+  const outcome = await transact(ctx, [
+    {
+      Put: {
+        TableName: ctx.tableName,
+        Item: newOperatorItem(record, timeoutSeconds, createdAt),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    tokenPut(ctx, record.tokenHash, { role: 'operator', siteId, operatorId: id }),
+  ]);
+  return outcome.written;
 }
 
 /** A versioned write of an operator: it fails when anything but a heartbeat changed it since it was read. */
@@ -208,26 +204,11 @@ export function recordHeartbeat(ctx: DynamoContext, siteId: string, operatorId: 
 export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, record: OperatorRecord): Promise<boolean> {
   const { siteId } = site.settings;
   const operatorId = record.operator.id;
-  try {
-    await ctx.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: ctx.tableName,
-              Key: operatorKey(siteId, operatorId),
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          },
-          { Delete: { TableName: ctx.tableName, Key: tokenKey(record.tokenHash) } },
-        ],
-        ...CAPACITY,
-      }),
-    );
-  } catch (error) {
-    if (lostTransactionRace(error)) return false;
-    throw error;
-  }
+  const outcome = await transact(ctx, [
+    { Delete: { TableName: ctx.tableName, Key: operatorKey(siteId, operatorId), ConditionExpression: 'attribute_exists(pk)' } },
+    { Delete: { TableName: ctx.tableName, Key: tokenKey(record.tokenHash) } },
+  ]);
+  if (!outcome.written) return false;
   // A default that names a deleted operator would only be skipped, but the admin should see it
   // gone. Both are tried, on the current value, in case a settings update named it meanwhile.
   for (const attribute of ['defaultRegular', 'defaultTarget'] as const) {

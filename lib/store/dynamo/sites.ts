@@ -1,36 +1,33 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Settings } from '../../domain/model.js';
 import { OPERATOR_SK_PREFIX, operatorKey, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk } from '../keys.js';
 import { settingsAttributes, toSiteRecord, type SiteRecord } from '../records.js';
-import { siteNotFound } from '../../domain/errors.js';
-import { CAPACITY, failedConditionAt, isConditionFailure, lostTransactionRace, type DynamoContext } from './context.js';
+import { ContentionError, siteNotFound } from '../../domain/errors.js';
+import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
 import { tokenPut } from './tokens.js';
 
 export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string): Promise<void> {
   const { siteId } = site.settings;
-  await ctx.doc.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: ctx.tableName,
-            Item: {
-              ...settingsKey(siteId),
-              type: 'site',
-              ...settingsAttributes(site.settings),
-              adminTokenHash: site.adminTokenHash,
-              createdAt,
-              queuePk: queuePk(siteId),
-              queueSk: SETTINGS_QUEUE_SK,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+  const outcome = await transact(ctx, [
+    {
+      Put: {
+        TableName: ctx.tableName,
+        Item: {
+          ...settingsKey(siteId),
+          type: 'site',
+          ...settingsAttributes(site.settings),
+          adminTokenHash: site.adminTokenHash,
+          createdAt,
+          queuePk: queuePk(siteId),
+          queueSk: SETTINGS_QUEUE_SK,
         },
-        tokenPut(ctx, site.adminTokenHash, { role: 'admin', siteId }),
-      ],
-      ...CAPACITY,
-    }),
-  );
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    tokenPut(ctx, site.adminTokenHash, { role: 'admin', siteId }),
+  ]);
+  // Site ids and tokens are fresh random values: a collision is not a race to handle.
+  if (!outcome.written) throw new Error('site id or admin token collision');
 }
 
 export async function getSite(ctx: DynamoContext, siteId: string): Promise<SiteRecord | null> {
@@ -51,37 +48,29 @@ export async function saveSettings(
   // Only what changed, so that two admins editing different fields do not undo each other.
   const names = Object.keys(next).filter((name) => JSON.stringify(next[name]) !== JSON.stringify(before[name]));
   if (names.length === 0) return {};
-  try {
-    await ctx.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: ctx.tableName,
-              Key: settingsKey(settings.siteId),
-              UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
-              ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, next[name]])),
-            },
-          },
-          ...requiredOperators.map((operatorId) => ({
-            ConditionCheck: {
-              TableName: ctx.tableName,
-              Key: operatorKey(settings.siteId, operatorId),
-              ConditionExpression: 'attribute_exists(pk)',
-            },
-          })),
-        ],
-        ...CAPACITY,
-      }),
-    );
-  } catch (error) {
-    if (!lostTransactionRace(error)) throw error;
-    const failed = failedConditionAt(error);
-    if (failed > 0) return { missingOperator: requiredOperators[failed - 1] };
-    if (failed === 0) throw siteNotFound();
-    throw error;
+  const outcome = await transact(ctx, [
+    {
+      Update: {
+        TableName: ctx.tableName,
+        Key: settingsKey(settings.siteId),
+        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, next[name]])),
+      },
+    },
+    ...requiredOperators.map((operatorId) => ({
+      ConditionCheck: {
+        TableName: ctx.tableName,
+        Key: operatorKey(settings.siteId, operatorId),
+        ConditionExpression: 'attribute_exists(pk)',
+      },
+    })),
+  ]);
+  if (!outcome.written) {
+    if (outcome.failedAt > 0) return { missingOperator: requiredOperators[outcome.failedAt - 1] };
+    if (outcome.failedAt === 0) throw siteNotFound();
+    throw new ContentionError();
   }
   if (settings.heartbeatTimeoutSeconds !== previous.heartbeatTimeoutSeconds) {
     await propagateTimeout(ctx, settings.siteId, settings.heartbeatTimeoutSeconds * 1000);
