@@ -23,6 +23,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  delete process.env.TEST_LOG_LEVEL;
   vi.restoreAllMocks();
   await api.close();
 });

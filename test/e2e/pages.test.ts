@@ -202,6 +202,15 @@ describe('the pages in a real browser', () => {
     expect(text).toContain('Your request has been recorded');
   });
 
+  it('takes an operator offline when it signs out of the console', async () => {
+    await consoleAnn.getByRole('button', { name: 'Online' }).click();
+    await consoleAnn.getByText('You are online.').waitFor();
+    expect((await api.call('GET', `/v1/sites/${siteId}/widget`)).body.operators.map((o: { id: string }) => o.id)).toEqual(['ann']);
+    await consoleAnn.getByRole('button', { name: 'Sign out' }).click();
+    await consoleAnn.getByLabel('Operator token').waitFor();
+    await expect.poll(async () => (await api.call('GET', `/v1/sites/${siteId}/widget`)).body.operators).toEqual([]);
+  });
+
   it('keeps to one global and its own styles, is keyboard-operable, and fits a phone', async () => {
     const page = await newPage({ mobile: true });
     await page.goto(hostUrl);
