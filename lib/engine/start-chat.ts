@@ -55,7 +55,10 @@ async function loadNamed(store: ChatStore, view: AssignmentView, request: ChatRe
   return inHead ?? (await store.getOperator(view.settings.siteId, naming.operatorId))?.operator ?? null;
 }
 
-/** Drops candidates whose index copy still shows the turn this request just lost on: that copy is stale. */
+/**
+ * Drops candidates whose index copy still shows the turn this request just lost on: the claim's
+ * condition failed, so the operator has moved on and that copy is stale.
+ */
 function withoutStale(candidates: Operator[], lostTurns: Map<string, number>): Operator[] {
   return candidates.filter((operator) => (lostTurns.get(operator.id) ?? -1) < operator.turn);
 }
@@ -96,14 +99,18 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       createdAt: new Date(nowMs).toISOString(),
       closedAt: null,
     };
-    if (!decision && candidates.length < view.candidates.length) return undefined; // only stale copies left: read again
+    const droppedAvailable = view.candidates.some(
+      (operator) => !candidates.includes(operator) && isAvailable(operator, view.settings, nowMs),
+    );
+    if (!decision && droppedAvailable) return undefined; // only stale copies left: read again
     if (!decision) {
       await store.recordUnassignedChat(chat, chatTokenHash);
       return { chat, chatToken };
     }
     const outcome = await store.claim({ ...decision, settings: view.settings, chat, chatTokenHash, nowMs });
-    if (outcome === 'lost') {
-      lostTurns.set(decision.operator.id, decision.operator.turn);
+    if (outcome !== 'claimed') {
+      // After a failed condition, a copy still showing that turn is stale; after a conflict, nothing is known.
+      if (outcome === 'lost') lostTurns.set(decision.operator.id, decision.operator.turn);
       return undefined;
     }
     const { operator } = decision;

@@ -19,7 +19,11 @@ export interface ClaimInput {
   nowMs: number;
 }
 
-export type ClaimOutcome = 'claimed' | 'lost';
+/**
+ * 'lost': the operator changed since it was read (its condition failed); 'conflict': another
+ * transaction was on the item at that moment, nothing is known to have changed.
+ */
+export type ClaimOutcome = 'claimed' | 'lost' | 'conflict';
 
 export interface OperatorChanges {
   name: string;

@@ -70,7 +70,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
       },
     },
   ]);
-  if (!outcome.written) return 'lost';
+  if (!outcome.written) return outcome.failedAt === 0 ? 'lost' : 'conflict';
   // A queue claim read the exact count (any other claim would have changed the turn); others may not have.
   const mayBeFull = operator.maxChats !== null && (!byQueue || operator.activeChats + 1 >= operator.maxChats);
   if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator.siteId, operator.id));
