@@ -1,5 +1,5 @@
 import { publicOperator, type OperatorStatus } from '../domain/model.js';
-import type { OperatorInput } from '../domain/schemas.js';
+import type { OperatorInput, StatsQuery } from '../domain/schemas.js';
 import { listOpenChats } from '../engine/chats.js';
 import {
   deleteOperator,
@@ -46,6 +46,6 @@ export async function operatorChatsReply(rt: Runtime, path: OperatorPath): Promi
   return ok({ chats: await listOpenChats(rt.deps, path.siteId, path.operatorId) });
 }
 
-export async function statsReply(rt: Runtime, siteId: string, period: { from?: Date; to?: Date }): Promise<Reply> {
-  return ok(await siteStats(rt.deps, siteId, period));
+export async function statsReply(rt: Runtime, siteId: string, query: StatsQuery): Promise<Reply> {
+  return ok(await siteStats(rt.deps, siteId, query));
 }

@@ -63,20 +63,49 @@ export const sitePath = z.strictObject({ siteId: identifier });
 export const operatorPath = z.strictObject({ siteId: identifier, operatorId: identifier });
 export const chatPath = z.strictObject({ siteId: identifier, chatId: identifier });
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+export const DAY_MS = 24 * 60 * 60 * 1000;
+/** The dates a period may name: from 1970 (chat ids encode time since the epoch) to the end of 9999. */
+export const EARLIEST_DATE_MS = Date.UTC(1970, 0, 1);
+export const LATEST_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** The longest period a report may cover. */
+export const MAX_PERIOD_DAYS = 366;
+
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'must be an ISO-8601 date or date-time' })
+  .refine((value) => {
+    const ms = Date.parse(value);
+    return ms >= EARLIEST_DATE_MS && ms <= LATEST_DATE_MS;
+  }, 'must be between 1970-01-01 and 9999-12-31 (UTC)');
 const periodStart = instant.transform((value) => new Date(value));
 /** A plain date as the end of a period means the whole of that day (UTC). */
 const periodEnd = instant.transform((value) =>
   value.length === 10 ? new Date(Date.parse(value) + DAY_MS - 1) : new Date(value),
 );
 
+/** The period's length in days when both ends are given; an open end is checked against the clock by the engine. */
+export const periodDays = (from: Date, to: Date) => (to.getTime() - from.getTime()) / DAY_MS;
+
+/** Both ends, when both were given and valid (a refinement also runs after a field failed). */
+const bothEnds = (period: { from?: unknown; to?: unknown }) =>
+  period.from instanceof Date && period.to instanceof Date ? { from: period.from, to: period.to } : null;
+
 export const statsQuery = z
   .strictObject({ from: periodStart.optional(), to: periodEnd.optional() })
-  .refine((period) => !period.from || !period.to || period.from <= period.to, {
+  .refine((period) => {
+    const ends = bothEnds(period);
+    return !ends || ends.from <= ends.to;
+  }, {
     message: 'from must not be after to',
     path: ['from'],
+  })
+  .refine((period) => {
+    const ends = bothEnds(period);
+    return !ends || periodDays(ends.from, ends.to) <= MAX_PERIOD_DAYS;
+  }, {
+    message: `the period may cover at most ${MAX_PERIOD_DAYS} days`,
+    path: ['to'],
   });
+export type StatsQuery = z.infer<typeof statsQuery>;
 
 export const closeChatInput = z.strictObject({ chatToken: z.string().min(1).max(200).optional() }).optional();
 
