@@ -36,6 +36,8 @@ export const operatorNotFound = () => new DomainError(404, 'operator_not_found',
 export const chatNotFound = () => new DomainError(404, 'chat_not_found', 'No such chat on this site.');
 export const visitorChoiceDisabled = () =>
   new DomainError(403, 'visitor_choice_disabled', 'This site does not let visitors choose an operator.');
+export const tooManyOpenChats = () =>
+  new DomainError(429, 'too_many_open_chats', 'This visitor already has as many open chats on this site as it allows.');
 export const operatorUnavailable = () =>
   new DomainError(409, 'operator_unavailable', 'The chosen operator is not available right now.');
 

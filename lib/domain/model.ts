@@ -19,9 +19,12 @@ export interface Settings {
   allowVisitorChoice: boolean;
   sharedAvatarUrl: string | null;
   heartbeatTimeoutSeconds: number;
+  /** Open (waiting or assigned) chats one visitor may have on the site; null for no limit. */
+  maxOpenChatsPerVisitor: number | null;
 }
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 90;
+export const DEFAULT_MAX_OPEN_CHATS_PER_VISITOR = 3;
 
 export interface Operator {
   siteId: string;

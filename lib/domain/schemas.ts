@@ -38,6 +38,7 @@ export const settingsPatch = z.strictObject({
   allowVisitorChoice: z.boolean().optional(),
   sharedAvatarUrl: avatarUrl.nullable().optional(),
   heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
+  maxOpenChatsPerVisitor: z.number().int().min(1).max(100).nullable().optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 

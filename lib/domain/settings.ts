@@ -1,4 +1,4 @@
-import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, type Settings } from './model.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, type Settings } from './model.js';
 import type { CreateSiteInput, SettingsPatch } from './schemas.js';
 
 export function initialSettings(siteId: string, input: CreateSiteInput): Settings {
@@ -11,6 +11,7 @@ export function initialSettings(siteId: string, input: CreateSiteInput): Setting
     allowVisitorChoice: false,
     sharedAvatarUrl: null,
     heartbeatTimeoutSeconds: DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+    maxOpenChatsPerVisitor: DEFAULT_MAX_OPEN_CHATS_PER_VISITOR,
   };
 }
 

@@ -1,6 +1,6 @@
 import { isAvailable } from '../domain/availability.js';
 import { decideAssignment, namedOperator, type ChatRequest } from '../domain/distribution.js';
-import { siteNotFound } from '../domain/errors.js';
+import { siteNotFound, tooManyOpenChats } from '../domain/errors.js';
 import { hashToken, newToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, type Chat, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore } from '../store/port.js';
@@ -104,10 +104,12 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
     );
     if (!decision && droppedAvailable) return undefined; // only stale copies left: read again
     if (!decision) {
-      await store.recordUnassignedChat(chat, chatTokenHash);
+      const recorded = await store.recordUnassignedChat(chat, chatTokenHash, view.settings.maxOpenChatsPerVisitor);
+      if (recorded === 'visitor-limit') throw tooManyOpenChats();
       return { chat, chatToken };
     }
     const outcome = await store.claim({ ...decision, settings: view.settings, chat, chatTokenHash, nowMs });
+    if (outcome === 'visitor-limit') throw tooManyOpenChats();
     if (outcome !== 'claimed') {
       // After a failed condition, a copy still showing that turn is stale; after a conflict, nothing is known.
       if (outcome === 'lost') lostTurns.set(decision.operator.id, decision.operator.turn);

@@ -14,6 +14,7 @@ export const settingsObject = z.strictObject({
   allowVisitorChoice: z.boolean(),
   sharedAvatarUrl: z.string().nullable(),
   heartbeatTimeoutSeconds: z.number().int(),
+  maxOpenChatsPerVisitor: z.number().int().nullable(),
 });
 
 export const operatorObject = z.strictObject({

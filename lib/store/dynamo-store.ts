@@ -40,7 +40,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     findTokenOwner: (tokenHash) => tokens.findTokenOwner(ctx, tokenHash),
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
     claim: (input) => chats.claim(ctx, input),
-    recordUnassignedChat: (chat, tokenHash) => chats.recordUnassignedChat(ctx, chat, tokenHash),
+    recordUnassignedChat: (chat, tokenHash, visitorLimit) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit),
     getChat: (siteId, chatId) => chats.getChat(ctx, siteId, chatId),
     closeChat: (record, closedAt) => chats.closeChat(ctx, record, closedAt),
     listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),

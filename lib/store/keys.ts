@@ -6,6 +6,7 @@ export const sitePk = (siteId: string) => `SITE#${siteId}`;
 export const settingsKey = (siteId: string) => ({ pk: sitePk(siteId), sk: 'SETTINGS' });
 export const operatorKey = (siteId: string, operatorId: string) => ({ pk: sitePk(siteId), sk: `OP#${operatorId}` });
 export const chatKey = (siteId: string, chatId: string) => ({ pk: sitePk(siteId), sk: `CHAT#${chatId}` });
+export const visitorKey = (siteId: string, visitorId: string) => ({ pk: sitePk(siteId), sk: `VISITOR#${visitorId}` });
 
 export const OPERATOR_SK_PREFIX = 'OP#';
 export const CHAT_SK_PREFIX = 'CHAT#';

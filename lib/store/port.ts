@@ -21,9 +21,10 @@ export interface ClaimInput {
 
 /**
  * 'lost': the operator changed since it was read (its condition failed); 'conflict': another
- * transaction was on the item at that moment, nothing is known to have changed.
+ * transaction was on the item at that moment, nothing is known to have changed; 'visitor-limit':
+ * the visitor already has the site's maximum of open chats (nothing was written).
  */
-export type ClaimOutcome = 'claimed' | 'lost' | 'conflict';
+export type ClaimOutcome = 'claimed' | 'lost' | 'conflict' | 'visitor-limit';
 
 export interface OperatorChanges {
   name: string;
@@ -73,9 +74,13 @@ export interface ChatStore {
 
   /** A page of the queue index: the settings first, then operators in queue order. */
   readQueue(siteId: string, options: { limit?: number; cursor?: Record<string, unknown> }): Promise<QueuePage>;
-  /** The claim: a conditional write of the operator and the new chat together. */
+  /**
+   * The claim: a conditional write of the operator, the new chat and the visitor's count of open
+   * chats (held to the site's `maxOpenChatsPerVisitor`) together.
+   */
   claim(input: ClaimInput): Promise<ClaimOutcome>;
-  recordUnassignedChat(chat: Chat, chatTokenHash: string): Promise<void>;
+  /** Records a chat nobody took, unless the visitor already has `visitorLimit` open chats. */
+  recordUnassignedChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null): Promise<'recorded' | 'visitor-limit'>;
 
   getChat(siteId: string, chatId: string): Promise<ChatRecord | null>;
   /**

@@ -1,4 +1,4 @@
-import type { Chat, Operator, Settings } from '../domain/model.js';
+import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, type Chat, type Operator, type Settings } from '../domain/model.js';
 
 /** Settings with what only the server sees. */
 export interface SiteRecord {
@@ -19,6 +19,8 @@ export interface ChatRecord {
   tokenHash: string;
   /** The incarnation of the operator the chat was given to. */
   operatorIncarnation: string | null;
+  /** The chat counts among its visitor's open chats (closing it gives the count back). */
+  countsForVisitor: boolean;
 }
 
 type Item = Record<string, unknown>;
@@ -39,6 +41,9 @@ export function toSiteRecord(item: Item): SiteRecord {
       allowVisitorChoice: item.allowVisitorChoice === true,
       sharedAvatarUrl: orNull<string>(item.sharedAvatarUrl),
       heartbeatTimeoutSeconds: item.heartbeatTimeoutSeconds as number,
+      // Absent on sites created before the limit existed: they get the default; null is no limit.
+      maxOpenChatsPerVisitor:
+        item.maxOpenChatsPerVisitor === undefined ? DEFAULT_MAX_OPEN_CHATS_PER_VISITOR : orNull<number>(item.maxOpenChatsPerVisitor),
     },
     adminTokenHash: item.adminTokenHash as string,
   };
@@ -55,6 +60,7 @@ export function settingsAttributes(settings: Settings): Item {
     allowVisitorChoice: settings.allowVisitorChoice,
     sharedAvatarUrl: settings.sharedAvatarUrl,
     heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds,
+    maxOpenChatsPerVisitor: settings.maxOpenChatsPerVisitor,
   };
 }
 
@@ -94,6 +100,7 @@ export function toChatRecord(item: Item): ChatRecord {
     },
     tokenHash: item.tokenHash as string,
     operatorIncarnation: orNull<string>(item.operatorIncarnation),
+    countsForVisitor: item.countsForVisitor === true,
   };
 }
 

@@ -6,6 +6,7 @@
  * - site settings   SITE#<siteId> / SETTINGS
  * - operator        SITE#<siteId> / OP#<operatorId>
  * - chat            SITE#<siteId> / CHAT#<chatId>   (chatId sorts by creation time)
+ * - visitor         SITE#<siteId> / VISITOR#<visitorId>   (its open chats, for the per-visitor limit)
  *
  * Indexes:
  * - queue:     the site's settings (sorted first) and its operators that are online and below
@@ -40,6 +41,7 @@ export const QUEUE_INDEX = {
     'allowVisitorChoice',
     'sharedAvatarUrl',
     'heartbeatTimeoutSeconds',
+    'maxOpenChatsPerVisitor',
     'operatorId',
     'avatarUrl',
     'status',

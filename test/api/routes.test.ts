@@ -50,6 +50,7 @@ describe('sites and settings', () => {
       allowVisitorChoice: false,
       sharedAvatarUrl: null,
       heartbeatTimeoutSeconds: 90,
+      maxOpenChatsPerVisitor: 3,
     });
   });
 
@@ -89,6 +90,9 @@ describe('sites and settings', () => {
       [{ defaultOperators: { regular: 'ghost' } }, 'defaultOperators'],
       [{ sharedAvatarUrl: 'javascript:alert(1)' }, 'sharedAvatarUrl'],
       [{ colour: 'red' }, 'colour'],
+      [{ maxOpenChatsPerVisitor: 0 }, 'maxOpenChatsPerVisitor'],
+      [{ maxOpenChatsPerVisitor: 101 }, 'maxOpenChatsPerVisitor'],
+      [{ maxOpenChatsPerVisitor: 2.5 }, 'maxOpenChatsPerVisitor'],
     ] as const) {
       const refused = await api.call('PUT', path, { token: adminToken, body });
       expect(refused.status, JSON.stringify(body)).toBe(400);

@@ -74,7 +74,7 @@ describe('DynamoDB requests per chat start', () => {
     }
   });
 
-  it('a chat start with nobody available makes 2 requests: Query and PutItem', async () => {
+  it('a chat start with nobody available makes 2 requests: Query, and the chat written with the visitor limit checked', async () => {
     const engine = testEngine();
     const { deps } = engine;
     const { siteId } = await siteWithOperators(deps, 3);
@@ -85,6 +85,6 @@ describe('DynamoDB requests per chat start', () => {
     const { result, cost } = await meteredChatStart(engine, deps, siteId);
     expect(result.chat.status).toBe('unassigned');
     expect(cost.requests).toBe(2);
-    expect(cost.byCommand).toEqual({ QueryCommand: 1, PutItemCommand: 1 });
+    expect(cost.byCommand).toEqual({ QueryCommand: 1, TransactWriteItemsCommand: 1 });
   });
 });

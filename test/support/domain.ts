@@ -15,6 +15,7 @@ export function settingsOf(overrides: Partial<Settings> = {}): Settings {
     allowVisitorChoice: false,
     sharedAvatarUrl: null,
     heartbeatTimeoutSeconds: 90,
+    maxOpenChatsPerVisitor: 3,
     ...overrides,
   };
 }

@@ -1,10 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { heartbeatCutoffMs } from '../../domain/availability.js';
 import type { Chat } from '../../domain/model.js';
-import { CHAT_SK_PREFIX, chatKey, openChatsPk, operatorKey, operatorQueueSk, queuePk, sitePk } from '../keys.js';
+import { CHAT_SK_PREFIX, chatKey, openChatsPk, operatorKey, operatorQueueSk, queuePk, sitePk, visitorKey } from '../keys.js';
 import type { ClaimInput, ClaimOutcome } from '../port.js';
 import { chatAttributes, toChatRecord, type ChatRecord } from '../records.js';
 import { OPEN_CHATS_INDEX } from '../table.js';
+import { ContentionError } from '../../domain/errors.js';
 import { CAPACITY, transact, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
 
@@ -21,6 +22,30 @@ function chatItem(chat: Chat, chatTokenHash: string, operatorIncarnation: string
     tokenHash: chatTokenHash,
     operatorIncarnation,
     ...(open ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
+    ...(open ? { countsForVisitor: true } : {}),
+  };
+}
+
+/** The visitor may open one more chat: it has fewer than `limit` open (no item yet: none). */
+function visitorBelowLimit(limit: number) {
+  return {
+    ConditionExpression: 'attribute_not_exists(openChats) OR openChats < :limit',
+    ExpressionAttributeValues: { ':limit': limit },
+  };
+}
+
+/** Moves the visitor's count of open chats by `delta`, held to `limit` when it grows. */
+function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1, limit: number | null) {
+  const guard = delta > 0 && limit !== null ? visitorBelowLimit(limit) : undefined;
+  return {
+    Update: {
+      TableName: ctx.tableName,
+      Key: visitorKey(chat.siteId, chat.visitorId),
+      UpdateExpression: 'SET #type = :type ADD openChats :delta',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ...(guard ? { ConditionExpression: guard.ConditionExpression } : {}),
+      ExpressionAttributeValues: { ':delta': delta, ':type': 'visitor', ...guard?.ExpressionAttributeValues },
+    },
   };
 }
 
@@ -69,8 +94,12 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
+    visitorCount(ctx, chat, 1, settings.maxOpenChatsPerVisitor),
   ]);
-  if (!outcome.written) return outcome.failedAt === 0 ? 'lost' : 'conflict';
+  if (!outcome.written) {
+    if (outcome.failedAt === 0) return 'lost';
+    return outcome.failedAt === 2 ? 'visitor-limit' : 'conflict';
+  }
   // A queue claim read the exact count (any other claim would have changed the turn); others may not have.
   const mayBeFull = operator.maxChats !== null && (!byQueue || operator.activeChats + 1 >= operator.maxChats);
   if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator.siteId, operator.id));
@@ -122,15 +151,25 @@ function rejoinQueueIfRoom(ctx: DynamoContext, siteId: string, operatorId: strin
   );
 }
 
-export async function recordUnassignedChat(ctx: DynamoContext, chat: Chat, chatTokenHash: string): Promise<void> {
-  await ctx.doc.send(
-    new PutCommand({
-      TableName: ctx.tableName,
-      Item: chatItem(chat, chatTokenHash, null),
-      ConditionExpression: 'attribute_not_exists(pk)',
-      ...CAPACITY,
-    }),
-  );
+export async function recordUnassignedChat(
+  ctx: DynamoContext,
+  chat: Chat,
+  chatTokenHash: string,
+  visitorLimit: number | null,
+): Promise<'recorded' | 'visitor-limit'> {
+  const put = { TableName: ctx.tableName, Item: chatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' };
+  if (visitorLimit === null) {
+    await ctx.doc.send(new PutCommand({ ...put, ...CAPACITY }));
+    return 'recorded';
+  }
+  const outcome = await transact(ctx, [
+    { ConditionCheck: { TableName: ctx.tableName, Key: visitorKey(chat.siteId, chat.visitorId), ...visitorBelowLimit(visitorLimit) } },
+    { Put: put },
+  ]);
+  if (outcome.written) return 'recorded';
+  if (outcome.failedAt === 0) return 'visitor-limit';
+  // Chat ids are fresh random values, so only a conflict on the visitor's item gets here.
+  throw new ContentionError();
 }
 
 export async function getChat(ctx: DynamoContext, siteId: string, chatId: string): Promise<ChatRecord | null> {
@@ -151,10 +190,17 @@ function closeChatUpdate(ctx: DynamoContext, chat: Chat, closedAt: string) {
   };
 }
 
-/** Closes the chat alone (unassigned, or its operator was deleted). */
-async function closeChatAlone(ctx: DynamoContext, chat: Chat, closed: Chat): Promise<Chat | 'not-open'> {
-  const done = await conditionally(() => ctx.doc.send(new UpdateCommand({ ...closeChatUpdate(ctx, chat, closed.closedAt!), ...CAPACITY })));
-  return done ? closed : 'not-open';
+/** Closes the chat alone (unassigned, or its operator was deleted), and gives the visitor its count back. */
+async function closeChatAlone(ctx: DynamoContext, record: ChatRecord, closed: Chat): Promise<Chat | 'not-open' | 'lost'> {
+  const { chat } = record;
+  const update = closeChatUpdate(ctx, chat, closed.closedAt!);
+  if (!record.countsForVisitor) {
+    const done = await conditionally(() => ctx.doc.send(new UpdateCommand({ ...update, ...CAPACITY })));
+    return done ? closed : 'not-open';
+  }
+  const outcome = await transact(ctx, [{ Update: update }, visitorCount(ctx, chat, -1, null)]);
+  if (outcome.written) return closed;
+  return outcome.failedAt === 0 ? 'not-open' : 'lost';
 }
 
 /**
@@ -166,7 +212,7 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
   const { chat } = record;
   if (chat.status === 'closed') return 'not-open';
   const closed: Chat = { ...chat, status: 'closed', closedAt };
-  if (chat.status === 'unassigned' || !chat.operatorId) return closeChatAlone(ctx, chat, closed);
+  if (chat.status === 'unassigned' || !chat.operatorId) return closeChatAlone(ctx, record, closed);
   const outcome = await transact(ctx, [
     { Update: closeChatUpdate(ctx, chat, closedAt) },
     {
@@ -182,10 +228,11 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
         },
       },
     },
+    ...(record.countsForVisitor ? [visitorCount(ctx, chat, -1, null)] : []),
   ]);
   if (!outcome.written) {
     if (outcome.failedAt === 0) return 'not-open';
-    if (outcome.failedAt === 1) return closeChatAlone(ctx, chat, closed);
+    if (outcome.failedAt === 1) return closeChatAlone(ctx, record, closed);
     return 'lost';
   }
   await bestEffort(() => rejoinQueueIfRoom(ctx, chat.siteId, chat.operatorId!));
