@@ -4,7 +4,7 @@
  * browser tests and the CDK app call it too.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -23,6 +23,22 @@ export interface WebBuild {
   versionedWidget: string;
 }
 
+/**
+ * What in a page its content security policy (infra/web-headers.ts: scripts and styles from
+ * files only) would refuse: inline scripts, event handler attributes, javascript: URLs, style
+ * elements and attributes.
+ */
+export function inlineCodeIn(html: string): string[] {
+  const found: string[] = [];
+  for (const [tag] of html.matchAll(/<script\b[^>]*>/gi)) if (!/\ssrc\s*=/i.test(tag)) found.push(tag);
+  for (const [tag] of html.matchAll(/<style\b[^>]*>/gi)) found.push(tag);
+  for (const [tag] of html.matchAll(/<[a-z][^>]*>/gi)) {
+    for (const [, attribute] of tag.matchAll(/\s((?:on[a-z]+|style)\s*=)/gi)) found.push(attribute!);
+  }
+  for (const [url] of html.matchAll(/javascript:/gi)) found.push(url);
+  return found;
+}
+
 export async function buildWeb(outDir = WEB_DIST): Promise<WebBuild> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -32,9 +48,15 @@ export async function buildWeb(outDir = WEB_DIST): Promise<WebBuild> {
     mkdirSync(join(outDir, page), { recursive: true });
     await build({ ...common, entryPoints: [join(WEB_ROOT, `src/${page}/${page}.ts`)], outfile: join(outDir, page, `${page}.js`), format: 'esm' });
     copyFileSync(join(WEB_ROOT, `src/${page}/index.html`), join(outDir, page, 'index.html'));
+    const styles = join(WEB_ROOT, `src/${page}/${page}.css`);
+    if (existsSync(styles)) copyFileSync(styles, join(outDir, page, `${page}.css`));
   }
   copyFileSync(join(WEB_ROOT, 'src/shared/pages.css'), join(outDir, 'pages.css'));
   copyFileSync(join(WEB_ROOT, 'src/index.html'), join(outDir, 'index.html'));
+  for (const html of ['index.html', ...PAGES.map((page) => `${page}/index.html`)]) {
+    const inline = inlineCodeIn(readFileSync(join(outDir, html), 'utf8'));
+    if (inline.length) throw new Error(`${html} has inline code, which the pages' CSP refuses: ${inline.join(', ')}`);
+  }
 
   const widget = readFileSync(join(outDir, 'widget.js'));
   const hash = createHash('sha256').update(widget).digest('hex').slice(0, 10);

@@ -3,9 +3,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join, normalize, posix, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ALL_ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { WEB_HEADERS, webResourceKind } from '../web-headers.js';
 
 /** API Gateway's own payload limit; the handlers enforce the contract's smaller ones. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -34,16 +35,23 @@ function compile(route: RouteDefinition): CompiledRoute {
 
 const COMPILED = ALL_ROUTES.map(compile);
 
+/** Anything else is application/octet-stream, which (with nosniff) a browser only downloads. */
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
   '.webp': 'image/webp',
   '.gif': 'image/gif',
   '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
   '.json': 'application/json',
+  '.map': 'application/json',
 };
 
 export interface StaticMount {
@@ -62,7 +70,7 @@ export interface LocalServerOptions {
 }
 
 function jsonError(res: ServerResponse, statusCode: number, code: string, message: string, headers: Record<string, string> = {}) {
-  res.writeHead(statusCode, { 'Content-Type': 'application/json', ...headers });
+  res.writeHead(statusCode, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff', ...headers });
   res.end(JSON.stringify({ error: { code, message } }));
 }
 
@@ -85,11 +93,12 @@ export function toApiGatewayEvent(
   pathParameters: Record<string, string>,
   body: Buffer,
 ): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
+  // No prototype: a header or parameter named __proto__ is a key like any other, as in API Gateway.
+  const headers: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
+  const query: Record<string, string> = Object.create(null);
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const contentType = headers['content-type'] ?? '';
   const textual = /^(application\/json|text\/)/i.test(contentType) || body.length === 0;
@@ -155,15 +164,27 @@ function loadHandler(name: string): Promise<LambdaHandler> {
   return handler;
 }
 
+/**
+ * A file of the first mount that has it, with its type and the headers of its kind (see
+ * infra/web-headers.ts, which CloudFront's policies follow too), by the path as decoded: nosniff
+ * on everything; console and admin with a strict CSP and never framed; avatars as a sandbox; the
+ * rest (the demo page, which stands for a customer's page, and widget.js) embeddable and loadable
+ * from any site.
+ */
 async function serveStatic(res: ServerResponse, pathname: string, mounts: StaticMount[]): Promise<boolean> {
   for (const mount of mounts) {
     const isPrefix = pathname === mount.prefix || pathname.startsWith(`${mount.prefix === '/' ? '' : mount.prefix}/`);
     if (!isPrefix) continue;
-    let relative = decodeURIComponent(pathname.slice(mount.prefix === '/' ? 0 : mount.prefix.length));
+    let relative: string;
+    try {
+      relative = decodeURIComponent(pathname.slice(mount.prefix === '/' ? 0 : mount.prefix.length));
+    } catch {
+      return false; // not a valid URL encoding: no such file
+    }
     if ((relative === '' || relative === '/') && mount.index) relative = mount.index;
     const root = resolve(mount.folder);
     let file = resolve(join(root, normalize(relative)));
-    if (!file.startsWith(root + sep)) continue;
+    if (file !== root && !file.startsWith(root + sep)) continue;
     let info = await stat(file).catch(() => null);
     if (info?.isDirectory()) {
       file = join(file, 'index.html');
@@ -171,9 +192,9 @@ async function serveStatic(res: ServerResponse, pathname: string, mounts: Static
     }
     if (!info?.isFile()) continue;
     res.writeHead(200, {
+      ...WEB_HEADERS[webResourceKind(posix.join(mount.prefix, posix.normalize(`/${relative}`)))],
       'Content-Type': STATIC_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': info.size,
-      'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-cache',
     });
     createReadStream(file).pipe(res);

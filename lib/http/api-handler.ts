@@ -49,7 +49,8 @@ export function apiHandler<E extends ApiEvent = ApiEvent>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(accessLog(route))
     .use(httpHeaderNormalizer())
-    .use(httpSecurityHeaders());
+    // No reporting endpoint exists: left on, these send an empty Reporting-Endpoints (and Report-To) header.
+    .use(httpSecurityHeaders({ reportingEndpoints: false, reportTo: false } as Parameters<typeof httpSecurityHeaders>[0]));
   if (route.widget) chain.use(siteCors(runtime));
   return chain
     .use(authenticate(route, runtime))

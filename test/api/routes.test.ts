@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lib/http/routes.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
+import { IMAGES } from '../support/images.js';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -8,8 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 2)]);
+const PNG = IMAGES.png;
+const JPEG = IMAGES.jpeg;
 
 describe('open routes', () => {
   it('answers health', async () => {

@@ -5,12 +5,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb, MAX_WIDGET_GZIP_BYTES, WEB_DIST, type WebBuild } from '../../web/build.js';
 import { startTestApi, type TestApi } from '../support/api.js';
+import { IMAGES } from '../support/images.js';
 import { launchChromium, screenshot } from './browser.js';
 
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAIklEQVR4nGNk+M9Qz0ABYKJE86gBowaMGjBqwKgBwwgAAFbDAxHiG1ciAAAAAElFTkSuQmCC',
-  'base64',
-);
+const PNG = IMAGES.png;
 
 let api: TestApi;
 let browser: Browser;
@@ -89,7 +87,7 @@ describe('the pages in a real browser', () => {
   it('lets the admin sign in, choose queue mode and add two operators, each token shown once', async () => {
     admin = await newPage();
     await admin.goto(`${api.url}/admin/`);
-    await admin.getByLabel('Admin token').fill(adminToken);
+    await admin.getByLabel('Admin token', { exact: true }).fill(adminToken);
     await admin.getByRole('button', { name: 'Sign in' }).click();
     await admin.getByRole('heading', { name: 'Settings' }).waitFor();
     await admin.getByLabel('Random').check();
@@ -107,7 +105,7 @@ describe('the pages in a real browser', () => {
       await admin.getByLabel('Operator name').fill(name);
       await admin.getByRole('button', { name: 'Add operator' }).click();
       await admin.getByText(`Operator token for ${name}`).waitFor();
-      tokens[id] = await admin.getByLabel('New operator token').inputValue();
+      tokens[id] = await admin.getByLabel('Token', { exact: true }).inputValue();
       expect(tokens[id]!.length).toBeGreaterThan(20);
     }
     await admin.getByRole('row', { name: /\bBen\b/ }).first().waitFor();
