@@ -3,11 +3,13 @@ import { CLIENT_TYPES, DISTRIBUTION_MODES, OPERATOR_STATUSES } from './model.js'
 
 export const identifier = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
-const name = z.string().min(1).max(100);
+/** Text DynamoDB can store: well-formed UTF-16 (JSON lets a lone surrogate through, UTF-8 has none). */
+const text = () => z.string().regex(/^(?:[^\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/, 'must be well-formed Unicode text');
+
+const name = text().min(1).max(100);
 
 /** Absolute http(s) URL or a path starting with a single `/`. */
-export const avatarUrl = z
-  .string()
+export const avatarUrl = text()
   .max(2048)
   .refine(
     (value) => (value.startsWith('/') && !value.startsWith('//')) || /^https?:\/\/[^\s]+$/i.test(value),
@@ -17,7 +19,8 @@ export const avatarUrl = z
 const origin = z
   .string()
   .max(255)
-  .regex(/^https?:\/\/[^/\s]+$/i, 'must be an origin such as https://example.com');
+  // Browsers send origins in ASCII (international names in punycode).
+  .regex(/^https?:\/\/[!-.0-~]+$/i, 'must be an origin such as https://example.com');
 
 export const createSiteInput = z.strictObject({
   name,
@@ -108,7 +111,7 @@ export const statsQuery = z
   });
 export type StatsQuery = z.infer<typeof statsQuery>;
 
-export const closeChatInput = z.strictObject({ chatToken: z.string().min(1).max(200).optional() }).optional();
+export const closeChatInput = z.strictObject({ chatToken: text().min(1).max(200).optional() }).optional();
 
 /** Idempotency-Key: what clients usually send (a UUID or similar), printable ASCII. */
 export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters');

@@ -142,3 +142,21 @@ describe('hostile and malformed requests', () => {
     expect(statuses.get(400) ?? 0).toBeGreaterThan(requests.length / 2);
   });
 });
+
+describe('text DynamoDB could not store, and keys JavaScript treats specially', () => {
+  it('refuses a lone surrogate in names, avatar URLs, origins and chat tokens, and takes __proto__ as an unknown parameter', async () => {
+    const { siteId, adminToken } = await apiSite(api, ['a']);
+    const before = await api.snapshot();
+    const refusals = [
+      await api.call('PUT', `/v1/sites/${siteId}/operators/x`, { token: adminToken, raw: '{"name":"a\\ud800"}', headers: { 'content-type': 'application/json' } }),
+      await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, raw: '{"sharedAvatarUrl":"/a\\udc00.png"}', headers: { 'content-type': 'application/json' } }),
+      await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, body: { allowedOrigins: ['https://bücher.example'] } }),
+      await api.call('GET', `/v1/sites/${siteId}/stats?__proto__=%7B%7D`, { token: adminToken }),
+    ];
+    for (const reply of refusals) {
+      expect(reply.status, reply.text).toBe(400);
+      expect(reply.body.error.code).toBe('invalid_request');
+    }
+    expect(await api.snapshot()).toBe(before);
+  });
+});
