@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { Api } from './constructs/api.js';
+import { Api, PROJECT_ROOT } from './constructs/api.js';
 import { Data } from './constructs/data.js';
 import { Hosting } from './constructs/hosting.js';
 import { Operations } from './constructs/operations.js';
@@ -14,6 +17,35 @@ export interface ChatDistributionStackProps extends StackProps {
   readonly envName: string;
   /** The built web assets (web/dist) to host; none when absent. */
   readonly webAssets?: string;
+}
+
+/**
+ * The throttle of each visitor route: the `visitorThrottle` context value, `{rateLimit, burstLimit}`
+ * (cdk.json holds it; `-c visitorThrottle='{"rateLimit":…,"burstLimit":…}'` overrides it), read
+ * from cdk.json itself when the app was not started by the CDK CLI (the tests). It must be
+ * within the stage's default throttle.
+ */
+export function visitorThrottle(scope: Construct, stageThrottle: Required<ThrottleSettings>): Required<ThrottleSettings> {
+  let value: unknown = scope.node.tryGetContext('visitorThrottle');
+  if (value === undefined) {
+    const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+    value = cdkJson.context?.visitorThrottle;
+  }
+  if (typeof value === 'string') value = JSON.parse(value);
+  const { rateLimit, burstLimit } = (value ?? {}) as { rateLimit?: unknown; burstLimit?: unknown };
+  const valid =
+    typeof rateLimit === 'number' &&
+    rateLimit > 0 &&
+    rateLimit <= stageThrottle.rateLimit &&
+    Number.isInteger(burstLimit) &&
+    (burstLimit as number) > 0 &&
+    (burstLimit as number) <= stageThrottle.burstLimit;
+  if (!valid) {
+    throw new Error(
+      `visitorThrottle must be {"rateLimit": 0 < n ≤ ${stageThrottle.rateLimit}, "burstLimit": integer 0 < n ≤ ${stageThrottle.burstLimit}}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return { rateLimit, burstLimit: burstLimit as number };
 }
 
 /** Everything the service needs in AWS. */
@@ -34,14 +66,17 @@ export class ChatDistributionStack extends Stack {
     });
     this.hosting = new Hosting(this, 'Hosting');
     const cdnUrl = `https://${this.hosting.distribution.distributionDomainName}`;
+    const throttle = production ? { rateLimit: 500, burstLimit: 1000 } : { rateLimit: 100, burstLimit: 200 };
     this.api = new Api(this, 'Api', {
       table: this.data.table,
       idempotencyTable: this.data.idempotencyTable,
       platformSecret,
       assets: this.hosting.assets,
       avatarBaseUrl: `${cdnUrl}/avatars`,
+      publicOrigin: cdnUrl,
       logRetention: production ? RetentionDays.SIX_MONTHS : RetentionDays.ONE_MONTH,
-      throttle: production ? { rateLimit: 500, burstLimit: 1000 } : { rateLimit: 100, burstLimit: 200 },
+      throttle,
+      visitorThrottle: visitorThrottle(this, throttle),
     });
     this.hosting.addApi(new HttpOrigin(Fn.select(2, Fn.split('/', this.api.httpApi.apiEndpoint))));
     if (props.webAssets) this.hosting.addWebAssets(props.webAssets);

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -11,7 +11,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ALL_ROUTES, type RouteDefinition, type TableAction } from '../../lib/http/routes.js';
+import { roleAdmitsPlatform } from '../../lib/domain/auth.js';
+import { ALL_ROUTES, type QueryTarget, type RouteDefinition, type TableAction } from '../../lib/http/routes.js';
 import { BUNDLING } from '../bundling.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,6 +22,13 @@ const IDEMPOTENCY_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
 
 /** The sweep reads the liveness index and sets operators offline. */
 export const SWEEP_TABLE_ACTIONS: readonly TableAction[] = ['Query', 'UpdateItem'];
+export const SWEEP_QUERIES: readonly QueryTarget[] = ['liveness'];
+
+/** The routes the widget calls from visitors' browsers (and their CORS preflights): throttled on their own. */
+export const VISITOR_ROUTES: readonly RouteDefinition[] = ALL_ROUTES.filter((route) => route.widget);
+
+/** API Gateway's route key of a route, as the stage's route settings name it. */
+export const routeKey = (route: RouteDefinition) => `${route.method} ${route.path}`;
 
 export interface ApiProps {
   readonly table: TableV2;
@@ -29,8 +37,13 @@ export interface ApiProps {
   readonly assets: IBucket;
   /** Where the CDN serves uploaded avatars from. */
   readonly avatarBaseUrl: string;
+  /** The origin the pages and the API share (the CDN's): its pages may call the widget routes whatever a site's allowedOrigins. */
+  readonly publicOrigin: string;
   readonly logRetention: RetentionDays;
-  readonly throttle: { rateLimit: number; burstLimit: number };
+  /** The stage's default throttle, for every route. */
+  readonly throttle: ThrottleSettings;
+  /** Each visitor route's own throttle (requests per second, burst), tighter than the stage's. */
+  readonly visitorThrottle: ThrottleSettings;
 }
 
 /** The Lambda functions (one per handler, each with only the grants it needs) and the HTTP API routes to them. */
@@ -46,27 +59,37 @@ export class Api extends Construct {
       if (!this.functions.has(route.name)) this.functions.set(route.name, this.routeFunction(route));
     }
     this.sweep = this.handlerFunction('sweep-stale-operators');
-    this.grantTable(this.sweep, SWEEP_TABLE_ACTIONS);
+    this.grantTable(this.sweep, 'sweep-stale-operators', SWEEP_TABLE_ACTIONS, SWEEP_QUERIES);
 
     this.httpApi = new HttpApi(this, 'HttpApi', { createDefaultStage: false, description: 'Chat distribution API' });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
       throttle: props.throttle,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
     });
+    const cfnStage = stage.node.defaultChild as CfnStage;
+    const routeSettings: Record<string, { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }> = {};
     for (const route of ALL_ROUTES) {
-      this.httpApi.addRoutes({
+      const [httpRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.method}${route.path}`, this.functions.get(route.name)!),
       });
+      if (!VISITOR_ROUTES.includes(route)) continue;
+      routeSettings[routeKey(route)] = {
+        ThrottlingRateLimit: props.visitorThrottle.rateLimit,
+        ThrottlingBurstLimit: props.visitorThrottle.burstLimit,
+      };
+      // Route settings name existing routes: the stage is deployed after them.
+      cfnStage.node.addDependency(httpRoute!);
     }
+    cfnStage.routeSettings = routeSettings;
   }
 
   private handlerFunction(name: string): NodejsFunction {
@@ -95,14 +118,20 @@ export class Api extends Construct {
         PLATFORM_TOKEN_SECRET_ID: props.platformSecret.secretArn,
         AVATAR_BUCKET: props.assets.bucketName,
         AVATAR_BASE_URL: props.avatarBaseUrl,
+        PUBLIC_ORIGIN: props.publicOrigin,
       },
     });
   }
 
   private routeFunction(route: RouteDefinition): NodejsFunction {
     const fn = this.handlerFunction(route.name);
-    this.grantTable(fn, route.table);
-    if (route.role !== 'none' && route.role !== 'visitor') this.props.platformSecret.grantRead(fn);
+    this.grantTable(fn, route.name, route.table, route.queries ?? []);
+    // Only the routes that admit the platform compare a token with it; they only read its value.
+    if (roleAdmitsPlatform(route.role)) {
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.props.platformSecret.secretArn] }),
+      );
+    }
     if (route.name === 'start-chat') {
       fn.addToRolePolicy(
         new PolicyStatement({
@@ -119,14 +148,23 @@ export class Api extends Construct {
     return fn;
   }
 
-  private grantTable(fn: NodejsFunction, actions: readonly TableAction[]) {
-    if (actions.length === 0) return;
+  /** The item actions on the table, and Query on exactly the table or indexes the function queries. */
+  private grantTable(fn: NodejsFunction, name: string, actions: readonly TableAction[], queries: readonly QueryTarget[]) {
+    if (actions.includes('Query') !== queries.length > 0) {
+      throw new Error(`${name}: list what it queries (queries) exactly when its table actions include Query`);
+    }
     const { tableArn } = this.props.table;
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: actions.map((action) => `dynamodb:${action}`),
-        resources: actions.includes('Query') ? [tableArn, `${tableArn}/index/*`] : [tableArn],
-      }),
-    );
+    const itemActions = actions.filter((action) => action !== 'Query');
+    if (itemActions.length > 0) {
+      fn.addToRolePolicy(new PolicyStatement({ actions: itemActions.map((action) => `dynamodb:${action}`), resources: [tableArn] }));
+    }
+    if (queries.length > 0) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [...new Set(queries)].map((target) => (target === 'table' ? tableArn : `${tableArn}/index/${target}`)),
+        }),
+      );
+    }
   }
 }

@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime.js';
 import { created, ok, type Reply } from '../http/api-event.js';
 
 export async function createSiteReply(rt: Runtime, input: CreateSiteInput): Promise<Reply> {
-  const { siteId, adminToken } = await createSite(rt.deps, input);
+  const { siteId, adminToken } = await createSite(rt.deps, input, await rt.platformTokenHash());
   return created({ siteId, adminToken });
 }
 

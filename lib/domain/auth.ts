@@ -10,7 +10,15 @@ export type Principal =
  * What a route asks of its caller. `chat-party` routes check the chat itself in the engine;
  * `any-token` routes take any valid token (the pages ask whose token they were given).
  */
-export type RouteRole = 'none' | 'visitor' | 'platform' | 'admin' | 'operator' | 'chat-party' | 'any-token';
+export type RouteRole = 'none' | 'visitor' | 'platform' | 'admin' | 'admin-or-platform' | 'operator' | 'chat-party' | 'any-token';
+
+/**
+ * Whether the platform token may call routes of this role. Only these routes compare a bearer
+ * token with the platform token (and may read its secret); elsewhere it is an unknown token.
+ */
+export function roleAdmitsPlatform(role: RouteRole): boolean {
+  return role === 'platform' || role === 'admin-or-platform' || role === 'any-token';
+}
 
 export interface RouteTarget {
   siteId?: string;
@@ -31,7 +39,10 @@ export function authorize(principal: Principal | null, role: RouteRole, target: 
   if (role === 'none' || role === 'visitor' || role === 'chat-party') return;
   if (!principal) throw unauthorized();
   if (role === 'any-token') return;
-  if (principal.role !== role) throw forbidden(`This route needs the ${role} token.`);
+  if (role === 'admin-or-platform') {
+    if (principal.role === 'platform') return;
+    if (principal.role !== 'admin') throw forbidden('This route needs the admin token.');
+  } else if (principal.role !== role) throw forbidden(`This route needs the ${role} token.`);
   if (principal.role === 'platform') return;
   if (principal.siteId !== target.siteId) throw forbidden('This token belongs to another site.');
   if (principal.role === 'operator' && principal.operatorId !== target.operatorId) {

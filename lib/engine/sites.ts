@@ -6,11 +6,12 @@ import { applySettingsPatch, initialSettings, newlyNamedDefaults } from '../doma
 import type { SiteRecord } from '../store/records.js';
 import type { EngineDeps } from './deps.js';
 
-export async function createSite(deps: EngineDeps, input: CreateSiteInput) {
+/** `platformTokenHash`: of the platform token that asked (the API passes it; tests and the demo seed need not). */
+export async function createSite(deps: EngineDeps, input: CreateSiteInput, platformTokenHash?: string) {
   const siteId = newSiteId();
   const adminToken = newToken();
   const settings = initialSettings(siteId, input);
-  await deps.store.createSite({ settings, adminTokenHash: hashToken(adminToken) }, new Date(deps.clock()).toISOString());
+  await deps.store.createSite({ settings, adminTokenHash: hashToken(adminToken) }, new Date(deps.clock()).toISOString(), platformTokenHash);
   return { siteId, adminToken, settings };
 }
 

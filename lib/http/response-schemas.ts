@@ -107,4 +107,6 @@ export const RESPONSE_SCHEMAS: Record<string, Record<number, z.ZodType | null>> 
     202: z.strictObject({ chat: chatObject, chatToken: z.string() }),
   },
   'close-chat': { 200: z.strictObject({ chat: chatObject }) },
+  'rotate-operator-token': { 200: z.strictObject({ operatorToken: z.string() }) },
+  'rotate-admin-token': { 200: z.strictObject({ adminToken: z.string() }) },
 };

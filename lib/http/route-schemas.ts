@@ -37,4 +37,6 @@ export const ROUTE_SCHEMAS: Record<string, RequestSchemas> = {
     headers: z.looseObject({ 'idempotency-key': idempotencyKey.optional() }),
   },
   'close-chat': { path: chatPath, body: closeChatInput },
+  'rotate-operator-token': { path: operatorPath },
+  'rotate-admin-token': { path: sitePath },
 };

@@ -1,9 +1,13 @@
 import type { RouteRole } from '../domain/auth.js';
+import type { LIVENESS_INDEX, OPEN_CHATS_INDEX, QUEUE_INDEX } from '../store/table.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS';
 
 /** DynamoDB actions on the main table (a transaction needs the actions of its parts). */
-export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+/** What a Query reads: the base table, or one of its indexes (lib/store/table.ts). */
+export type QueryTarget = 'table' | (typeof QUEUE_INDEX | typeof LIVENESS_INDEX | typeof OPEN_CHATS_INDEX)['indexName'];
 
 export interface RouteDefinition {
   /** The handler: functions/<name>.ts, exporting `handler`. */
@@ -18,6 +22,8 @@ export interface RouteDefinition {
   readonly binaryBody?: boolean;
   /** What the handler does to the main table: the CDK stack grants exactly these actions. */
   readonly table: readonly TableAction[];
+  /** With 'Query' in `table`: what it queries; the CDK stack grants Query on exactly these. */
+  readonly queries?: readonly QueryTarget[];
   readonly summary: string;
 }
 
@@ -54,7 +60,10 @@ export const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     path: '/v1/sites/{siteId}/settings',
     role: 'admin',
-    table: ['GetItem', 'Query', 'UpdateItem'],
+    // A newly named default operator is a ConditionCheck in the update's transaction; a new
+    // heartbeat timeout is copied to the operators (a Query of the site's items).
+    table: ['GetItem', 'Query', 'UpdateItem', 'ConditionCheckItem'],
+    queries: ['table'],
     summary: "Partially update the site's settings",
   },
   {
@@ -63,6 +72,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/operators',
     role: 'admin',
     table: ['GetItem', 'Query'],
+    queries: ['table'],
     summary: "List the site's operators",
   },
   {
@@ -96,6 +106,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/stats',
     role: 'admin',
     table: ['GetItem', 'Query'],
+    queries: ['table'],
     summary: 'Chats created in a period, by operator and assignment rule',
   },
   {
@@ -104,6 +115,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/operators/{operatorId}/status',
     role: 'operator',
     table: ['GetItem', 'Query', 'UpdateItem'],
+    queries: ['queue'],
     summary: 'Set own status (counts as a heartbeat)',
   },
   {
@@ -120,6 +132,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/operators/{operatorId}/chats',
     role: 'operator',
     table: ['GetItem', 'Query'],
+    queries: ['openChats'],
     summary: "The operator's open chats, newest first",
   },
   {
@@ -129,6 +142,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     role: 'visitor',
     widget: true,
     table: ['GetItem', 'Query'],
+    queries: ['table'],
     summary: 'What the widget shows: available operators and site options',
   },
   {
@@ -137,7 +151,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/sites/{siteId}/chats',
     role: 'visitor',
     widget: true,
-    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+    // An unassigned chat is recorded with a ConditionCheck of the visitor's open-chat count.
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+    queries: ['queue'],
     summary: 'Start a chat: assigns an operator or records it unassigned',
   },
   {
@@ -148,6 +164,22 @@ export const ROUTES: readonly RouteDefinition[] = [
     widget: true,
     table: ['GetItem', 'UpdateItem'],
     summary: "Close a chat (its operator's token, or the visitor's chatToken in the body)",
+  },
+  {
+    name: 'rotate-operator-token',
+    method: 'POST',
+    path: '/v1/sites/{siteId}/operators/{operatorId}/token',
+    role: 'admin',
+    table: ['GetItem', 'UpdateItem', 'DeleteItem', 'PutItem'],
+    summary: "A new token for the operator; the old one stops working at once",
+  },
+  {
+    name: 'rotate-admin-token',
+    method: 'POST',
+    path: '/v1/sites/{siteId}/admin-token',
+    role: 'admin-or-platform',
+    table: ['GetItem', 'UpdateItem', 'DeleteItem', 'PutItem'],
+    summary: "A new admin token for the site (the admin's or the platform's call); the old one stops working at once",
   },
 ];
 

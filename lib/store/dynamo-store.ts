@@ -27,7 +27,7 @@ export function documentClient(from: DynamoDBClientConfig | DynamoDBClient = {})
 export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): ChatStore {
   const ctx: DynamoContext = { doc, tableName };
   return translatingUnavailable<ChatStore>({
-    createSite: (site, createdAt) => sites.createSite(ctx, site, createdAt),
+    createSite: (site, createdAt, platformTokenHash) => sites.createSite(ctx, site, createdAt, platformTokenHash),
     getSite: (siteId) => sites.getSite(ctx, siteId),
     saveSettings: (settings, previous, required) => sites.saveSettings(ctx, settings, previous, required),
     getOperator: (siteId, operatorId) => operators.getOperator(ctx, siteId, operatorId),
@@ -38,6 +38,8 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     recordHeartbeat: (siteId, operatorId, nowMs) => operators.recordHeartbeat(ctx, siteId, operatorId, nowMs),
     deleteOperator: (site, record) => operators.deleteOperator(ctx, site, record),
     findTokenOwner: (tokenHash) => tokens.findTokenOwner(ctx, tokenHash),
+    rotateOperatorToken: (record, newTokenHash) => tokens.rotateOperatorToken(ctx, record, newTokenHash),
+    rotateAdminToken: (site, newTokenHash) => tokens.rotateAdminToken(ctx, site, newTokenHash),
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
     claim: (input) => chats.claim(ctx, input),
     recordUnassignedChat: (chat, tokenHash, visitorLimit) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit),

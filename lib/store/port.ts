@@ -48,7 +48,8 @@ export interface SweepResult {
  * return 'lost' or false made no change, and the caller decides whether to re-read and retry.
  */
 export interface ChatStore {
-  createSite(site: SiteRecord, createdAt: string): Promise<void>;
+  /** Creates the site with its admin token, and records the hash of the platform token that created it. */
+  createSite(site: SiteRecord, createdAt: string, platformTokenHash?: string): Promise<void>;
   getSite(siteId: string): Promise<SiteRecord | null>;
   /**
    * Writes the fields that changed since `previous`, on the condition that every operator in
@@ -71,6 +72,10 @@ export interface ChatStore {
   deleteOperator(site: SiteRecord, record: OperatorRecord): Promise<boolean>;
   /** The owner of an admin or operator token, by the token's hash. */
   findTokenOwner(tokenHash: string): Promise<Principal | null>;
+  /** Gives the operator a new token, the old one ceasing at once; false when its token changed since it was read. */
+  rotateOperatorToken(record: OperatorRecord, newTokenHash: string): Promise<boolean>;
+  /** The same for the site's admin token. */
+  rotateAdminToken(site: SiteRecord, newTokenHash: string): Promise<boolean>;
 
   /** A page of the queue index: the settings first, then operators in queue order. */
   readQueue(siteId: string, options: { limit?: number; cursor?: Record<string, unknown> }): Promise<QueuePage>;

@@ -1,4 +1,6 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../lib/domain/ids.js';
 import { ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 
@@ -45,6 +47,8 @@ type Caller = { label: string; token: () => string | undefined; expected: number
 function callersFor(route: RouteDefinition): Caller[] {
   const none: Caller = { label: 'no token', token: () => undefined, expected: 401 };
   const garbage: Caller = { label: 'unknown token', token: () => 'not-a-real-token-at-all', expected: 401 };
+  // Routes whose role does not admit the platform know its token by the item creating a site left
+  // (they may not read its secret): a valid token of the wrong role, 403 as the contract says.
   const platform: Caller = { label: 'platform token', token: () => api.platformToken, expected: 403 };
   const adminA: Caller = { label: 'admin of the site', token: () => a.adminToken, expected: 403 };
   const adminB: Caller = { label: 'admin of another site', token: () => b.adminToken, expected: 403 };
@@ -57,6 +61,8 @@ function callersFor(route: RouteDefinition): Caller[] {
       return [none, garbage, adminA, operatorA1];
     case 'admin':
       return [none, garbage, platform, adminB, operatorA1, operatorB];
+    case 'admin-or-platform':
+      return [none, garbage, adminB, operatorA1, operatorB];
     case 'operator':
       return [none, garbage, platform, adminA, operatorA2, operatorB];
     case 'any-token':
@@ -98,5 +104,21 @@ describe('auth matrix: every guarded route refuses the wrong callers and changes
     const wrongPath = await api.call('POST', `/v1/sites/${b.siteId}/chats/${chatId}/close`, { body: { chatToken } });
     expect(wrongPath.status).toBe(404);
     expect(await api.snapshot()).toBe(before);
+  });
+});
+
+describe('the platform token on routes without the secret', () => {
+  it('is known there by the token item creating a site left; where the secret is checked, such an item is not trusted', async () => {
+    const settings = (token: string) => api.call('GET', `/v1/sites/${a.siteId}/settings`, { token });
+    expect((await settings(api.platformToken)).status).toBe(403);
+    // A platform token item whose token is not the current platform token (one rotated since).
+    const stale = 'a-platform-token-since-rotated';
+    await api.doc.send(
+      new PutCommand({ TableName: api.tableName, Item: { pk: `TOKEN#${hashToken(stale)}`, sk: 'TOKEN', type: 'token', role: 'platform' } }),
+    );
+    expect((await settings(stale)).status).toBe(403);
+    expect((await api.call('GET', '/v1/me', { token: stale })).status).toBe(401);
+    expect((await api.call('POST', '/v1/sites', { token: stale, body: { name: 'x' } })).status).toBe(401);
+    expect((await api.call('GET', '/v1/me', { token: api.platformToken })).body).toEqual({ role: 'platform' });
   });
 });

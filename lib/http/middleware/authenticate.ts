@@ -1,14 +1,23 @@
 import type { MiddlewareObj } from '@middy/core';
-import { authorize, bearerToken, type Principal } from '../../domain/auth.js';
+import { authorize, bearerToken, roleAdmitsPlatform, type Principal } from '../../domain/auth.js';
 import { unauthorized } from '../../domain/errors.js';
 import { hashToken, tokenMatches } from '../../domain/ids.js';
 import type { Runtime } from '../../runtime.js';
 import type { ApiEvent } from '../api-event.js';
 import type { RouteDefinition } from '../routes.js';
 
-async function resolvePrincipal(token: string, rt: Runtime): Promise<Principal | null> {
-  if (tokenMatches(token, await rt.platformTokenHash())) return { role: 'platform' };
-  return rt.deps.store.findTokenOwner(hashToken(token));
+/**
+ * Whose token this is. Only a route whose role admits the platform compares the token with the
+ * platform token (so only those functions read, and are granted, its secret). Elsewhere the
+ * platform token is known by the token item that creating a site leaves (one read, as for any
+ * token), so that it is refused with 403 as a token of the wrong role without the secret; on the
+ * platform's own routes that item is not trusted (it may be of a token rotated since).
+ */
+async function resolvePrincipal(token: string, route: RouteDefinition, rt: Runtime): Promise<Principal | null> {
+  const checksSecret = roleAdmitsPlatform(route.role);
+  if (checksSecret && tokenMatches(token, await rt.platformTokenHash())) return { role: 'platform' };
+  const owner = await rt.deps.store.findTokenOwner(hashToken(token));
+  return checksSecret && owner?.role === 'platform' ? null : owner;
 }
 
 /**
@@ -23,7 +32,7 @@ export function authenticate(route: RouteDefinition, rt: () => Runtime): Middlew
       const header = event.headers.authorization;
       const token = bearerToken(header);
       if (header !== undefined && !token) throw unauthorized();
-      event.principal = token ? await resolvePrincipal(token, rt()) : null;
+      event.principal = token ? await resolvePrincipal(token, route, rt()) : null;
       if (token && !event.principal) throw unauthorized();
       authorize(event.principal, route.role, event.pathParameters ?? {});
     },

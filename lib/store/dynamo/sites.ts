@@ -4,9 +4,9 @@ import { OPERATOR_SK_PREFIX, operatorKey, queuePk, SETTINGS_QUEUE_SK, settingsKe
 import { settingsAttributes, toSiteRecord, type SiteRecord } from '../records.js';
 import { ContentionError, siteNotFound } from '../../domain/errors.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
-import { tokenPut } from './tokens.js';
+import { platformTokenPut, tokenPut } from './tokens.js';
 
-export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string): Promise<void> {
+export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string, platformTokenHash?: string): Promise<void> {
   const { siteId } = site.settings;
   const outcome = await transact(ctx, [
     {
@@ -25,6 +25,7 @@ export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt
       },
     },
     tokenPut(ctx, site.adminTokenHash, { role: 'admin', siteId }),
+    ...(platformTokenHash ? [platformTokenPut(ctx, platformTokenHash)] : []),
   ]);
   // Site ids and tokens are fresh random values: a collision is not a race to handle.
   if (!outcome.written) throw new Error('site id or admin token collision');

@@ -16,6 +16,7 @@ interface Settings {
   allowVisitorChoice: boolean;
   sharedAvatarUrl: string | null;
   heartbeatTimeoutSeconds: number;
+  maxOpenChatsPerVisitor: number | null;
 }
 
 interface Operator {
@@ -84,6 +85,8 @@ const ui = {
   defaultRegular: byId<HTMLSelectElement>('default-regular'),
   defaultTarget: byId<HTMLSelectElement>('default-target'),
   heartbeat: byId<HTMLInputElement>('heartbeat-timeout'),
+  maxOpenChats: byId<HTMLInputElement>('max-open-chats'),
+  rotateAdmin: byId<HTMLButtonElement>('rotate-admin-token'),
   avatarFile: byId<HTMLInputElement>('avatar-file'),
   avatarPreview: byId<HTMLImageElement>('avatar-preview'),
   operatorsBody: byId<HTMLTableSectionElement>('operators-body'),
@@ -227,6 +230,7 @@ function fillSettings(settings: Settings) {
   fillOperatorSelect(ui.defaultRegular, settings.defaultOperators.regular ?? '');
   fillOperatorSelect(ui.defaultTarget, settings.defaultOperators.target ?? '');
   ui.heartbeat.value = String(settings.heartbeatTimeoutSeconds);
+  ui.maxOpenChats.value = limitText(settings.maxOpenChatsPerVisitor);
   ui.siteLabel.textContent = `${settings.name} (${settings.siteId})`;
   ui.siteLabel.hidden = false;
   showAvatar(settings.sharedAvatarUrl);
@@ -257,6 +261,7 @@ async function saveSettings() {
     allowVisitorChoice: ui.allowChoice.checked,
     defaultOperators: { regular: ui.defaultRegular.value || null, target: ui.defaultTarget.value || null },
     heartbeatTimeoutSeconds: Number(ui.heartbeat.value),
+    maxOpenChatsPerVisitor: ui.maxOpenChats.value === '' ? null : Number(ui.maxOpenChats.value),
   };
   const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
   fillSettings(data);
@@ -285,6 +290,7 @@ interface Row {
   maxInput: HTMLInputElement;
   saveLimit: HTMLButtonElement;
   remove: HTMLButtonElement;
+  newToken: HTMLButtonElement;
   counts: Record<Method, number> | undefined;
   editing: boolean;
 }
@@ -316,6 +322,7 @@ function createRow(operator: Operator): Row {
     maxInput: el('input', { type: 'number', id: inputId, min: '1', max: '1000', step: '1', placeholder: '∞' }),
     saveLimit: el('button', { type: 'button' }),
     remove: el('button', { type: 'button', className: 'danger' }),
+    newToken: el('button', { type: 'button' }),
     counts: undefined,
     editing: false,
   };
@@ -326,10 +333,11 @@ function createRow(operator: Operator): Row {
     if (event.key === 'Enter') void saveLimit(row).catch(showError);
   });
   row.remove.addEventListener('click', () => void removeOperator(row).catch(showError));
+  row.newToken.addEventListener('click', () => void rotateOperatorToken(row).catch(showError));
   const maxLabel = el('label', { htmlFor: inputId, className: 'limit' }, 'Max chats', row.maxLabelName);
   const actions = [
     el('div', { className: 'row' }, maxLabel, row.maxInput, row.saveLimit),
-    el('div', { className: 'row' }, row.rename, row.remove),
+    el('div', { className: 'row' }, row.rename, row.newToken, row.remove),
   ];
   row.tr.append(
     el('td', {}, row.dot, row.statusWord),
@@ -360,6 +368,7 @@ function updateRow(row: Row, operator: Operator, counts = row.counts) {
   row.maxLabelName.textContent = ` for ${name}`; // the label reads "Max chats for <name>"
   row.saveLimit.textContent = `Save limit for ${name}`;
   row.remove.textContent = `Remove ${name}`;
+  row.newToken.textContent = `New token for ${name}`;
 }
 
 function renderOperators(list: Operator[], stats: Stats) {
@@ -487,6 +496,25 @@ async function removeOperator(row: Row) {
   await refreshNow();
 }
 
+async function rotateOperatorToken(row: Row) {
+  const { id, name } = row.operator;
+  if (!confirm(`Give ${name} (${id}) a new token? The current one stops working at once: ${name} signs in again with the new one.`)) return;
+  const { data } = await api<{ operatorToken: string }>('POST', operatorPath(id).concat('/token'));
+  showToken(`New operator token for ${name} (the old one no longer works; shown once, copy it now):`, data.operatorToken);
+  announce(`${name} has a new token. Copy it now: it is shown only once.`);
+}
+
+/** A new admin token: this page goes on with it, and the old one stops working everywhere at once. */
+async function rotateAdminToken() {
+  if (!session) return;
+  if (!confirm('Replace the admin token? The current one stops working at once, here and wherever else it is used.')) return;
+  const { data } = await api<{ adminToken: string }>('POST', sitePath('/admin-token'));
+  session = { ...session, token: data.adminToken };
+  sessionStorage.setItem(TOKEN_KEY, data.adminToken);
+  showToken('New admin token (the old one no longer works; shown once, copy it now and keep it safe):', data.adminToken);
+  announce('The admin token was replaced. Copy the new one now: it is shown only once.');
+}
+
 // ---------- add operator, token, snippet ----------
 
 async function addOperator() {
@@ -497,7 +525,7 @@ async function addOperator() {
   const { status, data } = await api<{ operator: Operator; operatorToken?: string }>('PUT', operatorPath(id), body);
   ui.addForm.reset();
   if (status === 201 && data.operatorToken) {
-    showToken(data.operator.name, data.operatorToken);
+    showToken(`Operator token for ${data.operator.name} (shown once, copy it now):`, data.operatorToken);
     announce(`Operator ${data.operator.name} added. Copy the token now: it is shown only once.`);
   } else {
     hideToken();
@@ -506,8 +534,8 @@ async function addOperator() {
   await refreshNow();
 }
 
-function showToken(name: string, token: string) {
-  ui.tokenBoxText.textContent = `Operator token for ${name} (shown once, copy it now):`;
+function showToken(text: string, token: string) {
+  ui.tokenBoxText.textContent = text;
   ui.newToken.value = token;
   ui.tokenBox.hidden = false;
   ui.newToken.focus();
@@ -564,6 +592,7 @@ onSubmit(ui.settingsForm, saveSettings);
 onSubmit(ui.addForm, addOperator);
 
 ui.signOut.addEventListener('click', () => signOut());
+ui.rotateAdmin.addEventListener('click', () => void rotateAdminToken().catch(showError));
 ui.avatarFile.addEventListener('change', () => {
   const file = ui.avatarFile.files?.[0];
   if (!file) return;

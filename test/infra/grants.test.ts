@@ -1,0 +1,492 @@
+import { randomUUID } from 'node:crypto';
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureTable } from '../../infra/local/dynamodb-local.js';
+import { startLocalServer } from '../../infra/local/server.js';
+import { routeKey } from '../../infra/constructs/api.js';
+import { ChatDistributionStack } from '../../infra/stack.js';
+import { roleAdmitsPlatform, type RouteRole } from '../../lib/domain/auth.js';
+import { ALL_ROUTES, ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { operatorKey } from '../../lib/store/keys.js';
+import { testDocumentClient } from '../support/engine.js';
+import { startRecordingAws, tableArn, type Need, type RecordedCall, type RecordingAws } from '../support/recording-aws.js';
+
+/**
+ * Every route and the scheduled sweep run against DynamoDB Local (and in-memory S3 and Secrets
+ * Manager) through the real handlers, configured as in AWS (the platform token from its secret,
+ * avatars to S3). Each AWS request is recorded with the IAM actions and resources it needs and
+ * attributed to the function that sent it; each function's policy, read from the synthesized
+ * template, must allow all of them and grant nothing else (one documented exception below): no
+ * write, Query target (table or index), read or secret that the function never uses.
+ */
+
+const REGION = 'eu-west-1';
+const ACCOUNT = '123456789012';
+const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:platform-token-AbCdEf`;
+const PLATFORM_TOKEN = `platform-${randomUUID()}`;
+const BUCKET = 'chat-assets-grants';
+const SWEEP = 'sweep-stale-operators';
+/**
+ * The one grant a function may hold without this run using it: Powertools Idempotency reads its
+ * record back (GetItem) only when its conditional put did not return the existing one.
+ */
+const mayGoUnused = (grant: { action: string; resource: string }) =>
+  grant.action === 'dynamodb:GetItem' && grant.resource === tableArn(REGION, ACCOUNT, idempotencyTableName);
+
+/** A whole 1×1 PNG (IHDR, IDAT, IEND, with their CRCs). */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGMwTpsJAAICATNWh+JUAAAAAElFTkSuQmCC', 'base64');
+
+let aws: RecordingAws;
+let server: Awaited<ReturnType<typeof startLocalServer>>;
+let tableName: string;
+let idempotencyTableName: string;
+let sweepHandler: (event: unknown, context: Context) => Promise<{ itemsRead: number; markedOffline: number }>;
+
+interface Invocation {
+  route: RouteDefinition;
+  params: Record<string, string>;
+  status: number;
+  calls: RecordedCall[];
+}
+const invocations: Invocation[] = [];
+
+interface Reply {
+  status: number;
+  body: any;
+  calls: RecordedCall[];
+}
+
+interface Request {
+  token?: string;
+  body?: unknown;
+  raw?: Buffer;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+/** Calls one route through the local server; every AWS request made meanwhile is that route's function's. */
+async function invoke(route: RouteDefinition, params: Record<string, string>, request: Request = {}): Promise<Reply> {
+  let path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (!params[name]) throw new Error(`${route.name}: no value for {${name}}`);
+    return encodeURIComponent(params[name]);
+  });
+  if (request.query) path += `?${new URLSearchParams(request.query)}`;
+  const headers: Record<string, string> = { ...request.headers };
+  if (request.token) headers.authorization = `Bearer ${request.token}`;
+  let body: string | Buffer | undefined = request.raw;
+  if (request.body !== undefined) {
+    body = JSON.stringify(request.body);
+    headers['content-type'] = 'application/json';
+  }
+  // In AWS each function is its own process: nothing (the secret) stays cached from another.
+  clearCaches();
+  const before = aws.calls.length;
+  const { status, text } = await aws.as(route.name, async () => {
+    const response = await fetch(`${server.url}${path}`, { method: route.method, headers, body: body as never });
+    return { status: response.status, text: await response.text() };
+  });
+  const calls = aws.calls.slice(before);
+  invocations.push({ route, params, status, calls });
+  return { status, body: text ? JSON.parse(text) : undefined, calls };
+}
+
+function routeNamed(name: string): RouteDefinition {
+  const route = ROUTES.find((candidate) => candidate.name === name);
+  if (!route) throw new Error(`No route ${name}`);
+  return route;
+}
+
+const call = (name: string, params: Record<string, string>, request?: Request) => invoke(routeNamed(name), params, request);
+
+async function expectStatus(reply: Promise<Reply>, status: number, what: string): Promise<any> {
+  const { status: actual, body } = await reply;
+  expect(actual, `${what}: ${JSON.stringify(body)}`).toBe(status);
+  return body;
+}
+
+interface Fixture {
+  siteId: string;
+  adminToken: string;
+  operatorId: string;
+  operatorToken: string;
+  chatId: string;
+  chatToken: string;
+}
+
+/** A site of its own with one online operator holding one chat, made through the routes. */
+async function fixture(): Promise<Fixture> {
+  const site = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Fixture' } }), 201, 'create-site');
+  const operatorId = 'gen';
+  const params = { siteId: site.siteId as string, operatorId };
+  const operator = await expectStatus(
+    call('put-operator', params, { token: site.adminToken, body: { name: 'Gen' } }),
+    201,
+    'put-operator',
+  );
+  await expectStatus(
+    call('set-operator-status', params, { token: operator.operatorToken, body: { status: 'online' } }),
+    200,
+    'set-operator-status',
+  );
+  const chat = await expectStatus(call('start-chat', params, { body: { visitorId: 'fixture' } }), 201, 'start-chat');
+  return {
+    siteId: site.siteId,
+    adminToken: site.adminToken,
+    operatorId,
+    operatorToken: operator.operatorToken,
+    chatId: chat.chat.id,
+    chatToken: chat.chatToken,
+  };
+}
+
+/** The tokens a route's role admits, each tried on a fixture of its own. */
+function tokensFor(role: RouteRole): ((fixture: Fixture) => string | undefined)[] {
+  const platform = () => PLATFORM_TOKEN;
+  const admin = (f: Fixture) => f.adminToken;
+  const operator = (f: Fixture) => f.operatorToken;
+  switch (role) {
+    case 'platform':
+      return [platform];
+    case 'admin':
+      return [admin];
+    case 'admin-or-platform':
+      return [platform, admin];
+    case 'operator':
+    case 'chat-party':
+      return [operator];
+    case 'any-token':
+      return [platform, admin, operator];
+    default:
+      return roleAdmitsPlatform(role) ? [platform] : [() => undefined];
+  }
+}
+
+/** Bodies for routes that need one, when a route is exercised without a scenario of its own. */
+const SAMPLE_BODIES: Record<string, unknown> = {
+  'create-site': { name: 'Sample' },
+  'update-settings': { distribution: 'random' },
+  'put-operator': { name: 'Sample' },
+  'set-operator-status': { status: 'away' },
+  'start-chat': { visitorId: 'sample' },
+};
+
+/** A route no scenario below made answer 2xx: called with the tokens its role admits, on fresh fixtures. */
+async function exerciseGenerically(route: RouteDefinition) {
+  for (const token of tokensFor(route.role)) {
+    const f = await fixture();
+    await invoke(route, f as unknown as Record<string, string>, {
+      token: token(f),
+      body: SAMPLE_BODIES[route.name],
+      ...(route.binaryBody ? { raw: PNG, headers: { 'content-type': 'image/png' } } : {}),
+    });
+  }
+}
+
+/** The scheduled sweep, as EventBridge calls it. */
+async function sweep() {
+  const context = { functionName: SWEEP, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+  clearCaches();
+  const before = aws.calls.length;
+  const result = await aws.as(SWEEP, () => sweepHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, context));
+  return { result, calls: aws.calls.slice(before) };
+}
+
+// ---- the stack's policies, resolved to ARNs of the tables, bucket and secret used here ----
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown; NotAction?: unknown; NotResource?: unknown };
+interface Grant {
+  action: string;
+  resource: string;
+}
+
+let policies: Map<string, Grant[]>;
+
+function synthesizePolicies(): Map<string, Grant[]> {
+  // Without bundling (the bundles are checked on their own), as test/infra/stack.test.ts does.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ChatDistributionStack(app, 'Grants-dev', { envName: 'dev' });
+  const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: any }> };
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+  const symbols: Record<string, string> = {
+    [logicalId(stack.data.table)]: tableArn(REGION, ACCOUNT, tableName),
+    [logicalId(stack.data.idempotencyTable)]: tableArn(REGION, ACCOUNT, idempotencyTableName),
+    [logicalId(stack.hosting.assets)]: `arn:aws:s3:::${BUCKET}`,
+    [logicalId(stack.node.findChild('PlatformToken') as never)]: SECRET_ARN,
+  };
+  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const intrinsic = value as Record<string, any>;
+    if (intrinsic['Fn::GetAtt']?.[1] === 'Arn' && symbols[intrinsic['Fn::GetAtt'][0]]) return symbols[intrinsic['Fn::GetAtt'][0]]!;
+    if (intrinsic.Ref && (pseudo[intrinsic.Ref] ?? symbols[intrinsic.Ref])) return pseudo[intrinsic.Ref] ?? symbols[intrinsic.Ref]!;
+    if (intrinsic['Fn::Join']) return (intrinsic['Fn::Join'][1] as unknown[]).map(resolve).join(intrinsic['Fn::Join'][0]);
+    throw new Error(`A policy resource this test cannot resolve: ${JSON.stringify(value)}`);
+  };
+  const functions = new Map([...stack.api.functions.entries(), [SWEEP, stack.api.sweep]]);
+  const result = new Map<string, Grant[]>();
+  for (const [name, fn] of functions) {
+    const roleId = logicalId(fn.role! as never);
+    const role = template.Resources[roleId]!;
+    const statements: Statement[] = (role.Properties.Policies ?? []).flatMap(
+      (policy: { PolicyDocument: { Statement: Statement[] } }) => policy.PolicyDocument.Statement,
+    );
+    for (const resource of Object.values(template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      if (!(resource.Properties.Roles as unknown[]).some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleId }))) continue;
+      statements.push(...resource.Properties.PolicyDocument.Statement);
+    }
+    const grants: Grant[] = [];
+    for (const statement of statements) {
+      // Anything subtler than Allow action on resource would need reading here.
+      expect(statement, `${name}: a plain Allow statement`).toMatchObject({ Effect: 'Allow' });
+      expect([statement.Condition, statement.NotAction, statement.NotResource], name).toEqual([undefined, undefined, undefined]);
+      for (const action of [statement.Action].flat()) {
+        for (const resource of [statement.Resource].flat()) grants.push({ action, resource: resolve(resource) });
+      }
+    }
+    result.set(name, grants);
+  }
+  return result;
+}
+
+const glob = (pattern: string) =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+const allows = (grant: Grant, need: Need) => glob(grant.action).test(need.action) && glob(grant.resource).test(need.resource);
+const show = (item: Need | Grant) => `${item.action} on ${item.resource}`;
+
+function needsOf(fn: string): Need[] {
+  const unique = new Map<string, Need>();
+  for (const recorded of aws.calls.filter((candidate) => candidate.fn === fn)) {
+    for (const need of recorded.needs) unique.set(show(need), need);
+  }
+  return [...unique.values()];
+}
+
+const FUNCTION_NAMES = [...new Set(ALL_ROUTES.map((route) => route.name)), SWEEP];
+
+beforeAll(async () => {
+  const endpoint = inject('dynamoEndpoint');
+  tableName = `grants-${randomUUID()}`;
+  idempotencyTableName = `grants-idem-${randomUUID()}`;
+  await ensureTable(endpoint, tableName, idempotencyTableName);
+  aws = await startRecordingAws({ dynamoEndpoint: endpoint, region: REGION, account: ACCOUNT, secrets: { [SECRET_ARN]: PLATFORM_TOKEN } });
+  delete process.env.PLATFORM_TOKEN;
+  delete process.env.AVATAR_DIR;
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    IDEMPOTENCY_TABLE_NAME: idempotencyTableName,
+    DYNAMODB_ENDPOINT: aws.url,
+    PLATFORM_TOKEN_SECRET_ID: SECRET_ARN,
+    AVATAR_BUCKET: BUCKET,
+    AVATAR_BASE_URL: 'https://cdn.example/avatars',
+    AWS_ENDPOINT_URL_S3: aws.url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
+  });
+  server = await startLocalServer({ port: 0 });
+  ({ handler: sweepHandler } = await import('../../functions/sweep-stale-operators.js'));
+  policies = synthesizePolicies();
+});
+
+afterAll(async () => {
+  await server?.close();
+  await aws?.close();
+});
+
+describe('every function is granted exactly what it sends to AWS', () => {
+  it('runs every route along its main paths, and the sweep', async () => {
+    // A site, its operators (Bob takes one chat at a time), and whose tokens they are.
+    const site = await expectStatus(
+      call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Grants', allowedOrigins: ['https://shop.example'] } }),
+      201,
+      'create-site',
+    );
+    const { siteId, adminToken } = site as { siteId: string; adminToken: string };
+    const admin = { token: adminToken };
+    const tokens: Record<string, string> = {};
+    for (const [id, body] of [
+      ['ann', { name: 'Ann' }],
+      ['bob', { name: 'Bob', maxChats: 1 }],
+      ['cat', { name: 'Cat' }],
+    ] as const) {
+      tokens[id] = (await expectStatus(call('put-operator', { siteId, operatorId: id }, { ...admin, body }), 201, `create ${id}`)).operatorToken;
+    }
+    await expectStatus(call('put-operator', { siteId, operatorId: 'ann' }, { ...admin, body: { name: 'Ann A.' } }), 200, 'rename ann');
+    await expectStatus(call('get-me', {}, { token: PLATFORM_TOKEN }), 200, 'me: platform');
+    await expectStatus(call('get-me', {}, admin), 200, 'me: admin');
+    await expectStatus(call('get-me', {}, { token: tokens.ann }), 200, 'me: operator');
+    // Another token on a platform route is looked up (a GetItem) to tell 403 from 401.
+    await expectStatus(call('create-site', {}, { ...admin, body: { name: 'Not mine' } }), 403, 'create-site by an admin');
+    // Where the platform is not admitted, its token is known by the token item creating a site
+    // left (a wrong role, 403), without reading the secret.
+    const refused = await call('get-settings', { siteId }, { token: PLATFORM_TOKEN });
+    expect(refused.status).toBe(403);
+    expect(refused.calls.map((recorded) => recorded.operation)).not.toContain('secretsmanager:GetSecretValue');
+
+    // Operators come online (a Query of the queue head), go away, heartbeat.
+    const operator = (id: string) => ({ siteId, operatorId: id });
+    for (const id of ['ann', 'bob']) {
+      await expectStatus(call('set-operator-status', operator(id), { token: tokens[id], body: { status: 'online' } }), 200, `${id} online`);
+    }
+    await expectStatus(call('set-operator-status', operator('cat'), { token: tokens.cat, body: { status: 'away' } }), 200, 'cat away');
+    await expectStatus(call('record-heartbeat', operator('ann'), { token: tokens.ann }), 204, 'heartbeat');
+
+    // Settings: a plain change, a newly named default (checked in the transaction), a default
+    // naming nobody (the check fails), a new heartbeat timeout (copied to every operator), no change.
+    await expectStatus(call('get-settings', { siteId }, admin), 200, 'get-settings');
+    const settings = (body: unknown) => call('update-settings', { siteId }, { ...admin, body });
+    await expectStatus(settings({ allowVisitorChoice: true }), 200, 'visitor choice');
+    await expectStatus(settings({ defaultOperators: { regular: 'ann' } }), 200, 'default operator');
+    await expectStatus(settings({ defaultOperators: { target: 'nobody' } }), 400, 'default naming nobody');
+    await expectStatus(settings({ heartbeatTimeoutSeconds: 120 }), 200, 'heartbeat timeout');
+    await expectStatus(settings({ allowVisitorChoice: true }), 200, 'no change');
+    await expectStatus(call('list-operators', { siteId }, admin), 200, 'list-operators');
+
+    // The widget, its preflights, and chats: by default operator, by queue, by visitor choice
+    // (Bob is then full and leaves the queue, so the queue gives Ann the next), with an Idempotency-Key (first, repeat, another
+    // body, refused), and a returning visitor with several open chats.
+    const shop = { origin: 'https://shop.example' };
+    await expectStatus(call('get-widget', { siteId }, { headers: shop }), 200, 'get-widget');
+    for (const preflight of ALL_ROUTES.filter((route) => route.method === 'OPTIONS')) {
+      const reply = await invoke(preflight, { siteId, chatId: 'any' }, { headers: { ...shop, 'access-control-request-method': 'POST' } });
+      expect(reply.status, routeKey(preflight)).toBe(204);
+    }
+    const start = (body: unknown, headers: Record<string, string> = {}) =>
+      call('start-chat', { siteId }, { body, headers: { ...shop, ...headers } });
+    const byDefault = await expectStatus(start({ visitorId: 'v1' }), 201, 'default operator');
+    expect(byDefault.chat.assignedBy).toBe('default');
+    const byChoice = await expectStatus(start({ visitorId: 'v3', operatorId: 'bob' }), 201, 'visitor choice');
+    expect(byChoice.chat).toMatchObject({ assignedBy: 'visitor', operatorId: 'bob' });
+    const byQueue = await expectStatus(start({ visitorId: 'v2', clientType: 'target' }), 201, 'queue');
+    expect(byQueue.chat).toMatchObject({ assignedBy: 'queue', operatorId: 'ann' });
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await expectStatus(start({ visitorId: 'v4', clientType: 'target' }, key), 201, 'idempotent start');
+    expect((await expectStatus(start({ visitorId: 'v4', clientType: 'target' }, key), 201, 'repeat')).chat.id).toBe(first.chat.id);
+    await expectStatus(start({ visitorId: 'other' }, key), 422, 'key reused with another body');
+    await expectStatus(start({ visitorId: 'v5', operatorId: 'nobody' }, { 'idempotency-key': randomUUID() }), 404, 'refused, not remembered');
+    for (let i = 0; i < 4; i += 1) {
+      const reply = await start({ visitorId: 'returning' });
+      expect([201, 202, 429], JSON.stringify(reply.body)).toContain(reply.status);
+    }
+
+    // The operator's open chats; closes by the operator, by the visitor, and twice.
+    const annChats = await expectStatus(call('list-operator-chats', operator('ann'), { token: tokens.ann }), 200, 'list-operator-chats');
+    expect(annChats.chats.map((chat: { id: string }) => chat.id)).toContain(byDefault.chat.id);
+    const close = (chatId: string, request: Request) => call('close-chat', { siteId, chatId }, request);
+    await expectStatus(close(byDefault.chat.id, { token: tokens.ann, headers: shop }), 200, 'closed by its operator');
+    await expectStatus(close(byChoice.chat.id, { body: { chatToken: byChoice.chatToken }, headers: shop }), 200, 'closed by the visitor');
+    await expectStatus(close(byChoice.chat.id, { body: { chatToken: byChoice.chatToken }, headers: shop }), 200, 'closed twice');
+
+    await expectStatus(call('get-stats', { siteId }, admin), 200, 'stats');
+    await expectStatus(call('get-stats', { siteId }, { ...admin, query: { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() } }), 200, 'stats in a period');
+    const upload = await call('upload-avatar', { siteId }, { ...admin, raw: PNG, headers: { 'content-type': 'image/png' } });
+    expect(upload.status).toBe(200);
+    const puts = upload.calls.filter((recorded) => recorded.operation === 's3:PutObject');
+    expect(puts).toHaveLength(1);
+    expect(aws.objects.get(`${BUCKET}/${puts[0]!.input.Key}`)).toEqual(PNG);
+
+    // Nobody online: the chat is recorded unassigned, and the visitor closes it.
+    for (const id of ['ann', 'bob', 'cat']) {
+      await expectStatus(call('set-operator-status', operator(id), { token: tokens[id], body: { status: 'offline' } }), 200, `${id} offline`);
+    }
+    const unassigned = await expectStatus(start({ visitorId: 'v6' }), 202, 'unassigned');
+    await expectStatus(close(unassigned.chat.id, { body: { chatToken: unassigned.chatToken } }), 200, 'unassigned closed');
+
+    // Deleting the default operator also clears the default.
+    await expectStatus(call('delete-operator', operator('ann'), admin), 204, 'delete the default operator');
+    expect((await expectStatus(call('get-settings', { siteId }, admin), 200, 'settings')).defaultOperators.regular).toBeNull();
+
+    // The sweep, with one stale operator: Bob's heartbeat is set long past by hand.
+    await expectStatus(call('set-operator-status', operator('bob'), { token: tokens.bob, body: { status: 'online' } }), 200, 'bob online');
+    await testDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: operatorKey(siteId, 'bob'),
+        UpdateExpression: 'SET heartbeatAtMs = :then, staleAt = :then',
+        ExpressionAttributeValues: { ':then': 1 },
+      }),
+    );
+    const swept = await sweep();
+    expect(swept.result.markedOffline).toBe(1);
+
+    await expectStatus(call('get-health', {}), 200, 'health');
+    await expectStatus(call('get-openapi', {}), 200, 'openapi');
+
+    // Routes without a scenario here (added later) are still run, with the tokens their role admits.
+    for (const route of ALL_ROUTES) {
+      if (!invocations.some((done) => done.route === route && done.status < 300)) await exerciseGenerically(route);
+    }
+  });
+
+  it('answered 2xx on every route of the route table at least once (else add a scenario above)', () => {
+    const missing = ALL_ROUTES.filter((route) => !invocations.some((done) => done.route === route && done.status < 300)).map(routeKey);
+    expect(missing).toEqual([]);
+  });
+
+  it('sent every AWS request from inside a function, and each function sent some', () => {
+    expect(aws.calls.filter((recorded) => recorded.fn === undefined)).toEqual([]);
+    for (const fn of FUNCTION_NAMES) {
+      if (fn === 'get-health' || fn === 'get-openapi') expect(needsOf(fn), fn).toEqual([]);
+      else expect(needsOf(fn).length, fn).toBeGreaterThan(0);
+    }
+  });
+
+  it.each(FUNCTION_NAMES)('%s: its policy allows every request it sent', (fn) => {
+    const grants = policies.get(fn)!;
+    expect(grants, fn).toBeDefined();
+    const denied = needsOf(fn).filter((need) => !grants.some((grant) => allows(grant, need)));
+    expect(denied.map(show), `${fn} would get AccessDenied for`).toEqual([]);
+  });
+
+  it.each(FUNCTION_NAMES)('%s: its policy grants nothing it never sent (Query targets, writes, reads, secrets)', (fn) => {
+    const needs = needsOf(fn);
+    const unused = policies
+      .get(fn)!
+      .filter((grant) => !mayGoUnused(grant))
+      .filter((grant) => !needs.some((need) => allows(grant, need)));
+    expect(unused.map(show), `${fn} is granted, and never sent`).toEqual([]);
+  });
+
+  it('reads the platform secret only in functions whose route admits the platform', () => {
+    const readers = FUNCTION_NAMES.filter((fn) => needsOf(fn).some((need) => need.action === 'secretsmanager:GetSecretValue'));
+    const admitting = [...new Set(ROUTES.filter((route) => roleAdmitsPlatform(route.role)).map((route) => route.name))];
+    expect(readers.sort()).toEqual(admitting.sort());
+    for (const fn of FUNCTION_NAMES) {
+      const secretActions = policies.get(fn)!.filter((grant) => grant.action.startsWith('secretsmanager:'));
+      expect(secretActions, fn).toEqual(admitting.includes(fn) ? [{ action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN }] : []);
+    }
+  });
+
+  it('writes avatars only under avatars/<the site of the request>/', () => {
+    const writes = invocations.flatMap((done) =>
+      done.calls.filter((recorded) => recorded.operation.startsWith('s3:')).map((recorded) => ({ done, recorded })),
+    );
+    expect(writes.length).toBeGreaterThan(0);
+    for (const { done, recorded } of writes) {
+      expect(recorded.operation).toBe('s3:PutObject');
+      expect(recorded.input.Bucket).toBe(BUCKET);
+      expect(recorded.input.Key).toMatch(new RegExp(`^avatars/${done.params.siteId}/[^/]+$`));
+    }
+  });
+
+  it('queries exactly the table or indexes each route declares, and the idempotency table only from start-chat', () => {
+    const queried = (fn: string) =>
+      needsOf(fn)
+        .filter((need) => need.action === 'dynamodb:Query')
+        .map((need) => need.resource.replace(tableArn(REGION, ACCOUNT, tableName), '').replace(/^\/index\//, '') || 'table')
+        .sort();
+    for (const route of ROUTES) expect(queried(route.name), route.name).toEqual([...(route.queries ?? [])].sort());
+    for (const fn of FUNCTION_NAMES) {
+      const onIdempotency = needsOf(fn).filter((need) => need.resource === tableArn(REGION, ACCOUNT, idempotencyTableName));
+      expect(onIdempotency.length > 0, fn).toBe(fn === 'start-chat');
+    }
+  });
+});
