@@ -1,54 +1,99 @@
+interface ErrorSpec {
+  /** The HTTP status the code is always answered with. */
+  readonly status: number;
+  /** The default human sentence; a specific one (e.g. naming the failing field) may replace it. */
+  readonly message: string;
+  /** Headers the reply always carries with this code. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
- * An error a caller can act on: it carries the HTTP status, the contract's error code and a
- * message that is safe to show. It follows middy's http-error shape (`statusCode`, `expose`,
- * `headers`, and a JSON `message`), so `httpErrorHandler` turns it into the contract's
- * `{"error": {code, message}}` reply; anything else that escapes becomes a bare 500.
+ * Every error code the service answers, with its status and default message: the one place
+ * they are written. The reply body `{"error": {code, message}}` is rendered by the HTTP layer
+ * (lib/http/middleware/error-envelope.ts).
+ */
+export const ERRORS = {
+  invalid_request: { status: 400, message: 'The request is not valid.' },
+  unauthorized: { status: 401, message: 'A valid bearer token is required.', headers: { 'WWW-Authenticate': 'Bearer' } },
+  forbidden: { status: 403, message: 'This token may not do that.' },
+  origin_not_allowed: { status: 403, message: 'This site does not accept requests from that origin.' },
+  visitor_choice_disabled: { status: 403, message: 'This site does not let visitors choose an operator.' },
+  site_not_found: { status: 404, message: 'No such site.' },
+  operator_not_found: { status: 404, message: 'No such operator on this site.' },
+  chat_not_found: { status: 404, message: 'No such chat on this site.' },
+  not_found: { status: 404, message: 'No such route.' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
+  operator_unavailable: { status: 409, message: 'The chosen operator is not available right now.' },
+  payload_too_large: { status: 413, message: 'The body is too large.' },
+  unsupported_media_type: { status: 415, message: 'The body is not of a media type this route takes.' },
+  idempotency_key_reused: {
+    status: 422,
+    message: 'This Idempotency-Key was already used with a different request body.',
+  },
+  too_many_open_chats: {
+    status: 429,
+    message: 'This visitor already has as many open chats on this site as it allows.',
+  },
+  internal_error: { status: 500, message: 'Something went wrong on our side; try again later.' },
+  service_unavailable: { status: 503, message: 'The service is busy; try again shortly.', headers: { 'Retry-After': '1' } },
+  contention: {
+    status: 503,
+    message: 'Too many concurrent requests on this site; try again.',
+    headers: { 'Retry-After': '1' },
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * An error a caller can act on: a catalogued code, its status and a human sentence that is
+ * safe to show (`message`). It follows middy's http-error shape (`statusCode`, `expose`,
+ * `headers`), so `httpErrorHandler` answers it with its status and headers, and the error
+ * envelope middleware turns it into the contract's body; anything else that escapes is a 500.
  */
 export class DomainError extends Error {
   readonly statusCode: number;
+  readonly status: number;
   readonly expose = true;
-  /** The human sentence, also kept apart for logs and for tests. */
-  readonly reason: string;
+  readonly headers: Record<string, string>;
 
+  /** `message` replaces the catalogue's sentence; `headers` add to the catalogue's (e.g. `Allow`). */
   constructor(
-    status: number,
-    readonly code: string,
-    reason: string,
-    readonly headers: Record<string, string> = {},
+    readonly code: ErrorCode,
+    message?: string,
+    headers: Record<string, string> = {},
   ) {
-    super(JSON.stringify({ error: { code, message: reason } }));
+    const spec: ErrorSpec = ERRORS[code];
+    super(message ?? spec.message);
     this.name = 'DomainError';
-    this.statusCode = status;
-    this.reason = reason;
-  }
-
-  get status(): number {
-    return this.statusCode;
+    this.statusCode = spec.status;
+    this.status = spec.status;
+    this.headers = { ...spec.headers, ...headers };
   }
 }
 
-export const invalidRequest = (message: string) => new DomainError(400, 'invalid_request', message);
-export const unauthorized = () =>
-  new DomainError(401, 'unauthorized', 'A valid bearer token is required.', { 'WWW-Authenticate': 'Bearer' });
-export const forbidden = (message = 'This token may not do that.') => new DomainError(403, 'forbidden', message);
-export const siteNotFound = () => new DomainError(404, 'site_not_found', 'No such site.');
-export const operatorNotFound = () => new DomainError(404, 'operator_not_found', 'No such operator on this site.');
-export const chatNotFound = () => new DomainError(404, 'chat_not_found', 'No such chat on this site.');
-export const visitorChoiceDisabled = () =>
-  new DomainError(403, 'visitor_choice_disabled', 'This site does not let visitors choose an operator.');
-export const tooManyOpenChats = () =>
-  new DomainError(429, 'too_many_open_chats', 'This visitor already has as many open chats on this site as it allows.');
-export const operatorUnavailable = () =>
-  new DomainError(409, 'operator_unavailable', 'The chosen operator is not available right now.');
+export const invalidRequest = (message: string) => new DomainError('invalid_request', message);
+export const unauthorized = () => new DomainError('unauthorized');
+export const forbidden = (message?: string) => new DomainError('forbidden', message);
+export const originNotAllowed = () => new DomainError('origin_not_allowed');
+export const siteNotFound = () => new DomainError('site_not_found');
+export const operatorNotFound = () => new DomainError('operator_not_found');
+export const chatNotFound = () => new DomainError('chat_not_found');
+export const visitorChoiceDisabled = () => new DomainError('visitor_choice_disabled');
+export const tooManyOpenChats = () => new DomainError('too_many_open_chats');
+export const operatorUnavailable = () => new DomainError('operator_unavailable');
+export const payloadTooLarge = (limitBytes: number) =>
+  new DomainError('payload_too_large', `The body is larger than ${limitBytes / 1024} KB.`);
+export const unsupportedMediaType = (expected: string) => new DomainError('unsupported_media_type', `The body must be ${expected}.`);
+export const idempotencyKeyReused = () => new DomainError('idempotency_key_reused');
 
 /** The store is throttled or out of reach; nothing was half-written and the caller may retry. */
-export const serviceUnavailable = (message = 'The service is busy; try again shortly.') =>
-  new DomainError(503, 'service_unavailable', message, { 'Retry-After': '1' });
+export const serviceUnavailable = (message?: string) => new DomainError('service_unavailable', message);
 
 /** Raised when the store kept losing races for longer than is reasonable; the caller may retry. */
 export class ContentionError extends DomainError {
   constructor() {
-    super(503, 'contention', 'Too many concurrent requests on this site; try again.', { 'Retry-After': '1' });
+    super('contention');
     this.name = 'ContentionError';
   }
 }

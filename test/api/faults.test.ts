@@ -7,6 +7,7 @@ import {
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ERRORS } from '../../lib/domain/errors.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 
 let api: TestApi;
@@ -129,7 +130,8 @@ describe('throttling and network faults', () => {
     );
     const reply = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v' } });
     expect(reply.status).toBe(500);
-    expect(reply.body.error.code).toBe('internal_error');
+    expect(reply.headers.get('content-type')).toBe('application/json');
+    expect(reply.text).toBe(JSON.stringify({ error: { code: 'internal_error', message: ERRORS.internal_error.message } }));
     expect(reply.text).not.toMatch(/secret-table-name|ValidationException|stack/);
   });
 });

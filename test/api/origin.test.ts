@@ -112,6 +112,11 @@ describe('the widget routes hold every request to the site allowed origins, what
     // Starting a chat reads no token: a bogus one from an allowed origin changes nothing.
     const bogus = await api.call('POST', `/v1/sites/${siteId}/chats`, { token: 'bogus', headers: { origin: SHOP }, body: visitor() });
     expect(bogus.status).toBe(201);
+    // Error replies carry the grant too, so that the widget can read them.
+    const refused = await api.call('POST', `/v1/sites/${siteId}/chats`, { headers: { origin: SHOP }, body: {} });
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'invalid_request']);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(SHOP);
+    expect(refused.headers.get('content-type')).toBe('application/json');
   });
 
   it('lets a request without Origin in (not from a browser page)', async () => {

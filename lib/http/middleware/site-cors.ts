@@ -1,11 +1,8 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import { DomainError } from '../../domain/errors.js';
+import { originNotAllowed } from '../../domain/errors.js';
 import { identifier } from '../../domain/schemas.js';
 import type { Runtime } from '../../runtime.js';
 import type { ApiEvent } from '../api-event.js';
-
-export const originNotAllowed = () =>
-  new DomainError(403, 'origin_not_allowed', 'This site does not accept requests from that origin.');
 
 /** Whether a browser at `origin` may call the site's widget routes (an empty list allows any). */
 export function originAllowed(allowedOrigins: readonly string[], origin: string): boolean {
