@@ -1,13 +1,14 @@
+import type { AssignedBy, DistributionMode } from './distribution/index.js';
+
+// The distribution modes and assignment methods come from the registry, lib/domain/distribution/.
+export type { AssignedBy, DistributionMode };
+
 export const OPERATOR_STATUSES = ['online', 'away', 'offline'] as const;
 export type OperatorStatus = (typeof OPERATOR_STATUSES)[number];
-
-export const DISTRIBUTION_MODES = ['queue', 'random'] as const;
-export type DistributionMode = (typeof DISTRIBUTION_MODES)[number];
 
 export const CLIENT_TYPES = ['regular', 'target'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
-export type AssignedBy = 'queue' | 'random' | 'default' | 'visitor';
 export type ChatStatus = 'assigned' | 'unassigned' | 'closed';
 
 export interface Settings {

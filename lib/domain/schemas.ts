@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { CLIENT_TYPES, DISTRIBUTION_MODES, OPERATOR_STATUSES } from './model.js';
+import { distributionModeSchema } from './distribution/schemas.js';
+import { CLIENT_TYPES, OPERATOR_STATUSES } from './model.js';
 
 export const identifier = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
@@ -31,7 +32,7 @@ export type CreateSiteInput = z.infer<typeof createSiteInput>;
 export const settingsPatch = z.strictObject({
   name: name.optional(),
   allowedOrigins: z.array(origin).max(50).optional(),
-  distribution: z.enum(DISTRIBUTION_MODES).optional(),
+  distribution: distributionModeSchema.optional(),
   defaultOperators: z
     .strictObject({
       regular: identifier.nullable().optional(),

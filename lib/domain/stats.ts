@@ -1,4 +1,5 @@
-import type { AssignedBy, Chat } from './model.js';
+import { ASSIGNMENT_METHODS, type AssignedBy } from './distribution/index.js';
+import type { Chat } from './model.js';
 
 export interface OperatorStats {
   id: string;
@@ -14,7 +15,7 @@ export interface SiteStats {
 const emptyStats = (id: string): OperatorStats => ({
   id,
   assigned: 0,
-  byMethod: { queue: 0, random: 0, default: 0, visitor: 0 },
+  byMethod: Object.fromEntries(ASSIGNMENT_METHODS.map((method) => [method, 0])) as Record<AssignedBy, number>,
 });
 
 /**

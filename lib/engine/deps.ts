@@ -1,4 +1,4 @@
-import type { Random } from '../domain/distribution.js';
+import type { Random } from '../domain/distribution/index.js';
 import { ContentionError } from '../domain/errors.js';
 import type { ChatStore } from '../store/port.js';
 

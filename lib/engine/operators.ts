@@ -1,5 +1,5 @@
 import { isAvailable } from '../domain/availability.js';
-import { turnOnComingOnline } from '../domain/distribution.js';
+import { turnOnComingOnline } from '../domain/distribution/decide.js';
 import { operatorNotFound } from '../domain/errors.js';
 import { hashToken, newToken, tiebreaker } from '../domain/ids.js';
 import type { Operator, OperatorStatus } from '../domain/model.js';

@@ -1,5 +1,14 @@
 import { isAvailable } from '../domain/availability.js';
-import { decideAssignment, namedOperator, type ChatRequest } from '../domain/distribution.js';
+import {
+  claimGuardOf,
+  decideAssignment,
+  lostClaimOf,
+  namedOperator,
+  unchangedSinceLost,
+  type ChatRequest,
+  type LostClaim,
+} from '../domain/distribution/decide.js';
+import { modeNamed } from '../domain/distribution/index.js';
 import { siteNotFound, tooManyOpenChats } from '../domain/errors.js';
 import { hashToken, newToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, type Chat, type Operator, type Settings } from '../domain/model.js';
@@ -25,8 +34,8 @@ interface AssignmentView {
 }
 
 /**
- * Reads the settings and the head of the queue in one request. More pages are read only in
- * random mode (which needs every available operator) or when the whole head is unavailable
+ * Reads the settings and the head of the queue in one request. More pages are read only when
+ * the site's mode reads every available operator (random) or when the whole head is unavailable
  * (stale operators the sweep has not taken out yet).
  */
 async function readAssignmentView(store: ChatStore, siteId: string, nowMs: number): Promise<AssignmentView> {
@@ -34,7 +43,7 @@ async function readAssignmentView(store: ChatStore, siteId: string, nowMs: numbe
   if (!first.site) throw siteNotFound();
   const { settings } = first.site;
   const candidates = [...first.operators];
-  const needsAll = settings.distribution === 'random';
+  const needsAll = modeNamed(settings.distribution).reads === 'all-available';
   let cursor = first.cursor;
   while (cursor && (needsAll || !candidates.some((operator) => isAvailable(operator, settings, nowMs)))) {
     const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE });
@@ -56,11 +65,14 @@ async function loadNamed(store: ChatStore, view: AssignmentView, request: ChatRe
 }
 
 /**
- * Drops candidates whose index copy still shows the turn this request just lost on: the claim's
- * condition failed, so the operator has moved on and that copy is stale.
+ * Drops candidates whose index copy still shows what this request read when its claim on them
+ * lost: the claim's condition failed, so the operator has moved on and that copy is stale.
  */
-function withoutStale(candidates: Operator[], lostTurns: Map<string, number>): Operator[] {
-  return candidates.filter((operator) => (lostTurns.get(operator.id) ?? -1) < operator.turn);
+function withoutStale(candidates: Operator[], lostClaims: Map<string, LostClaim>): Operator[] {
+  return candidates.filter((operator) => {
+    const lost = lostClaims.get(operator.id);
+    return !lost || !unchangedSinceLost(operator, lost);
+  });
 }
 
 /**
@@ -73,12 +85,12 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
   const chatToken = newToken();
   const chatTokenHash = hashToken(chatToken);
   const chatId = timeOrderedId(deps.clock());
-  const lostTurns = new Map<string, number>();
+  const lostClaims = new Map<string, LostClaim>();
   return untilWritten(async (attempt) => {
     const nowMs = deps.clock();
     const view = await readAssignmentView(store, siteId, nowMs);
     const named = await loadNamed(store, view, request, attempt > 0);
-    const candidates = withoutStale(view.candidates, lostTurns);
+    const candidates = withoutStale(view.candidates, lostClaims);
     const decision = decideAssignment({
       settings: view.settings,
       request,
@@ -108,11 +120,19 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       if (recorded === 'visitor-limit') throw tooManyOpenChats();
       return { chat, chatToken };
     }
-    const outcome = await store.claim({ ...decision, settings: view.settings, chat, chatTokenHash, nowMs });
+    const guard = claimGuardOf(decision);
+    const outcome = await store.claim({
+      operator: decision.operator,
+      guard,
+      settings: view.settings,
+      chat,
+      chatTokenHash,
+      nowMs,
+    });
     if (outcome === 'visitor-limit') throw tooManyOpenChats();
     if (outcome !== 'claimed') {
-      // After a failed condition, a copy still showing that turn is stale; after a conflict, nothing is known.
-      if (outcome === 'lost') lostTurns.set(decision.operator.id, decision.operator.turn);
+      // After a failed condition, a copy still showing what was read is stale; after a conflict, nothing is known.
+      if (outcome === 'lost') lostClaims.set(decision.operator.id, lostClaimOf(decision.operator, guard));
       return undefined;
     }
     const { operator } = decision;

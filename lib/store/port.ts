@@ -1,5 +1,6 @@
 import type { Principal } from '../domain/auth.js';
-import type { AssignedBy, Chat, Operator, OperatorStatus, Settings } from '../domain/model.js';
+import type { ClaimGuard } from '../domain/distribution/index.js';
+import type { Chat, Operator, OperatorStatus, Settings } from '../domain/model.js';
 import type { ChatRecord, OperatorRecord, SiteRecord } from './records.js';
 
 /** One page of a site's queue index: the settings come with the first page only. */
@@ -13,7 +14,8 @@ export interface QueuePage {
 export interface ClaimInput {
   settings: Settings;
   operator: Operator;
-  assignedBy: AssignedBy;
+  /** What the operator must still show as read, besides being available (the mode's `claimGuard`). */
+  guard: ClaimGuard;
   chat: Chat;
   chatTokenHash: string;
   nowMs: number;

@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { hasCapacity, hasLiveHeartbeat, isAvailable } from '../../lib/domain/availability.js';
 import {
   decideAssignment,
+  lostClaimOf,
   namedOperator,
-  pickAtRandom,
-  pickFromQueue,
   turnOnComingOnline,
+  unchangedSinceLost,
   type ChatRequest,
   type DecisionInput,
   type Random,
-} from '../../lib/domain/distribution.js';
+} from '../../lib/domain/distribution/decide.js';
+import { pickFromQueue } from '../../lib/domain/distribution/queue.js';
+import { pickAtRandom } from '../../lib/domain/distribution/random.js';
 import type { Operator, Settings } from '../../lib/domain/model.js';
 import { applySettingsPatch } from '../../lib/domain/settings.js';
 import {
@@ -367,6 +369,29 @@ describe('turnOnComingOnline', () => {
     expect(turnOnComingOnline(operatorOf('me', { turn: 2 }), [])).toBe(2);
     expect(turnOnComingOnline(operatorOf('me', { turn: 2 }), [operatorOf('me', { turn: 9 })])).toBe(2);
     expect(turnOnComingOnline(operatorOf('me', { turn: 2 }), [operatorOf('me', { turn: 0 }), operatorOf('a', { turn: 6 })])).toBe(6);
+  });
+});
+
+describe('unchangedSinceLost: a copy of an operator is stale after a lost claim', () => {
+  const read = operatorOf('a', { turn: 4, activeChats: 2 });
+
+  it('while it shows the turn read or an older one, when the guard did not pin the count', () => {
+    for (const guard of [{ turn: 4 }, {}]) {
+      const lost = lostClaimOf(read, guard);
+      expect(lost).toEqual({ turn: 4 });
+      expect(unchangedSinceLost(read, lost)).toBe(true);
+      expect(unchangedSinceLost(operatorOf('a', { turn: 3, activeChats: 1 }), lost)).toBe(true);
+      expect(unchangedSinceLost(operatorOf('a', { turn: 4, activeChats: 1 }), lost)).toBe(true);
+      expect(unchangedSinceLost(operatorOf('a', { turn: 5, activeChats: 3 }), lost)).toBe(false);
+    }
+  });
+
+  it('while it shows the turn and the count read, when the guard pinned the count: a close changes only the count', () => {
+    const lost = lostClaimOf(read, { activeChats: 2 });
+    expect(lost).toEqual({ turn: 4, activeChats: 2 });
+    expect(unchangedSinceLost(read, lost)).toBe(true);
+    expect(unchangedSinceLost(operatorOf('a', { turn: 4, activeChats: 1 }), lost)).toBe(false);
+    expect(unchangedSinceLost(operatorOf('a', { turn: 5, activeChats: 2 }), lost)).toBe(false);
   });
 });
 

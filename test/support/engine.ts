@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ensureTable, LOCAL_CLIENT_CONFIG } from '../../infra/local/dynamodb-local.js';
-import type { Random } from '../../lib/domain/distribution.js';
+import type { Random } from '../../lib/domain/distribution/index.js';
 import type { EngineDeps } from '../../lib/engine/deps.js';
 import { documentClient, dynamoStore } from '../../lib/store/dynamo-store.js';
 import { meterRequests } from '../../lib/store/dynamo/request-meter.js';

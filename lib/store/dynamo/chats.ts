@@ -51,13 +51,13 @@ function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1, limit: numb
 
 /**
  * The claim. The operator's update is conditional on it still being available when the write
- * lands (online, live heartbeat, below its limit) and, for a queue claim, on its turn being the
- * one that was read, so two requests can never take the same queue turn. A heartbeat does not
- * touch any attribute in the condition, so it never makes a claim fail.
+ * lands (online, live heartbeat, below its limit) and on what the mode's guard pinned as read:
+ * its `turn` (which the claim moves on by one, so two requests can never take the same turn)
+ * and/or its count of open chats. A heartbeat does not touch any attribute in the condition, so
+ * it never makes a claim fail.
  */
 export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<ClaimOutcome> {
-  const { operator, settings, chat, nowMs } = input;
-  const byQueue = input.assignedBy === 'queue';
+  const { operator, settings, chat, nowMs, guard } = input;
   const values: Record<string, unknown> = {
     ':now': new Date(nowMs).toISOString(),
     ':queueSk': operatorQueueSk(new Date(nowMs).toISOString()),
@@ -70,11 +70,15 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
   // The incarnation keeps a claim from landing on a re-created operator of the same id.
   let condition =
     `#status = :online AND heartbeatAtMs > :cutoff AND (attribute_not_exists(maxChats) OR activeChats < maxChats) AND ${sameIncarnation(operator.incarnation)}`;
-  if (byQueue) {
+  if (guard.turn !== undefined) {
     turnClause = 'turn = :nextTurn';
     condition += ' AND turn = :turn';
-    values[':turn'] = operator.turn;
-    values[':nextTurn'] = operator.turn + 1;
+    values[':turn'] = guard.turn;
+    values[':nextTurn'] = guard.turn + 1;
+  }
+  if (guard.activeChats !== undefined) {
+    condition += ' AND activeChats = :activeChatsRead';
+    values[':activeChatsRead'] = guard.activeChats;
   }
   const outcome = await transact(ctx, [
     {
@@ -100,8 +104,10 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     if (outcome.failedAt === 0) return 'lost';
     return outcome.failedAt === 2 ? 'visitor-limit' : 'conflict';
   }
-  // A queue claim read the exact count (any other claim would have changed the turn); others may not have.
-  const mayBeFull = operator.maxChats !== null && (!byQueue || operator.activeChats + 1 >= operator.maxChats);
+  // With its count of open chats guarded, or its turn (every other claim would have moved it, and
+  // closes only lower the count), the claim knows whether it filled the operator; unguarded, it may have.
+  const countKnown = guard.activeChats !== undefined || guard.turn !== undefined;
+  const mayBeFull = operator.maxChats !== null && (!countKnown || operator.activeChats + 1 >= operator.maxChats);
   if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator.siteId, operator.id));
   return 'claimed';
 }

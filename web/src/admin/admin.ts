@@ -4,9 +4,12 @@
  * snippet. Plain DOM; every piece of data is written with textContent.
  */
 
-type Distribution = 'queue' | 'random';
+// The registry is pure (no I/O): esbuild bundles it, so the picker follows the service's modes.
+import { ASSIGNMENT_METHODS, DISTRIBUTION_MODES, type AssignedBy, type DistributionMode } from '../../../lib/domain/distribution/index.js';
+
+type Distribution = DistributionMode;
 type Status = 'online' | 'away' | 'offline';
-type Method = 'queue' | 'random' | 'default' | 'visitor';
+type Method = AssignedBy;
 
 interface Settings {
   siteId: string;
@@ -40,7 +43,7 @@ interface Reply<T> {
 
 const TOKEN_KEY = 'chatdist.admin';
 const REFRESH_MS = 5000;
-const METHODS: Method[] = ['queue', 'random', 'default', 'visitor'];
+const METHODS: readonly Method[] = ASSIGNMENT_METHODS;
 
 class ApiError extends Error {
   /** Set once the page has already told the user (e.g. signed out after a 401). */
@@ -79,8 +82,7 @@ const ui = {
   signOut: byId<HTMLButtonElement>('sign-out'),
   siteLabel: byId('site-label'),
   settingsForm: byId<HTMLFormElement>('settings-form'),
-  distributionQueue: byId<HTMLInputElement>('distribution-queue'),
-  distributionRandom: byId<HTMLInputElement>('distribution-random'),
+  distribution: byId<HTMLFieldSetElement>('distribution'),
   allowChoice: byId<HTMLInputElement>('allow-visitor-choice'),
   defaultRegular: byId<HTMLSelectElement>('default-regular'),
   defaultTarget: byId<HTMLSelectElement>('default-target'),
@@ -103,6 +105,18 @@ const ui = {
   snippet: byId('snippet'),
   copySnippet: byId<HTMLButtonElement>('copy-snippet'),
 };
+
+/** One radio button per distribution mode, with its description, in the registry's order. */
+const distributionRadios = new Map<Distribution, HTMLInputElement>(
+  DISTRIBUTION_MODES.map((mode) => {
+    const id = `distribution-${mode.name}`;
+    const radio = el('input', { type: 'radio', name: 'distribution', id, value: mode.name });
+    radio.setAttribute('aria-describedby', `${id}-help`);
+    const help = el('span', { id: `${id}-help`, className: 'muted', textContent: mode.description });
+    ui.distribution.append(el('div', {}, el('label', { className: 'inline' }, radio, ` ${mode.label}`), help));
+    return [mode.name, radio];
+  }),
+);
 
 let session: { token: string; siteId: string } | null = null;
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -224,8 +238,7 @@ function signOut(message = 'Signed out.', isError = false) {
 // ---------- settings and avatar ----------
 
 function fillSettings(settings: Settings) {
-  ui.distributionQueue.checked = settings.distribution === 'queue';
-  ui.distributionRandom.checked = settings.distribution === 'random';
+  for (const [name, radio] of distributionRadios) radio.checked = settings.distribution === name;
   ui.allowChoice.checked = settings.allowVisitorChoice;
   fillOperatorSelect(ui.defaultRegular, settings.defaultOperators.regular ?? '');
   fillOperatorSelect(ui.defaultTarget, settings.defaultOperators.target ?? '');
@@ -256,8 +269,9 @@ function showAvatar(url: string | null) {
 }
 
 async function saveSettings() {
+  const distribution = [...distributionRadios].find(([, radio]) => radio.checked)?.[0];
   const body = {
-    distribution: ui.distributionRandom.checked ? 'random' : 'queue',
+    ...(distribution ? { distribution } : {}),
     allowVisitorChoice: ui.allowChoice.checked,
     defaultOperators: { regular: ui.defaultRegular.value || null, target: ui.defaultTarget.value || null },
     heartbeatTimeoutSeconds: Number(ui.heartbeat.value),

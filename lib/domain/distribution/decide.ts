@@ -1,9 +1,14 @@
-import { isAvailable } from './availability.js';
-import { operatorNotFound, operatorUnavailable, visitorChoiceDisabled } from './errors.js';
-import type { AssignedBy, ClientType, Operator, Settings } from './model.js';
+/**
+ * The decision every chat start makes, whatever the mode: the visitor's choice, then the
+ * default operator, then the site's distribution mode (looked up in the registry).
+ */
+import { isAvailable } from '../availability.js';
+import { operatorNotFound, operatorUnavailable, visitorChoiceDisabled } from '../errors.js';
+import type { ClientType, Operator, Settings } from '../model.js';
+import { DISTRIBUTION_MODES, modeNamed, type AssignedBy } from './index.js';
+import type { ClaimGuard, Random } from './mode.js';
 
-/** A source of uniform numbers in [0, 1), injectable so tests can fix the seed. */
-export type Random = () => number;
+export { pickOne, type Random } from './mode.js';
 
 export interface ChatRequest {
   visitorId: string;
@@ -22,12 +27,6 @@ export interface NamedOperator {
   assignedBy: 'visitor' | 'default';
 }
 
-function pickOne<T>(items: readonly T[], random: Random): T {
-  const item = items[Math.floor(random() * items.length)];
-  if (item === undefined) throw new RangeError('pickOne needs a non-empty list');
-  return item;
-}
-
 /**
  * The operator the request names before the distribution mode is consulted: the visitor's own
  * choice (refused when the site forbids it), else the site's default for the client type.
@@ -41,42 +40,12 @@ export function namedOperator(settings: Settings, request: ChatRequest): NamedOp
   return operatorId ? { operatorId, assignedBy: 'default' } : null;
 }
 
-/**
- * Queue order: never-assigned operators first (at random among themselves), then the earliest
- * last assignment. After a lost race the caller asks for `spread` instead: a random operator of
- * the lowest turn, so that concurrent requests fan out over the operators equally entitled to
- * the next chat instead of all retrying on the same head.
- */
-export function pickFromQueue(available: readonly Operator[], random: Random, spread = false): Operator | null {
-  if (available.length === 0) return null;
-  if (spread) {
-    const lowestTurn = Math.min(...available.map((operator) => operator.turn));
-    return pickOne(
-      available.filter((operator) => operator.turn === lowestTurn),
-      random,
-    );
-  }
-  const neverAssigned = available.filter((operator) => operator.lastAssignedAt === null);
-  if (neverAssigned.length > 0) return pickOne(neverAssigned, random);
-  const earliest = available.reduce((min, operator) =>
-    (operator.lastAssignedAt as string) < (min.lastAssignedAt as string) ? operator : min,
-  ).lastAssignedAt;
-  return pickOne(
-    available.filter((operator) => operator.lastAssignedAt === earliest),
-    random,
-  );
-}
-
-export function pickAtRandom(available: readonly Operator[], random: Random): Operator | null {
-  return available.length === 0 ? null : pickOne(available, random);
-}
-
 export interface DecisionInput {
   settings: Settings;
   request: ChatRequest;
   /** The operator `namedOperator` asked for, as loaded (null when it does not exist). */
   named: Operator | null;
-  /** Operators from the head of the site's queue (all of them in random mode). */
+  /** What the site's mode `reads`: operators from the head of the queue, or all of them. */
   candidates: readonly Operator[];
   nowMs: number;
   random: Random;
@@ -89,7 +58,7 @@ export interface DecisionInput {
  * the site's distribution mode. Null means nobody is available and the chat stays unassigned.
  */
 export function decideAssignment(input: DecisionInput): Assignment | null {
-  const { settings, request, named, nowMs, random } = input;
+  const { settings, request, named, nowMs, random, afterConflict } = input;
   const naming = namedOperator(settings, request);
   if (naming?.assignedBy === 'visitor') {
     if (!named) throw operatorNotFound();
@@ -99,12 +68,41 @@ export function decideAssignment(input: DecisionInput): Assignment | null {
   if (naming && named && isAvailable(named, settings, nowMs)) {
     return { operator: named, assignedBy: 'default' };
   }
+  const mode = modeNamed(settings.distribution);
   const available = input.candidates.filter((operator) => isAvailable(operator, settings, nowMs));
-  const operator =
-    settings.distribution === 'random'
-      ? pickAtRandom(available, random)
-      : pickFromQueue(available, random, input.afterConflict);
-  return operator ? { operator, assignedBy: settings.distribution } : null;
+  const operator = mode.pick(available, { random, afterConflict });
+  return operator ? { operator, assignedBy: mode.name } : null;
+}
+
+/**
+ * What the claim of an assignment must guard besides availability: the mode's guard when the
+ * mode picked the operator, nothing more for an operator the request named.
+ */
+export function claimGuardOf(assignment: Assignment): ClaimGuard {
+  const mode = DISTRIBUTION_MODES.find((candidate) => candidate.name === assignment.assignedBy);
+  return mode ? mode.claimGuard(assignment.operator) : {};
+}
+
+/** What a claim that lost its race had read of the operator, as far as its guard could tell. */
+export interface LostClaim {
+  turn: number;
+  /** Set when the guard pinned the count of open chats. */
+  activeChats?: number;
+}
+
+export function lostClaimOf(operator: Operator, guard: ClaimGuard): LostClaim {
+  return guard.activeChats === undefined ? { turn: operator.turn } : { turn: operator.turn, activeChats: guard.activeChats };
+}
+
+/**
+ * Whether a copy of the operator (the queue index is eventually consistent) shows no change
+ * since a claim on it was lost, so the copy is stale: the operator has moved on. Every claim
+ * raises the turn; a close changes only the count of open chats, which matters when the guard
+ * pinned it.
+ */
+export function unchangedSinceLost(copy: Operator, lost: LostClaim): boolean {
+  if (copy.turn > lost.turn) return false;
+  return lost.activeChats === undefined || copy.activeChats === lost.activeChats;
 }
 
 /** The turn an operator takes when it comes online: never below the site's lowest current turn. */
