@@ -1,7 +1,4 @@
-import { closeChatReply } from '../lib/api/chats.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { closeChatRoute } from '../lib/routes/close-chat.js';
 
-export const handler = apiHandler('close-chat', (event, rt) => {
-  const { siteId, chatId } = event.pathParameters as { siteId: string; chatId: string };
-  return closeChatReply(rt, { siteId, chatId }, event.principal, (event.jsonBody as { chatToken?: string } | undefined)?.chatToken);
-});
+export const handler = lambdaHandler(closeChatRoute);

@@ -1,7 +1,4 @@
-import { createSiteReply } from '../lib/api/sites.js';
-import { type CreateSiteInput } from '../lib/domain/schemas.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { createSiteRoute } from '../lib/routes/create-site.js';
 
-export const handler = apiHandler('create-site', (event, rt) =>
-  createSiteReply(rt, event.jsonBody as CreateSiteInput),
-);
+export const handler = lambdaHandler(createSiteRoute);

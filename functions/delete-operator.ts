@@ -1,6 +1,4 @@
-import { deleteOperatorReply } from '../lib/api/operators.js';
-import { apiHandler, operatorTarget } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { deleteOperatorRoute } from '../lib/routes/delete-operator.js';
 
-export const handler = apiHandler('delete-operator', (event, rt) =>
-  deleteOperatorReply(rt, operatorTarget(event)),
-);
+export const handler = lambdaHandler(deleteOperatorRoute);

@@ -1,4 +1,4 @@
-import { apiHandler } from '../lib/http/api-handler.js';
-import { ok } from '../lib/http/api-event.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { getHealth } from '../lib/routes/get-health.js';
 
-export const handler = apiHandler('get-health', async () => ok({ ok: true }));
+export const handler = lambdaHandler(getHealth);

@@ -1,5 +1,4 @@
-import { whoAmIReply } from '../lib/api/me.js';
-import type { Principal } from '../lib/domain/auth.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { getMe } from '../lib/routes/get-me.js';
 
-export const handler = apiHandler('get-me', (event, rt) => whoAmIReply(rt, event.principal as Principal));
+export const handler = lambdaHandler(getMe);

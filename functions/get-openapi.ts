@@ -1,5 +1,4 @@
-import { openApiDocument } from '../lib/http/openapi.js';
-import { apiHandler } from '../lib/http/api-handler.js';
-import { ok } from '../lib/http/api-event.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { getOpenapi } from '../lib/routes/get-openapi.js';
 
-export const handler = apiHandler('get-openapi', async () => ok(openApiDocument()));
+export const handler = lambdaHandler(getOpenapi);

@@ -1,6 +1,4 @@
-import { settingsReply } from '../lib/api/sites.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { getSettings } from '../lib/routes/get-settings.js';
 
-export const handler = apiHandler('get-settings', (event, rt) =>
-  settingsReply(rt, event.pathParameters!.siteId!),
-);
+export const handler = lambdaHandler(getSettings);

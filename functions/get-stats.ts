@@ -1,7 +1,4 @@
-import { statsReply } from '../lib/api/operators.js';
-import type { StatsQuery } from '../lib/domain/schemas.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { getStats } from '../lib/routes/get-stats.js';
 
-export const handler = apiHandler('get-stats', (event, rt) =>
-  statsReply(rt, event.pathParameters!.siteId!, (event.queryStringParameters ?? {}) as StatsQuery),
-);
+export const handler = lambdaHandler(getStats);

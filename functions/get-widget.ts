@@ -1,4 +1,4 @@
-import { widgetReply } from '../lib/api/widget.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { getWidget } from '../lib/routes/get-widget.js';
 
-export const handler = apiHandler('get-widget', (event, rt) => widgetReply(rt, event.site));
+export const handler = lambdaHandler(getWidget);

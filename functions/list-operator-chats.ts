@@ -1,6 +1,4 @@
-import { operatorChatsReply } from '../lib/api/operators.js';
-import { apiHandler, operatorTarget } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { listOperatorChats } from '../lib/routes/list-operator-chats.js';
 
-export const handler = apiHandler('list-operator-chats', (event, rt) =>
-  operatorChatsReply(rt, operatorTarget(event)),
-);
+export const handler = lambdaHandler(listOperatorChats);

@@ -1,6 +1,4 @@
-import { listOperatorsReply } from '../lib/api/operators.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { listOperatorsRoute } from '../lib/routes/list-operators.js';
 
-export const handler = apiHandler('list-operators', (event, rt) =>
-  listOperatorsReply(rt, event.pathParameters!.siteId!),
-);
+export const handler = lambdaHandler(listOperatorsRoute);

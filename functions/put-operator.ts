@@ -1,7 +1,4 @@
-import { putOperatorReply } from '../lib/api/operators.js';
-import { type OperatorInput } from '../lib/domain/schemas.js';
-import { apiHandler, operatorTarget } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { putOperator } from '../lib/routes/put-operator.js';
 
-export const handler = apiHandler('put-operator', (event, rt) =>
-  putOperatorReply(rt, operatorTarget(event), event.jsonBody as OperatorInput),
-);
+export const handler = lambdaHandler(putOperator);

@@ -1,6 +1,4 @@
-import { heartbeatReply } from '../lib/api/operators.js';
-import { apiHandler, operatorTarget } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { recordHeartbeatRoute } from '../lib/routes/record-heartbeat.js';
 
-export const handler = apiHandler('record-heartbeat', (event, rt) =>
-  heartbeatReply(rt, operatorTarget(event)),
-);
+export const handler = lambdaHandler(recordHeartbeatRoute);

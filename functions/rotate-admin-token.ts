@@ -1,4 +1,4 @@
-import { rotateAdminTokenReply } from '../lib/api/tokens.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { rotateAdminTokenRoute } from '../lib/routes/rotate-admin-token.js';
 
-export const handler = apiHandler('rotate-admin-token', (event, rt) => rotateAdminTokenReply(rt, event.pathParameters!.siteId!));
+export const handler = lambdaHandler(rotateAdminTokenRoute);

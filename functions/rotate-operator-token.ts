@@ -1,4 +1,4 @@
-import { rotateOperatorTokenReply } from '../lib/api/tokens.js';
-import { apiHandler, operatorTarget } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { rotateOperatorTokenRoute } from '../lib/routes/rotate-operator-token.js';
 
-export const handler = apiHandler('rotate-operator-token', (event, rt) => rotateOperatorTokenReply(rt, operatorTarget(event)));
+export const handler = lambdaHandler(rotateOperatorTokenRoute);

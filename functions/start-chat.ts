@@ -1,7 +1,4 @@
-import { startChatRequestReply } from '../lib/api/chats.js';
-import type { StartChatInput } from '../lib/domain/schemas.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { startChatRoute } from '../lib/routes/start-chat.js';
 
-export const handler = apiHandler('start-chat', (event, rt, context) =>
-  startChatRequestReply(rt, event.pathParameters!.siteId!, event.jsonBody as StartChatInput, event.headers['idempotency-key'], context),
-);
+export const handler = lambdaHandler(startChatRoute);

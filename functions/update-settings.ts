@@ -1,7 +1,4 @@
-import { updateSettingsReply } from '../lib/api/sites.js';
-import { type SettingsPatch } from '../lib/domain/schemas.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { updateSettingsRoute } from '../lib/routes/update-settings.js';
 
-export const handler = apiHandler('update-settings', (event, rt) =>
-  updateSettingsReply(rt, event.pathParameters!.siteId!, event.jsonBody as SettingsPatch),
-);
+export const handler = lambdaHandler(updateSettingsRoute);

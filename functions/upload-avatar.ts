@@ -1,6 +1,4 @@
-import { uploadAvatarReply } from '../lib/api/avatar.js';
-import { apiHandler } from '../lib/http/api-handler.js';
+import { lambdaHandler } from '../lib/http/lambda.js';
+import { uploadAvatar } from '../lib/routes/upload-avatar.js';
 
-export const handler = apiHandler('upload-avatar', (event, rt) =>
-  uploadAvatarReply(rt, event.pathParameters!.siteId!, event.headers['content-type'], event.rawBody ?? Buffer.alloc(0)),
-);
+export const handler = lambdaHandler(uploadAvatar);

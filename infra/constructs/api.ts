@@ -12,7 +12,9 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { roleAdmitsPlatform } from '../../lib/domain/auth.js';
-import { ALL_ROUTES, type QueryTarget, type RouteDefinition, type TableAction } from '../../lib/http/routes.js';
+import type { Endpoint, Grants } from '../../lib/http/route.js';
+import { sweepJob } from '../../lib/jobs/sweep-stale-operators.js';
+import { ENDPOINTS } from '../../lib/routes/index.js';
 import { BUNDLING } from '../bundling.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,14 +23,12 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 const IDEMPOTENCY_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
 
 /** The sweep reads the liveness index and sets operators offline. */
-export const SWEEP_TABLE_ACTIONS: readonly TableAction[] = ['Query', 'UpdateItem'];
-export const SWEEP_QUERIES: readonly QueryTarget[] = ['liveness'];
 
 /** The routes the widget calls from visitors' browsers (and their CORS preflights): throttled on their own. */
-export const VISITOR_ROUTES: readonly RouteDefinition[] = ALL_ROUTES.filter((route) => route.widget);
+export const VISITOR_ROUTES: readonly Endpoint[] = ENDPOINTS.filter((route) => route.widget);
 
 /** API Gateway's route key of a route, as the stage's route settings name it. */
-export const routeKey = (route: RouteDefinition) => `${route.method} ${route.path}`;
+export const routeKey = (route: Endpoint) => `${route.method} ${route.path}`;
 
 export interface ApiProps {
   readonly table: TableV2;
@@ -55,11 +55,11 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, private readonly props: ApiProps) {
     super(scope, id);
 
-    for (const route of ALL_ROUTES) {
+    for (const route of ENDPOINTS) {
       if (!this.functions.has(route.name)) this.functions.set(route.name, this.routeFunction(route));
     }
     this.sweep = this.handlerFunction('sweep-stale-operators');
-    this.grantTable(this.sweep, 'sweep-stale-operators', SWEEP_TABLE_ACTIONS, SWEEP_QUERIES);
+    this.grant(this.sweep, sweepJob.name, sweepJob.grants);
 
     this.httpApi = new HttpApi(this, 'HttpApi', { createDefaultStage: false, description: 'Chat distribution API' });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -75,7 +75,7 @@ export class Api extends Construct {
     });
     const cfnStage = stage.node.defaultChild as CfnStage;
     const routeSettings: Record<string, { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }> = {};
-    for (const route of ALL_ROUTES) {
+    for (const route of ENDPOINTS) {
       const [httpRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
@@ -123,16 +123,22 @@ export class Api extends Construct {
     });
   }
 
-  private routeFunction(route: RouteDefinition): NodejsFunction {
+  private routeFunction(route: Endpoint): NodejsFunction {
     const fn = this.handlerFunction(route.name);
-    this.grantTable(fn, route.name, route.table, route.queries ?? []);
+    this.grant(fn, route.name, route.grants);
     // Only the routes that admit the platform compare a token with it; they only read its value.
     if (roleAdmitsPlatform(route.role)) {
       fn.addToRolePolicy(
         new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.props.platformSecret.secretArn] }),
       );
     }
-    if (route.name === 'start-chat') {
+    return fn;
+  }
+
+  /** What the route or job declares it sends (see Grants), and nothing else. */
+  private grant(fn: NodejsFunction, name: string, grants: Grants) {
+    this.grantTable(fn, name, grants);
+    if (grants.idempotency) {
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: IDEMPOTENCY_ACTIONS.map((action) => `dynamodb:${action}`),
@@ -140,16 +146,15 @@ export class Api extends Construct {
         }),
       );
     }
-    if (route.binaryBody) {
+    if (grants.avatars) {
       fn.addToRolePolicy(
         new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.props.assets.arnForObjects('avatars/*')] }),
       );
     }
-    return fn;
   }
 
   /** The item actions on the table, and Query on exactly the table or indexes the function queries. */
-  private grantTable(fn: NodejsFunction, name: string, actions: readonly TableAction[], queries: readonly QueryTarget[]) {
+  private grantTable(fn: NodejsFunction, name: string, { table: actions, queries = [] }: Grants) {
     if (actions.includes('Query') !== queries.length > 0) {
       throw new Error(`${name}: list what it queries (queries) exactly when its table actions include Query`);
     }

@@ -5,7 +5,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, posix, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ALL_ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { DomainError, invalidRequest } from '../../lib/domain/errors.js';
+import { errorBody } from '../../lib/http/middleware/error-envelope.js';
+import type { Endpoint } from '../../lib/http/route.js';
+import { ENDPOINTS } from '../../lib/routes/index.js';
 import { WEB_HEADERS, webResourceKind } from '../web-headers.js';
 
 /** API Gateway's own payload limit; the handlers enforce the contract's smaller ones. */
@@ -14,12 +17,12 @@ const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 interface CompiledRoute {
-  route: RouteDefinition;
+  route: Endpoint;
   pattern: RegExp;
   names: string[];
 }
 
-function compile(route: RouteDefinition): CompiledRoute {
+function compile(route: Endpoint): CompiledRoute {
   const names: string[] = [];
   const source = route.path
     .split('/')
@@ -33,7 +36,7 @@ function compile(route: RouteDefinition): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), names };
 }
 
-const COMPILED = ALL_ROUTES.map(compile);
+const COMPILED = ENDPOINTS.map(compile);
 
 /** Anything else is application/octet-stream, which (with nosniff) a browser only downloads. */
 const STATIC_TYPES: Record<string, string> = {
@@ -69,9 +72,10 @@ export interface LocalServerOptions {
   statics?: StaticMount[];
 }
 
-function jsonError(res: ServerResponse, statusCode: number, code: string, message: string, headers: Record<string, string> = {}) {
-  res.writeHead(statusCode, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff', ...headers });
-  res.end(JSON.stringify({ error: { code, message } }));
+/** An error reply of the local server's own (no route, wrong method...), from the shared catalogue. */
+function jsonError(res: ServerResponse, error: DomainError) {
+  res.writeHead(error.statusCode, { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff', ...error.headers });
+  res.end(errorBody(error.code, error.message));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -89,7 +93,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 export function toApiGatewayEvent(
   req: IncomingMessage,
   url: URL,
-  route: RouteDefinition,
+  route: Endpoint,
   pathParameters: Record<string, string>,
   body: Buffer,
 ): APIGatewayProxyEventV2 {
@@ -135,7 +139,7 @@ export function toApiGatewayEvent(
   };
 }
 
-function lambdaContext(route: RouteDefinition): Context {
+function lambdaContext(route: Endpoint): Context {
   const deadline = Date.now() + 30_000;
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -211,21 +215,21 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, options: Loca
   );
   if (matches.length === 0) {
     if ((method === 'GET' || method === 'HEAD') && (await serveStatic(res, url.pathname, options.statics ?? []))) return;
-    return jsonError(res, 404, 'not_found', 'No such route.');
+    return jsonError(res, new DomainError('not_found'));
   }
   const found = matches.find((candidate) => candidate.compiled.route.method === method);
   if (!found) {
     const allowed = [...new Set(matches.map((candidate) => candidate.compiled.route.method))].join(', ');
-    return jsonError(res, 405, 'method_not_allowed', `Use ${allowed} on this path.`, { Allow: allowed });
+    return jsonError(res, new DomainError('method_not_allowed', `Use ${allowed} on this path.`, { Allow: allowed }));
   }
   const body = await readBody(req);
-  if (body === 'too-large') return jsonError(res, 413, 'payload_too_large', 'The body is too large.');
+  if (body === 'too-large') return jsonError(res, new DomainError('payload_too_large'));
   const { route, names } = found.compiled;
   let pathParameters: Record<string, string>;
   try {
     pathParameters = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(found.match![i + 1]!)]));
   } catch {
-    return jsonError(res, 400, 'invalid_request', 'path: not a valid URL encoding');
+    return jsonError(res, invalidRequest('path: not a valid URL encoding'));
   }
   const event = toApiGatewayEvent(req, url, route, pathParameters, body);
   const handler = await loadHandler(route.name);
@@ -245,7 +249,7 @@ export function startLocalServer(options: LocalServerOptions): Promise<{ server:
   const server = createServer((req, res) => {
     dispatch(req, res, options).catch((error: unknown) => {
       console.error('local server: unhandled error', error);
-      if (!res.headersSent) jsonError(res, 500, 'internal_error', 'Something went wrong on our side.');
+      if (!res.headersSent) jsonError(res, new DomainError('internal_error'));
       else res.end();
     });
   });

@@ -1,4 +1,6 @@
-import { chatNotFound, operatorNotFound } from '../domain/errors.js';
+import type { Principal } from '../domain/auth.js';
+import { chatNotFound, forbidden, operatorNotFound, unauthorized } from '../domain/errors.js';
+import { tokenMatches } from '../domain/ids.js';
 import type { Chat } from '../domain/model.js';
 import type { ChatRecord } from '../store/records.js';
 import { untilWritten, type EngineDeps } from './deps.js';
@@ -20,6 +22,29 @@ export async function closeChat(deps: EngineDeps, record: ChatRecord): Promise<C
     // 'not-open': someone else closed it between our read and our write.
     return outcome === 'not-open' ? (await requireChat(deps, record.chat.siteId, record.chat.id)).chat : outcome;
   }, { random: deps.random });
+}
+
+/**
+ * Closes the chat for one of its parties: its operator (bearer token) or the visitor (the
+ * chatToken from the start reply). Closing a closed chat returns it unchanged.
+ */
+export async function closeChatFor(
+  deps: EngineDeps,
+  siteId: string,
+  chatId: string,
+  caller: { principal: Principal | null; chatToken: string | undefined },
+): Promise<Chat> {
+  const { principal, chatToken } = caller;
+  if (principal && (principal.role !== 'operator' || principal.siteId !== siteId)) throw forbidden();
+  if (!principal && chatToken === undefined) throw unauthorized();
+  const record = await requireChat(deps, siteId, chatId);
+  if (principal?.role === 'operator' && principal.operatorId !== record.chat.operatorId) {
+    throw forbidden('This chat belongs to another operator.');
+  }
+  if (!principal && !tokenMatches(chatToken ?? '', record.tokenHash)) {
+    throw forbidden('The chat token does not match this chat.');
+  }
+  return closeChat(deps, record);
 }
 
 export async function listOpenChats(deps: EngineDeps, siteId: string, operatorId: string): Promise<Chat[]> {

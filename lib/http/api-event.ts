@@ -13,13 +13,3 @@ export interface ApiEvent extends APIGatewayProxyEventV2 {
   /** The raw body bytes, for binary routes. */
   rawBody?: Buffer;
 }
-
-export interface Reply {
-  statusCode: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export const ok = (body: unknown): Reply => ({ statusCode: 200, body });
-export const created = (body: unknown): Reply => ({ statusCode: 201, body });
-export const noContent = (): Reply => ({ statusCode: 204 });

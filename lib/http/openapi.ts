@@ -1,8 +1,7 @@
 import * as z from 'zod';
-import { IMAGE_TYPES } from '../domain/image.js';
-import { errorObject, RESPONSE_SCHEMAS } from './response-schemas.js';
-import { ROUTE_SCHEMAS } from './route-schemas.js';
-import { ROUTES, type RouteDefinition } from './routes.js';
+import { IMAGE_TYPES, MAX_AVATAR_BYTES } from '../domain/image.js';
+import { errorObject } from './response-schemas.js';
+import type { Route } from './route.js';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -16,40 +15,43 @@ const REFUSALS: Record<number, string> = {
   413: 'Body too large',
   415: 'Unsupported media type',
   422: 'Idempotency-Key reused with another body',
+  429: 'Too many open chats for this visitor',
   503: 'Busy; retry after the Retry-After header',
 };
 
-function parameters(route: RouteDefinition) {
-  const schemas = ROUTE_SCHEMAS[route.name] ?? {};
-  const pathNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
-  const result: Record<string, unknown>[] = pathNames.map((name) => ({
-    name,
-    in: 'path',
-    required: true,
-    schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-  }));
-  if (schemas.query) {
-    const query = jsonSchema(schemas.query, 'input') as { properties?: Record<string, unknown> };
-    for (const [name, schema] of Object.entries(query.properties ?? {})) {
-      result.push({ name, in: 'query', required: false, schema });
+function parameters(route: Route) {
+  const { path, query, headers } = route.request;
+  const result: Record<string, unknown>[] = [];
+  for (const [part, schema] of [
+    ['path', path],
+    ['query', query],
+    ['header', headers],
+  ] as const) {
+    if (!schema) continue;
+    const described = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+    for (const [name, property] of Object.entries(described.properties ?? {})) {
+      if (part === 'header' && name === 'content-type') continue; // OpenAPI describes it with the body
+      result.push({
+        name: part === 'header' ? name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase()) : name,
+        in: part,
+        required: part === 'path' || (described.required ?? []).includes(name),
+        schema: property,
+      });
     }
-  }
-  if (route.name === 'start-chat') {
-    result.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 128 } });
   }
   return result;
 }
 
-function requestBody(route: RouteDefinition) {
+function requestBody(route: Route) {
   if (route.binaryBody) {
     return {
       required: true,
       content: Object.fromEntries(
-        Object.keys(IMAGE_TYPES).map((type) => [type, { schema: { type: 'string', format: 'binary', maxLength: 524288 } }]),
+        Object.keys(IMAGE_TYPES).map((type) => [type, { schema: { type: 'string', format: 'binary', maxLength: MAX_AVATAR_BYTES } }]),
       ),
     };
   }
-  const body = ROUTE_SCHEMAS[route.name]?.body;
+  const { body } = route.request;
   if (!body) return undefined;
   return {
     required: !body.safeParse(undefined).success,
@@ -57,9 +59,9 @@ function requestBody(route: RouteDefinition) {
   };
 }
 
-function responses(route: RouteDefinition) {
+function responses(route: Route) {
   const result: Record<string, unknown> = {};
-  for (const [status, schema] of Object.entries(RESPONSE_SCHEMAS[route.name] ?? {})) {
+  for (const [status, schema] of Object.entries(route.responses)) {
     result[status] = schema
       ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(schema, 'output') } } }
       : { description: 'Success, no content' };
@@ -70,10 +72,10 @@ function responses(route: RouteDefinition) {
   return result;
 }
 
-/** The OpenAPI 3.1 description of the API, built from the route table and the schemas the handlers validate with. */
-export function openApiDocument() {
+/** The OpenAPI 3.1 description of the API, built from the routes' own definitions. */
+export function openApiDocument(routes: readonly Route[]) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of ROUTES) {
+  for (const route of routes) {
     const operation: Record<string, unknown> = {
       operationId: route.name,
       summary: route.summary,

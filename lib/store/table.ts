@@ -69,6 +69,12 @@ export const OPEN_CHATS_INDEX = {
 
 export const INDEXES: readonly IndexDefinition[] = [QUEUE_INDEX, LIVENESS_INDEX, OPEN_CHATS_INDEX];
 
+/** DynamoDB actions on the main table that a function may be granted (a transaction needs the action of each part). */
+export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
+
+/** What a Query reads: the base table, or one of its indexes. */
+export type QueryTarget = 'table' | (typeof QUEUE_INDEX | typeof LIVENESS_INDEX | typeof OPEN_CHATS_INDEX)['indexName'];
+
 /** Records that expire carry their expiry (epoch seconds) here. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 

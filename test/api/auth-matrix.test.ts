@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../lib/domain/ids.js';
-import { ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { ROUTES, type Route as RouteDefinition } from '../../lib/routes/index.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 
 let api: TestApi;

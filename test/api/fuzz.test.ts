@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { findRoute, ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { routeNamed as findRoute, ROUTES, type Route as RouteDefinition } from '../../lib/routes/index.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { caseArb, routeParts } from '../support/fuzz-cases.js';
 import { DEFAULT_SEED, runFuzz, seedFromEnv, summarizeFailures, summaryLine, type Send } from '../support/fuzz-runner.js';

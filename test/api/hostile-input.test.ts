@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { ROUTES, type Route as RouteDefinition } from '../../lib/routes/index.js';
 import { apiSite, startTestApi, type CallOptions, type TestApi } from '../support/api.js';
 
 let api: TestApi;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES } from '../../lib/http/routes.js';
+import { ROUTES } from '../../lib/routes/index.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 import { IMAGES } from '../support/images.js';
 

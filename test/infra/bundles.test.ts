@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bundleFunction, functionNames } from '../../bench/bundle-sizes.js';
 import { MAX_BUNDLE_BYTES } from '../../infra/bundling.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
-import { ALL_ROUTES } from '../../lib/http/routes.js';
+import { ENDPOINTS as ALL_ROUTES } from '../../lib/routes/index.js';
 
 describe('function bundles', () => {
   it('exist for every route and the sweep, and none is larger than 300 KB minified', async () => {

@@ -10,7 +10,7 @@ import { startLocalServer } from '../../infra/local/server.js';
 import { routeKey } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
 import { roleAdmitsPlatform, type RouteRole } from '../../lib/domain/auth.js';
-import { ALL_ROUTES, ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { ENDPOINTS as ALL_ROUTES, ROUTES, type Endpoint as RouteDefinition } from '../../lib/routes/index.js';
 import { operatorKey } from '../../lib/store/keys.js';
 import { testDocumentClient } from '../support/engine.js';
 import { startRecordingAws, tableArn, type Need, type RecordedCall, type RecordingAws } from '../support/recording-aws.js';
@@ -181,7 +181,7 @@ async function exerciseGenerically(route: RouteDefinition) {
     await invoke(route, f as unknown as Record<string, string>, {
       token: token(f),
       body: SAMPLE_BODIES[route.name],
-      ...(route.binaryBody ? { raw: PNG, headers: { 'content-type': 'image/png' } } : {}),
+      ...('binaryBody' in route && route.binaryBody ? { raw: PNG, headers: { 'content-type': 'image/png' } } : {}),
     });
   }
 }
@@ -483,7 +483,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
         .filter((need) => need.action === 'dynamodb:Query')
         .map((need) => need.resource.replace(tableArn(REGION, ACCOUNT, tableName), '').replace(/^\/index\//, '') || 'table')
         .sort();
-    for (const route of ROUTES) expect(queried(route.name), route.name).toEqual([...(route.queries ?? [])].sort());
+    for (const route of ROUTES) expect(queried(route.name), route.name).toEqual([...(route.grants.queries ?? [])].sort());
     for (const fn of FUNCTION_NAMES) {
       const onIdempotency = needsOf(fn).filter((need) => need.resource === tableArn(REGION, ACCOUNT, idempotencyTableName));
       expect(onIdempotency.length > 0, fn).toBe(fn === 'start-chat');

@@ -3,9 +3,9 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SWEEP_TABLE_ACTIONS } from '../../infra/constructs/api.js';
+import { sweepJob } from '../../lib/jobs/sweep-stale-operators.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
-import { ALL_ROUTES, ROUTES } from '../../lib/http/routes.js';
+import { ENDPOINTS as ALL_ROUTES, ROUTES } from '../../lib/routes/index.js';
 import { INDEXES, QUEUE_INDEX } from '../../lib/store/table.js';
 import { buildWeb, WEB_DIST } from '../../web/build.js';
 
@@ -87,7 +87,7 @@ describe('the CDK stack', () => {
     const idempotencyId = logicalId(stack.data.idempotencyTable);
     for (const route of ROUTES) {
       const statements = statementsOf(route.name);
-      expect(dynamoActionsOn(statements, tableId), route.name).toEqual(route.table.map((action) => `dynamodb:${action}`).sort());
+      expect(dynamoActionsOn(statements, tableId), route.name).toEqual(route.grants.table.map((action) => `dynamodb:${action}`).sort());
       expect(actionsOf(statements).some((action) => action.endsWith(':*') || action === '*'), route.name).toBe(false);
       const idempotencyActions = dynamoActionsOn(statements, idempotencyId);
       expect(idempotencyActions.length > 0, route.name).toBe(route.name === 'start-chat');
@@ -95,7 +95,7 @@ describe('the CDK stack', () => {
       expect(writesS3, route.name).toBe(route.name === 'upload-avatar');
     }
     expect(dynamoActionsOn(statementsOf('sweep-stale-operators'), tableId)).toEqual(
-      SWEEP_TABLE_ACTIONS.map((action) => `dynamodb:${action}`).sort(),
+      sweepJob.grants.table.map((action) => `dynamodb:${action}`).sort(),
     );
     for (const readOnly of ['get-settings', 'list-operators', 'get-stats', 'get-widget', 'list-operator-chats']) {
       const writes = dynamoActionsOn(statementsOf(readOnly), tableId).filter((action) => !/GetItem|Query/.test(action));

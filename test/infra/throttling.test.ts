@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, routeKey, VISITOR_ROUTES } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
-import { ALL_ROUTES } from '../../lib/http/routes.js';
+import { ENDPOINTS as ALL_ROUTES } from '../../lib/routes/index.js';
 
 /** Synthesized without bundling, as test/infra/stack.test.ts does; `context` as `cdk -c` would give it. */
 function synth(envName = 'dev', context: Record<string, unknown> = {}) {

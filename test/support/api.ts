@@ -6,8 +6,8 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { startLocalServer, type StaticMount } from '../../infra/local/server.js';
-import { errorObject, RESPONSE_SCHEMAS } from '../../lib/http/response-schemas.js';
-import { ROUTES } from '../../lib/http/routes.js';
+import { errorObject } from '../../lib/http/response-schemas.js';
+import { ROUTES } from '../../lib/routes/index.js';
 import { testDocumentClient } from './engine.js';
 
 export interface CallOptions {
@@ -41,7 +41,7 @@ function checkAgainstContract(method: string, path: string, reply: ApiReply) {
   }
   const route = routeOf(method, path);
   if (!route) return;
-  const schemas = RESPONSE_SCHEMAS[route.name] ?? {};
+  const schemas = route.responses ?? {};
   expect(Object.keys(schemas), `${route.name} documents status ${reply.status}`).toContain(String(reply.status));
   const schema = schemas[reply.status];
   if (schema) {

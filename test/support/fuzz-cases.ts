@@ -7,9 +7,7 @@
  */
 import fc from 'fast-check';
 import type * as z from 'zod';
-import { RESPONSE_SCHEMAS } from '../../lib/http/response-schemas.js';
-import { ROUTE_SCHEMAS } from '../../lib/http/route-schemas.js';
-import { ALL_ROUTES, ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { ENDPOINTS as ALL_ROUTES, ROUTES, type Route as RouteDefinition } from '../../lib/routes/index.js';
 import { IMAGE_KINDS, PADDABLE_KINDS, wholeImage } from './fuzz-images.js';
 import {
   applyEdit,
@@ -109,12 +107,12 @@ export interface RouteParts {
 
 /** Throws (the fuzz test fails) when a route takes a part that no schema describes. */
 export function routeParts(route: RouteDefinition): RouteParts {
-  const schemas = ROUTE_SCHEMAS[route.name] as Record<string, z.ZodType | undefined> | undefined;
+  const schemas = route.request as Record<string, z.ZodType | undefined> | undefined;
   if (!schemas) throw new Error(`fuzz: route ${route.name} has no request schemas in ROUTE_SCHEMAS`);
   for (const part of Object.keys(schemas)) {
     if (!KNOWN_PARTS.includes(part)) throw new Error(`fuzz: route ${route.name} has a schema for "${part}", which the fuzzer cannot send`);
   }
-  if (!RESPONSE_SCHEMAS[route.name]) throw new Error(`fuzz: route ${route.name} has no response schemas in RESPONSE_SCHEMAS`);
+  if (!route.responses) throw new Error(`fuzz: route ${route.name} has no response schemas in RESPONSE_SCHEMAS`);
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
   const shape = schemas.path ? shapeOf(schemas.path) : undefined;
   if (params.length && !shape) throw new Error(`fuzz: route ${route.name} takes path parameters ${params.join(', ')} but has no path schema`);
@@ -158,7 +156,7 @@ export function acceptedTokens(route: RouteDefinition): Who[] | null {
 /** Whether a 2xx of this route hands out a token that replaces a fixture's (it runs alone, after the others). */
 export function changesCredentials(route: RouteDefinition): boolean {
   if (!route.path.includes('{siteId}')) return false;
-  return Object.values(RESPONSE_SCHEMAS[route.name] ?? {}).some((schema) => {
+  return Object.values(route.responses ?? {}).some((schema) => {
     const shape = schema ? shapeOf(schema) : undefined;
     return Object.keys(shape ?? {}).some((key) => /Token$/.test(key));
   });
@@ -838,7 +836,7 @@ function validOutcome(
   bearer: string | undefined,
 ): Expectation {
   const { route } = recipe;
-  const documented = Object.keys(RESPONSE_SCHEMAS[route.name] ?? {}).map(Number).filter((status) => status < 300);
+  const documented = Object.keys(route.responses ?? {}).map(Number).filter((status) => status < 300);
   const allowed: Array<[number, string, (() => boolean)?]> = [];
   const notes: string[] = [];
   const value = (body ?? {}) as Record<string, unknown>;

@@ -6,8 +6,8 @@
  * replies as documented, and the status the recipe's verdict allows.
  */
 import fc from 'fast-check';
-import { errorObject, RESPONSE_SCHEMAS } from '../../lib/http/response-schemas.js';
-import { ALL_ROUTES, ROUTES, type RouteDefinition } from '../../lib/http/routes.js';
+import { errorObject } from '../../lib/http/response-schemas.js';
+import { ROUTES, type Route as RouteDefinition } from '../../lib/routes/index.js';
 import {
   caseArb,
   changesCredentials,
@@ -87,7 +87,7 @@ const START_CHAT = ROUTES.find((route) => route.method === 'POST' && route.path 
 const CLOSE_CHAT = ROUTES.find((route) => route.role === 'chat-party' && /\/close$/.test(route.path));
 
 function routeOf(method: string, pathname: string): RouteDefinition | undefined {
-  return ALL_ROUTES.find(
+  return ROUTES.find(
     (route) =>
       route.method === method &&
       new RegExp(`^${route.path.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`).test(pathname),
@@ -116,7 +116,7 @@ export function replyProblems(method: string, path: string, reply: SendReply): s
   }
   const route = routeOf(method, path.split('?')[0]!);
   if (!route || route.name === 'answer-preflight') return problems;
-  const schemas = RESPONSE_SCHEMAS[route.name] ?? {};
+  const schemas = route.responses ?? {};
   if (!(reply.status in schemas)) {
     problems.push(`${route.name} answered ${reply.status}, which it does not document (${Object.keys(schemas).join(', ')})`);
     return problems;

@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import { logger } from '../logger.js';
 import type { ApiEvent } from '../api-event.js';
-import type { RouteDefinition } from '../routes.js';
+import type { Route } from '../route.js';
 
 function logOutcome(request: Request<ApiEvent>) {
   const statusCode = (request.response as { statusCode?: number } | undefined)?.statusCode ?? 500;
@@ -10,7 +10,7 @@ function logOutcome(request: Request<ApiEvent>) {
 }
 
 /** One structured line per request: route, site, status and outcome (never headers or bodies). */
-export function accessLog(route: RouteDefinition): MiddlewareObj<ApiEvent> {
+export function accessLog(route: Pick<Route, 'name'>): MiddlewareObj<ApiEvent> {
   return {
     before: ({ event }) => {
       logger.appendKeys({ route: route.name, siteId: event.pathParameters?.siteId });

@@ -4,7 +4,7 @@ import { unauthorized } from '../../domain/errors.js';
 import { hashToken, tokenMatches } from '../../domain/ids.js';
 import type { Runtime } from '../../runtime.js';
 import type { ApiEvent } from '../api-event.js';
-import type { RouteDefinition } from '../routes.js';
+import type { Route } from '../route.js';
 
 /**
  * Whose token this is. Only a route whose role admits the platform compares the token with the
@@ -13,7 +13,7 @@ import type { RouteDefinition } from '../routes.js';
  * token), so that it is refused with 403 as a token of the wrong role without the secret; on the
  * platform's own routes that item is not trusted (it may be of a token rotated since).
  */
-async function resolvePrincipal(token: string, route: RouteDefinition, rt: Runtime): Promise<Principal | null> {
+async function resolvePrincipal(token: string, route: Pick<Route, 'role'>, rt: Runtime): Promise<Principal | null> {
   const checksSecret = roleAdmitsPlatform(route.role);
   if (checksSecret && tokenMatches(token, await rt.platformTokenHash())) return { role: 'platform' };
   const owner = await rt.deps.store.findTokenOwner(hashToken(token));
@@ -25,7 +25,7 @@ async function resolvePrincipal(token: string, route: RouteDefinition, rt: Runti
  * the route: 401 without a valid token, 403 for another role, site or operator. Routes open to
  * visitors read no token; the chat's parties are checked by the close route itself.
  */
-export function authenticate(route: RouteDefinition, rt: () => Runtime): MiddlewareObj<ApiEvent> {
+export function authenticate(route: Pick<Route, 'role'>, rt: () => Runtime): MiddlewareObj<ApiEvent> {
   return {
     before: async ({ event }) => {
       if (route.role === 'none' || route.role === 'visitor') return;

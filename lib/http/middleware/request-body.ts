@@ -1,14 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
-import { DomainError, invalidRequest } from '../../domain/errors.js';
+import { invalidRequest, payloadTooLarge, unsupportedMediaType } from '../../domain/errors.js';
 import type { ApiEvent } from '../api-event.js';
-import type { RouteDefinition } from '../routes.js';
+import type { Route } from '../route.js';
 
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
-
-export const payloadTooLarge = (limit: number) =>
-  new DomainError(413, 'payload_too_large', `The body is larger than ${limit / 1024} KB.`);
-export const unsupportedMediaType = (expected: string) =>
-  new DomainError(415, 'unsupported_media_type', `The body must be ${expected}.`);
 
 function bodyBytes(event: ApiEvent): Buffer {
   if (!event.body) return Buffer.alloc(0);
@@ -20,7 +15,8 @@ function bodyBytes(event: ApiEvent): Buffer {
  * at most 64 KB (413), declared as application/json (415), and well-formed (400). A route
  * that takes no body refuses one, so that a malformed request never counts as a heartbeat.
  */
-export function requestBody(route: RouteDefinition, takesJson: boolean, maxBinaryBytes: number): MiddlewareObj<ApiEvent> {
+export function requestBody(route: Pick<Route, 'binaryBody' | 'request'>, maxBinaryBytes: number): MiddlewareObj<ApiEvent> {
+  const takesJson = route.request.body !== undefined;
   return {
     before: ({ event }) => {
       const bytes = bodyBytes(event);

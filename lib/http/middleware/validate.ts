@@ -3,14 +3,8 @@ import type { MiddlewareObj } from '@middy/core';
 import * as z from 'zod';
 import { invalidRequest } from '../../domain/errors.js';
 import type { ApiEvent } from '../api-event.js';
+import type { RequestSchemas } from '../route.js';
 
-export interface RequestSchemas {
-  path?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  /** Checks on (lower-cased) headers the route reads; other headers pass. */
-  headers?: z.ZodType;
-}
 
 const PART_NAMES: Record<string, string> = {
   pathParameters: 'path',

@@ -1,0 +1,30 @@
+import * as z from 'zod';
+import { sitePath } from '../domain/schemas.js';
+import { widgetView } from '../engine/widget.js';
+import { defineRoute, ok } from '../http/route.js';
+
+const widgetOperator = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  avatarUrl: z.string().nullable(),
+  status: z.enum(['online', 'away']),
+});
+
+export const getWidget = defineRoute({
+  name: 'get-widget',
+  method: 'GET',
+  path: '/v1/sites/{siteId}/widget',
+  role: 'visitor',
+  widget: true,
+  summary: 'What the widget shows: available operators and site options',
+  request: { path: sitePath },
+  responses: {
+    200: z.strictObject({
+      allowVisitorChoice: z.boolean(),
+      sharedAvatarUrl: z.string().nullable(),
+      operators: z.array(widgetOperator),
+    }),
+  },
+  grants: { table: ['GetItem', 'Query'], queries: ['table'] },
+  handle: async ({ path, site, rt }) => ok(await widgetView(rt.deps, path.siteId, site)),
+});
