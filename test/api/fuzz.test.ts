@@ -56,9 +56,9 @@ describe('the fuzzer', () => {
   it('fails, rather than skips, what it cannot derive from the route table and the schemas', () => {
     const settings = findRoute('get-settings');
     const variants: Array<[RouteDefinition, RegExp]> = [
-      [{ ...settings, name: 'no-such-route' }, /no request schemas/],
+      [{ ...settings, request: undefined as never }, /no request schemas/],
       [{ ...settings, path: '/v1/sites/{siteId}/things/{thingId}' }, /path parameters siteId, thingId but its path schema names siteId/],
-      [{ ...findRoute('create-site'), method: 'PUT', name: 'get-health' }, /takes a body but has no body schema/],
+      [{ ...findRoute('create-site'), method: 'PUT', request: {} }, /takes a body but has no body schema/],
       [{ ...settings, role: 'robot' as RouteDefinition['role'] }, /role "robot"/],
     ];
     for (const [route, message] of variants) expect(() => caseArb({ nowMs: 0 }, [route])).toThrow(message);

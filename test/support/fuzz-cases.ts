@@ -1,6 +1,6 @@
 /**
  * Fuzz cases for every route, derived from the route table (lib/http/routes.ts) and each route's
- * request schemas (lib/http/route-schemas.ts): a valid request, or one broken in one place (a
+ * request schemas (each route's definition in lib/routes/): a valid request, or one broken in one place (a
  * field, the JSON text, the content type, a path parameter, the token, the method, the origin).
  * Each case is a recipe; `realize` turns it into bytes with the batch's fixtures (site, tokens,
  * chat) and says what the contract expects of the reply.
@@ -108,11 +108,11 @@ export interface RouteParts {
 /** Throws (the fuzz test fails) when a route takes a part that no schema describes. */
 export function routeParts(route: RouteDefinition): RouteParts {
   const schemas = route.request as Record<string, z.ZodType | undefined> | undefined;
-  if (!schemas) throw new Error(`fuzz: route ${route.name} has no request schemas in ROUTE_SCHEMAS`);
+  if (!schemas) throw new Error(`fuzz: route ${route.name} has no request schemas in its definition`);
   for (const part of Object.keys(schemas)) {
     if (!KNOWN_PARTS.includes(part)) throw new Error(`fuzz: route ${route.name} has a schema for "${part}", which the fuzzer cannot send`);
   }
-  if (!route.responses) throw new Error(`fuzz: route ${route.name} has no response schemas in RESPONSE_SCHEMAS`);
+  if (!route.responses) throw new Error(`fuzz: route ${route.name} has no response schemas in its definition`);
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
   const shape = schemas.path ? shapeOf(schemas.path) : undefined;
   if (params.length && !shape) throw new Error(`fuzz: route ${route.name} takes path parameters ${params.join(', ')} but has no path schema`);
