@@ -9,6 +9,7 @@ import { hashToken } from './domain/ids.js';
 import { systemDeps, type EngineDeps } from './engine/deps.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient, dynamoStore } from './store/dynamo-store.js';
+import { IDEMPOTENCY_RECORD } from './store/entities/idempotency.js';
 
 /** Everything a handler needs, built once per process from the configuration. */
 export interface Runtime {
@@ -49,6 +50,7 @@ export function runtime(): Runtime {
     idempotencyStore: new DynamoDBPersistenceLayer({
       tableName: settings.IDEMPOTENCY_TABLE_NAME,
       awsSdkV3Client: client,
+      ...IDEMPOTENCY_RECORD,
     }),
     avatars: avatarStore(settings),
     async platformTokenHash() {

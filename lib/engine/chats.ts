@@ -2,7 +2,7 @@ import type { Principal } from '../domain/auth.js';
 import { chatNotFound, forbidden, operatorNotFound, unauthorized } from '../domain/errors.js';
 import { tokenMatches } from '../domain/ids.js';
 import type { Chat } from '../domain/model.js';
-import type { ChatRecord } from '../store/records.js';
+import type { ChatRecord } from '../store/port.js';
 import { untilWritten, type EngineDeps } from './deps.js';
 
 export async function requireChat(deps: EngineDeps, siteId: string, chatId: string): Promise<ChatRecord> {

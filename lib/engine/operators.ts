@@ -4,7 +4,7 @@ import { operatorNotFound } from '../domain/errors.js';
 import { hashToken, newToken, tiebreaker } from '../domain/ids.js';
 import type { Operator, OperatorStatus } from '../domain/model.js';
 import type { OperatorInput } from '../domain/schemas.js';
-import type { OperatorRecord } from '../store/records.js';
+import type { OperatorRecord } from '../store/port.js';
 import { untilWritten, type EngineDeps } from './deps.js';
 import { requireSite } from './sites.js';
 import { QUEUE_PAGE_SIZE } from './start-chat.js';
@@ -89,7 +89,8 @@ export async function setOperatorStatus(
     let turn = record.operator.turn;
     if (status === 'online' && record.operator.status !== 'online') {
       const head = await deps.store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1 });
-      const available = head.site ? head.operators.filter((other) => isAvailable(other, head.site!.settings, nowMs)) : [];
+      const { settings } = head;
+      const available = settings ? head.operators.filter((other) => isAvailable(other, settings, nowMs)) : [];
       turn = turnOnComingOnline(record.operator, available);
     }
     const written = await deps.store.setStatus(record, { status, turn, nowMs });

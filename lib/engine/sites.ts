@@ -3,7 +3,7 @@ import { hashToken, newSiteId, newToken } from '../domain/ids.js';
 import type { Settings } from '../domain/model.js';
 import type { CreateSiteInput, SettingsPatch } from '../domain/schemas.js';
 import { applySettingsPatch, initialSettings, newlyNamedDefaults } from '../domain/settings.js';
-import type { SiteRecord } from '../store/records.js';
+import type { SiteRecord } from '../store/port.js';
 import type { EngineDeps } from './deps.js';
 
 /** `platformTokenHash`: of the platform token that asked (the API passes it; tests and the demo seed need not). */

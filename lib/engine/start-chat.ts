@@ -40,8 +40,8 @@ interface AssignmentView {
  */
 async function readAssignmentView(store: ChatStore, siteId: string, nowMs: number): Promise<AssignmentView> {
   const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1 });
-  if (!first.site) throw siteNotFound();
-  const { settings } = first.site;
+  if (!first.settings) throw siteNotFound();
+  const { settings } = first;
   const candidates = [...first.operators];
   const needsAll = modeNamed(settings.distribution).reads === 'all-available';
   let cursor = first.cursor;

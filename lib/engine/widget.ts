@@ -1,7 +1,7 @@
 import { hasLiveHeartbeat } from '../domain/availability.js';
 import { siteNotFound } from '../domain/errors.js';
 import { displayedAvatar } from '../domain/model.js';
-import type { SiteRecord } from '../store/records.js';
+import type { SiteRecord } from '../store/port.js';
 import type { EngineDeps } from './deps.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Principal } from '../domain/auth.js';
-import type { SiteRecord } from '../store/records.js';
+import type { SiteRecord } from '../store/port.js';
 
 /** The API Gateway v2 event, with what the middlewares found out about the request. */
 export interface ApiEvent extends APIGatewayProxyEventV2 {

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
 import type { Principal, RouteRole } from '../domain/auth.js';
 import type { Runtime } from '../runtime.js';
-import type { SiteRecord } from '../store/records.js';
+import type { SiteRecord } from '../store/port.js';
 import type { QueryTarget, TableAction } from '../store/table.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';

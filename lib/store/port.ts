@@ -1,14 +1,44 @@
 import type { Principal } from '../domain/auth.js';
 import type { ClaimGuard } from '../domain/distribution/index.js';
 import type { Chat, Operator, OperatorStatus, Settings } from '../domain/model.js';
-import type { ChatRecord, OperatorRecord, SiteRecord } from './records.js';
 
-/** One page of a site's queue index: the settings come with the first page only. */
+/**
+ * The store speaks these domain shapes only: how they are kept (keys, attribute names,
+ * expressions) is the adapter's, each stored entity defined once in lib/store/entities/.
+ */
+
+/** Settings with what only the server sees. */
+export interface SiteRecord {
+  settings: Settings;
+  adminTokenHash: string;
+}
+
+/** An operator with what only the server sees. */
+export interface OperatorRecord {
+  operator: Operator;
+  tokenHash: string;
+  /** Optimistic-concurrency version, raised by every write but heartbeats. */
+  version: number;
+}
+
+export interface ChatRecord {
+  chat: Chat;
+  tokenHash: string;
+  /** The incarnation of the operator the chat was given to. */
+  operatorIncarnation: string | null;
+  /** The chat counts among its visitor's open chats (closing it gives the count back). */
+  countsForVisitor: boolean;
+}
+
+/** Where the next page of a queue read starts: opaque, only to be handed back to `readQueue`. */
+export type QueueCursor = { readonly __queueCursor: never };
+
+/** One page of a site's queue: the settings come with the first page only. */
 export interface QueuePage {
-  site: SiteRecord | null;
+  settings: Settings | null;
   operators: Operator[];
   /** Where the next page starts; undefined on the last page. */
-  cursor: Record<string, unknown> | undefined;
+  cursor: QueueCursor | undefined;
 }
 
 export interface ClaimInput {
@@ -79,8 +109,11 @@ export interface ChatStore {
   /** The same for the site's admin token. */
   rotateAdminToken(site: SiteRecord, newTokenHash: string): Promise<boolean>;
 
-  /** A page of the queue index: the settings first, then operators in queue order. */
-  readQueue(siteId: string, options: { limit?: number; cursor?: Record<string, unknown> }): Promise<QueuePage>;
+  /**
+   * A page of the site's queue: the settings first, then the operators that can take chats, in
+   * queue order (`limit` counts items, the settings among them on the first page). A read of an index, so it may lag a write.
+   */
+  readQueue(siteId: string, options: { limit?: number; cursor?: QueueCursor }): Promise<QueuePage>;
   /**
    * The claim: a conditional write of the operator, the new chat and the visitor's count of open
    * chats (held to the site's `maxOpenChatsPerVisitor`) together.

@@ -1,12 +1,23 @@
+import type { EntityDefinition, IndexName } from './entities/attributes.js';
+import { CHAT } from './entities/chat.js';
+import { IDEMPOTENCY_TABLE } from './entities/idempotency.js';
+import { OPERATOR } from './entities/operator.js';
+import { SITE } from './entities/site.js';
+import { TOKEN } from './entities/token.js';
+import { VISITOR } from './entities/visitor.js';
+
+export { IDEMPOTENCY_TABLE };
+
 /**
  * The single table of the service, defined once: the tests, the local stack and the CDK stack
- * all build it from this description.
+ * all build it from this description. Each kind of item is defined in lib/store/entities/
+ * (its keys, attributes, defaults, mapping to the domain and what it projects into each index):
  *
- * Items (pk / sk):
- * - site settings   SITE#<siteId> / SETTINGS
- * - operator        SITE#<siteId> / OP#<operatorId>
- * - chat            SITE#<siteId> / CHAT#<chatId>   (chatId sorts by creation time)
- * - visitor         SITE#<siteId> / VISITOR#<visitorId>   (its open chats, for the per-visitor limit)
+ * - site settings   SITE#<siteId> / SETTINGS                (entities/site.ts)
+ * - operator        SITE#<siteId> / OP#<operatorId>          (entities/operator.ts)
+ * - chat            SITE#<siteId> / CHAT#<chatId>            (entities/chat.ts; chatId sorts by creation time)
+ * - visitor         SITE#<siteId> / VISITOR#<visitorId>      (entities/visitor.ts: its open chats, for the per-visitor limit)
+ * - token           TOKEN#<tokenHash> / TOKEN                (entities/token.ts)
  *
  * Indexes:
  * - queue:     the site's settings (sorted first) and its operators that are online and below
@@ -18,53 +29,55 @@
  */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
+/** Every kind of item in the table; each index projects what these declare for it. */
+const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR];
+
 export interface IndexDefinition {
-  readonly indexName: string;
+  readonly indexName: IndexName;
   readonly partitionKey: { readonly name: string; readonly type: 'S' | 'N' };
   readonly sortKey: { readonly name: string; readonly type: 'S' | 'N' };
   /** Non-key attributes copied into the index; all of them when absent. */
   readonly projectedAttributes?: readonly string[];
 }
 
+/**
+ * The non-key attributes the entities project into the index, in the order of ENTITIES and of
+ * their declarations (the deployed order: another order changes the index in the template), or
+ * undefined when one of them projects whole items.
+ */
+function projectionOf(indexName: IndexName): readonly string[] | undefined {
+  const declared = ENTITIES.map((entity) => entity.indexes[indexName]).filter((projection) => projection !== undefined);
+  if (declared.includes('all')) return undefined;
+  return [...new Set(declared.flatMap((projection) => (projection === 'all' ? [] : projection)))];
+}
+
+function includedAttributes(indexName: IndexName): readonly string[] {
+  const attributes = projectionOf(indexName);
+  if (!attributes) throw new Error(`the ${indexName} index projects only named attributes`);
+  return attributes;
+}
+
 export const QUEUE_INDEX = {
   indexName: 'queue',
   partitionKey: { name: 'queuePk', type: 'S' },
   sortKey: { name: 'queueSk', type: 'S' },
-  // Only what a chat start reads, so that the settings and ten operators fit in one read unit.
-  projectedAttributes: [
-    'siteId',
-    'name',
-    'allowedOrigins',
-    'distribution',
-    'defaultRegular',
-    'defaultTarget',
-    'allowVisitorChoice',
-    'sharedAvatarUrl',
-    'heartbeatTimeoutSeconds',
-    'maxOpenChatsPerVisitor',
-    'operatorId',
-    'avatarUrl',
-    'status',
-    'maxChats',
-    'activeChats',
-    'lastAssignedAt',
-    'heartbeatAtMs',
-    'assigned',
-    'turn',
-    'incarnation',
-  ],
+  // Only what a chat start reads (the settings and the operators, as the entities declare them),
+  // so that the settings and ten operators fit in one read unit.
+  projectedAttributes: includedAttributes('queue'),
 } as const satisfies IndexDefinition;
 
 export const LIVENESS_INDEX = {
   indexName: 'liveness',
   partitionKey: { name: 'liveShard', type: 'S' },
   sortKey: { name: 'staleAt', type: 'N' },
+  projectedAttributes: projectionOf('liveness'),
 } as const satisfies IndexDefinition;
 
 export const OPEN_CHATS_INDEX = {
   indexName: 'openChats',
   partitionKey: { name: 'openChatsPk', type: 'S' },
   sortKey: { name: 'createdAt', type: 'S' },
+  projectedAttributes: projectionOf('openChats'),
 } as const satisfies IndexDefinition;
 
 export const INDEXES: readonly IndexDefinition[] = [QUEUE_INDEX, LIVENESS_INDEX, OPEN_CHATS_INDEX];
@@ -73,13 +86,7 @@ export const INDEXES: readonly IndexDefinition[] = [QUEUE_INDEX, LIVENESS_INDEX,
 export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 /** What a Query reads: the base table, or one of its indexes. */
-export type QueryTarget = 'table' | (typeof QUEUE_INDEX | typeof LIVENESS_INDEX | typeof OPEN_CHATS_INDEX)['indexName'];
-
-/** Records that expire carry their expiry (epoch seconds) here. */
-export const TTL_ATTRIBUTE = 'expiresAt';
-
-/** Number of liveness-index partitions; the sweep queries each of them. */
-export const LIVENESS_SHARDS = 4;
+export type QueryTarget = 'table' | IndexName;
 
 /** The CreateTable input for the table named `tableName` (on-demand billing). */
 export function createTableInput(tableName: string) {
@@ -115,9 +122,7 @@ export function createTableInput(tableName: string) {
   };
 }
 
-/** Powertools Idempotency's table: its default layout, records expiring by TTL. */
-export const IDEMPOTENCY_TABLE = { partitionKey: 'id', ttlAttribute: 'expiration' } as const;
-
+/** Powertools Idempotency's table (entities/idempotency.ts), records expiring by TTL. */
 export function createIdempotencyTableInput(tableName: string) {
   return {
     TableName: tableName,

@@ -11,7 +11,7 @@ import { routeKey } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
 import { roleAdmitsPlatform, type RouteRole } from '../../lib/domain/auth.js';
 import { ENDPOINTS as ALL_ROUTES, ROUTES, type Endpoint as RouteDefinition } from '../../lib/routes/index.js';
-import { operatorKey } from '../../lib/store/keys.js';
+import { operatorKey } from '../../lib/store/entities/operator.js';
 import { testDocumentClient } from '../support/engine.js';
 import { startRecordingAws, tableArn, type Need, type RecordedCall, type RecordingAws } from '../support/recording-aws.js';
 

@@ -1,9 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { heartbeatCutoffMs } from '../../domain/availability.js';
 import type { Chat } from '../../domain/model.js';
-import { CHAT_SK_PREFIX, chatKey, openChatsPk, operatorKey, operatorQueueSk, queuePk, sitePk, visitorKey } from '../keys.js';
-import type { ClaimInput, ClaimOutcome } from '../port.js';
-import { chatAttributes, toChatRecord, type ChatRecord } from '../records.js';
+import { CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, newChatItem, openChatsPk } from '../entities/chat.js';
+import { operatorKey, operatorQueueSk } from '../entities/operator.js';
+import { queuePk, sitePk } from '../entities/site.js';
+import { VISITOR, visitorKey } from '../entities/visitor.js';
+import type { ChatRecord, ClaimInput, ClaimOutcome } from '../port.js';
 import { OPEN_CHATS_INDEX } from '../table.js';
 import { ContentionError } from '../../domain/errors.js';
 import { CAPACITY, transact, type DynamoContext } from './context.js';
@@ -12,19 +14,6 @@ import { conditionally } from './operators.js';
 /** The operator is the same record (items written before incarnations existed have none). */
 const sameIncarnation = (incarnation: string | null) =>
   incarnation ? 'incarnation = :incarnation' : 'attribute_not_exists(incarnation)';
-
-function chatItem(chat: Chat, chatTokenHash: string, operatorIncarnation: string | null) {
-  const open = chat.status === 'assigned' && chat.operatorId;
-  return {
-    ...chatKey(chat.siteId, chat.id),
-    type: 'chat',
-    ...chatAttributes(chat),
-    tokenHash: chatTokenHash,
-    operatorIncarnation,
-    ...(open ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
-    ...(open ? { countsForVisitor: true } : {}),
-  };
-}
 
 /** The visitor may open one more chat: it has fewer than `limit` open (no item yet: none). */
 function visitorBelowLimit(limit: number) {
@@ -44,7 +33,7 @@ function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1, limit: numb
       UpdateExpression: 'SET #type = :type ADD openChats :delta',
       ExpressionAttributeNames: { '#type': 'type' },
       ...(guard ? { ConditionExpression: guard.ConditionExpression } : {}),
-      ExpressionAttributeValues: { ':delta': delta, ':type': 'visitor', ...guard?.ExpressionAttributeValues },
+      ExpressionAttributeValues: { ':delta': delta, ':type': VISITOR.type, ...guard?.ExpressionAttributeValues },
     },
   };
 }
@@ -94,7 +83,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     {
       Put: {
         TableName: ctx.tableName,
-        Item: chatItem(chat, input.chatTokenHash, operator.incarnation),
+        Item: newChatItem(chat, input.chatTokenHash, operator.incarnation),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
@@ -163,7 +152,7 @@ export async function recordUnassignedChat(
   chatTokenHash: string,
   visitorLimit: number | null,
 ): Promise<'recorded' | 'visitor-limit'> {
-  const put = { TableName: ctx.tableName, Item: chatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' };
+  const put = { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' };
   if (visitorLimit === null) {
     await ctx.doc.send(new PutCommand({ ...put, ...CAPACITY }));
     return 'recorded';
@@ -182,7 +171,7 @@ export async function getChat(ctx: DynamoContext, siteId: string, chatId: string
   const { Item } = await ctx.doc.send(
     new GetCommand({ TableName: ctx.tableName, Key: chatKey(siteId, chatId), ConsistentRead: true, ...CAPACITY }),
   );
-  return Item ? toChatRecord(Item) : null;
+  return Item ? chatRecordFromItem(Item) : null;
 }
 
 function closeChatUpdate(ctx: DynamoContext, chat: Chat, closedAt: string) {
@@ -272,7 +261,7 @@ async function queryAll(ctx: DynamoContext, query: Omit<ConstructorParameters<ty
     const page: QueryCommandOutput = await ctx.doc.send(
       new QueryCommand({ ...query, TableName: ctx.tableName, ExclusiveStartKey: cursor, ...CAPACITY }),
     );
-    chats.push(...(page.Items ?? []).map((item) => toChatRecord(item).chat));
+    chats.push(...(page.Items ?? []).map(chatFromItem));
     cursor = page.LastEvaluatedKey;
   } while (cursor);
   return chats;

@@ -3,17 +3,15 @@ import { belongsInQueue } from '../../domain/availability.js';
 import type { Operator } from '../../domain/model.js';
 import {
   liveShard,
+  newOperatorItem,
   OPERATOR_SK_PREFIX,
+  operatorFromItem,
   operatorKey,
-  operatorQueueSk,
-  queuePk,
-  settingsKey,
-  SETTINGS_QUEUE_SK,
-  sitePk,
-  tokenKey,
-} from '../keys.js';
-import type { OperatorChanges, QueuePage, StatusChange } from '../port.js';
-import { toOperatorRecord, toSiteRecord, type OperatorRecord, type SiteRecord } from '../records.js';
+  operatorRecordFromItem,
+} from '../entities/operator.js';
+import { DEFAULT_OPERATOR_ATTRIBUTES, isSettingsQueueItem, queuePk, settingsFromItem, settingsKey, sitePk } from '../entities/site.js';
+import { tokenKey } from '../entities/token.js';
+import type { OperatorChanges, OperatorRecord, QueueCursor, QueuePage, SiteRecord, StatusChange } from '../port.js';
 import { QUEUE_INDEX } from '../table.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
 import { tokenPut } from './tokens.js';
@@ -74,7 +72,7 @@ export async function getOperator(ctx: DynamoContext, siteId: string, operatorId
   const { Item } = await ctx.doc.send(
     new GetCommand({ TableName: ctx.tableName, Key: operatorKey(siteId, operatorId), ConsistentRead: true, ...CAPACITY }),
   );
-  return Item ? toOperatorRecord(Item) : null;
+  return Item ? operatorRecordFromItem(Item) : null;
 }
 
 export async function listOperators(ctx: DynamoContext, siteId: string): Promise<Operator[]> {
@@ -91,35 +89,10 @@ export async function listOperators(ctx: DynamoContext, siteId: string): Promise
         ...CAPACITY,
       }),
     );
-    operators.push(...(page.Items ?? []).map((item) => toOperatorRecord(item).operator));
+    operators.push(...(page.Items ?? []).map(operatorFromItem));
     cursor = page.LastEvaluatedKey;
   } while (cursor);
   return operators;
-}
-
-/** A new operator's item: offline, never assigned, in no index until it comes online. */
-function newOperatorItem(record: OperatorRecord, timeoutSeconds: number, createdAt: string) {
-  const { operator } = record;
-  return {
-    ...operatorKey(operator.siteId, operator.id),
-    type: 'operator',
-    siteId: operator.siteId,
-    operatorId: operator.id,
-    name: operator.name,
-    avatarUrl: operator.avatarUrl,
-    status: operator.status,
-    ...(operator.maxChats === null ? {} : { maxChats: operator.maxChats }),
-    activeChats: 0,
-    lastAssignedAt: null,
-    assigned: 0,
-    turn: 0,
-    incarnation: operator.incarnation,
-    version: 0,
-    tokenHash: record.tokenHash,
-    timeoutMs: timeoutSeconds * 1000,
-    queueSk: operatorQueueSk(null),
-    createdAt,
-  };
 }
 
 /** Creates the operator and its token together; false when the operator already exists. */
@@ -211,7 +184,7 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, recor
   if (!outcome.written) return false;
   // A default that names a deleted operator would only be skipped, but the admin should see it
   // gone. Both are tried, on the current value, in case a settings update named it meanwhile.
-  for (const attribute of ['defaultRegular', 'defaultTarget'] as const) {
+  for (const attribute of DEFAULT_OPERATOR_ATTRIBUTES) {
     await conditionally(() =>
       ctx.doc.send(
         new UpdateCommand({
@@ -231,7 +204,7 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, recor
 export async function readQueue(
   ctx: DynamoContext,
   siteId: string,
-  options: { limit?: number; cursor?: Record<string, unknown> },
+  options: { limit?: number; cursor?: QueueCursor },
 ): Promise<QueuePage> {
   const page = await ctx.doc.send(
     new QueryCommand({
@@ -240,15 +213,15 @@ export async function readQueue(
       KeyConditionExpression: 'queuePk = :pk',
       ExpressionAttributeValues: { ':pk': queuePk(siteId) },
       Limit: options.limit,
-      ExclusiveStartKey: options.cursor,
+      ExclusiveStartKey: options.cursor as Record<string, unknown> | undefined,
       ...CAPACITY,
     }),
   );
   const items = page.Items ?? [];
-  const settingsItem = items.find((item) => item.queueSk === SETTINGS_QUEUE_SK);
+  const settingsItem = items.find(isSettingsQueueItem);
   return {
-    site: settingsItem ? toSiteRecord(settingsItem) : null,
-    operators: items.filter((item) => item !== settingsItem).map((item) => toOperatorRecord(item).operator),
-    cursor: page.LastEvaluatedKey,
+    settings: settingsItem ? settingsFromItem(settingsItem) : null,
+    operators: items.filter((item) => item !== settingsItem).map(operatorFromItem),
+    cursor: page.LastEvaluatedKey as QueueCursor | undefined,
   };
 }

@@ -1,30 +1,22 @@
 import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Settings } from '../../domain/model.js';
-import { OPERATOR_SK_PREFIX, operatorKey, queuePk, SETTINGS_QUEUE_SK, settingsKey, sitePk } from '../keys.js';
-import { settingsAttributes, toSiteRecord, type SiteRecord } from '../records.js';
+import { OPERATOR_SK_PREFIX, operatorKey } from '../entities/operator.js';
+import { settingsAttributes, settingsKey, siteFromItem, siteItem, sitePk } from '../entities/site.js';
+import type { SiteRecord } from '../port.js';
 import { ContentionError, siteNotFound } from '../../domain/errors.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
 import { platformTokenPut, tokenPut } from './tokens.js';
 
 export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string, platformTokenHash?: string): Promise<void> {
-  const { siteId } = site.settings;
   const outcome = await transact(ctx, [
     {
       Put: {
         TableName: ctx.tableName,
-        Item: {
-          ...settingsKey(siteId),
-          type: 'site',
-          ...settingsAttributes(site.settings),
-          adminTokenHash: site.adminTokenHash,
-          createdAt,
-          queuePk: queuePk(siteId),
-          queueSk: SETTINGS_QUEUE_SK,
-        },
+        Item: siteItem(site, createdAt),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    tokenPut(ctx, site.adminTokenHash, { role: 'admin', siteId }),
+    tokenPut(ctx, site.adminTokenHash, { role: 'admin', siteId: site.settings.siteId }),
     ...(platformTokenHash ? [platformTokenPut(ctx, platformTokenHash)] : []),
   ]);
   // Site ids and tokens are fresh random values: a collision is not a race to handle.
@@ -35,7 +27,7 @@ export async function getSite(ctx: DynamoContext, siteId: string): Promise<SiteR
   const { Item } = await ctx.doc.send(
     new GetCommand({ TableName: ctx.tableName, Key: settingsKey(siteId), ConsistentRead: true, ...CAPACITY }),
   );
-  return Item ? toSiteRecord(Item) : null;
+  return Item ? siteFromItem(Item) : null;
 }
 
 export async function saveSettings(

@@ -1,5 +1,5 @@
 import { QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { allLiveShards } from '../keys.js';
+import { allLiveShards } from '../entities/operator.js';
 import type { SweepResult } from '../port.js';
 import { LIVENESS_INDEX } from '../table.js';
 import { CAPACITY, type DynamoContext } from './context.js';

@@ -1,7 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from '../../domain/auth.js';
-import { operatorKey, settingsKey, tokenKey } from '../keys.js';
-import type { OperatorRecord, SiteRecord } from '../records.js';
+import { operatorKey } from '../entities/operator.js';
+import { settingsKey } from '../entities/site.js';
+import { tokenItem, tokenKey, tokenOwnerFromItem } from '../entities/token.js';
+import type { OperatorRecord, SiteRecord } from '../port.js';
 import { CAPACITY, transact, type DynamoContext } from './context.js';
 
 /** The token item, by the token's hash: written in the same transaction as its owner. */
@@ -9,7 +11,7 @@ export function tokenPut(ctx: DynamoContext, tokenHash: string, owner: Exclude<P
   return {
     Put: {
       TableName: ctx.tableName,
-      Item: { ...tokenKey(tokenHash), type: 'token', ...owner },
+      Item: tokenItem(tokenHash, owner),
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -20,19 +22,14 @@ export function tokenPut(ctx: DynamoContext, tokenHash: string, owner: Exclude<P
  * that functions without the secret can tell it from an unknown token.
  */
 export function platformTokenPut(ctx: DynamoContext, tokenHash: string) {
-  return { Put: { TableName: ctx.tableName, Item: { ...tokenKey(tokenHash), type: 'token', role: 'platform' } } };
+  return { Put: { TableName: ctx.tableName, Item: tokenItem(tokenHash, { role: 'platform' }) } };
 }
 
 export async function findTokenOwner(ctx: DynamoContext, tokenHash: string): Promise<Principal | null> {
   const { Item } = await ctx.doc.send(
     new GetCommand({ TableName: ctx.tableName, Key: tokenKey(tokenHash), ConsistentRead: true, ...CAPACITY }),
   );
-  if (Item?.role === 'platform') return { role: 'platform' };
-  if (Item?.role === 'admin') return { role: 'admin', siteId: Item.siteId as string };
-  if (Item?.role === 'operator') {
-    return { role: 'operator', siteId: Item.siteId as string, operatorId: Item.operatorId as string };
-  }
-  return null;
+  return tokenOwnerFromItem(Item);
 }
 
 /**

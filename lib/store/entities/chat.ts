@@ -1,0 +1,61 @@
+/**
+ * The chat: SITE#<siteId> / CHAT#<chatId> (chat ids sort by creation time). While it is open and
+ * assigned it is in the openChats index, under its operator's incarnation (openChatsPk), newest
+ * first (createdAt); closing it removes openChatsPk.
+ */
+import type { AssignedBy } from '../../domain/distribution/index.js';
+import type { Chat, ChatStatus, ClientType } from '../../domain/model.js';
+import type { ChatRecord } from '../port.js';
+import { flag, itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
+import { sitePk } from './site.js';
+
+export const CHAT_SK_PREFIX = 'CHAT#';
+export const chatKey = (siteId: string, chatId: string) => ({ pk: sitePk(siteId), sk: `${CHAT_SK_PREFIX}${chatId}` });
+
+/** The openChats-index partition of one incarnation of an operator. */
+export const openChatsPk = (siteId: string, operatorId: string, incarnation: string) =>
+  `OPCHATS#${siteId}#${operatorId}#${incarnation}`;
+
+const chatMapper = itemMapper<Chat>({
+  id: value<string>().storedAs('chatId'),
+  siteId: value<string>(),
+  visitorId: value<string>(),
+  clientType: value<ClientType>(),
+  status: value<ChatStatus>(),
+  operatorId: nullable<string>(),
+  assignedBy: nullable<AssignedBy>(),
+  createdAt: value<string>(),
+  closedAt: nullable<string>(),
+});
+
+const recordMapper = itemMapper<ChatRecord>({
+  chat: chatMapper.shape,
+  tokenHash: value<string>(),
+  // Chats written before incarnations existed have none.
+  operatorIncarnation: nullable<string>(),
+  // Written only on a chat that counts; chats written before the visitor limit count for nobody.
+  countsForVisitor: flag().sparse(),
+});
+
+export const CHAT = {
+  type: 'chat',
+  indexes: { openChats: 'all' },
+} as const satisfies EntityDefinition;
+
+/**
+ * A new chat's item. An assigned chat is open: it is in its operator's open chats and counts
+ * among its visitor's; a chat nobody took counts for neither.
+ */
+export function newChatItem(chat: Chat, tokenHash: string, operatorIncarnation: string | null): Item {
+  const open = chat.status === 'assigned' && Boolean(chat.operatorId);
+  return {
+    ...chatKey(chat.siteId, chat.id),
+    type: CHAT.type,
+    ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor: open }),
+    ...(open ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
+  };
+}
+
+export const chatRecordFromItem = (item: Item): ChatRecord => recordMapper.read(item);
+
+export const chatFromItem = (item: Item): Chat => chatMapper.read(item);

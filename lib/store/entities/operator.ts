@@ -1,0 +1,91 @@
+/**
+ * The operator: SITE#<siteId> / OP#<operatorId>.
+ *
+ * Besides what is declared below, the item carries what only conditions and indexes use:
+ * - timeoutMs   the site's heartbeat timeout, copied so that a heartbeat moves staleAt in one write
+ * - queuePk     present while the operator can take chats (online, below capacity): its place in
+ *               the queue index, where queueSk orders it by last assignment
+ * - liveShard   present while online or away: its place in the liveness index, ordered by
+ *   staleAt     the time its heartbeat goes stale
+ * - createdAt
+ */
+import { createHash } from 'node:crypto';
+import { tiebreaker } from '../../domain/ids.js';
+import type { Operator, OperatorStatus } from '../../domain/model.js';
+import type { OperatorRecord } from '../port.js';
+import { itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
+import { sitePk } from './site.js';
+
+export const OPERATOR_SK_PREFIX = 'OP#';
+export const operatorKey = (siteId: string, operatorId: string) => ({ pk: sitePk(siteId), sk: `${OPERATOR_SK_PREFIX}${operatorId}` });
+
+/**
+ * An operator's place in the queue index: its last assignment time ('0' before the first,
+ * which sorts ahead of every ISO time), then a random tiebreaker.
+ */
+export const operatorQueueSk = (lastAssignedAt: string | null) => `${lastAssignedAt ?? '0'}#${tiebreaker()}`;
+
+/** Number of liveness-index partitions; the sweep queries each of them. */
+export const LIVENESS_SHARDS = 4;
+
+export function liveShard(siteId: string, operatorId: string): string {
+  const digest = createHash('sha1').update(`${siteId}/${operatorId}`).digest();
+  return `LIVE#${digest.readUInt32BE(0) % LIVENESS_SHARDS}`;
+}
+
+export const allLiveShards = () => Array.from({ length: LIVENESS_SHARDS }, (_, shard) => `LIVE#${shard}`);
+
+/**
+ * The operator as the engine sees it: all a chat start reads of it, so all the queue index
+ * projects of this item. (The order is the deployed projection's: keep it.)
+ */
+const operatorMapper = itemMapper<Operator>({
+  siteId: value<string>(),
+  id: value<string>().storedAs('operatorId'),
+  name: value<string>(),
+  avatarUrl: nullable<string>(),
+  status: value<OperatorStatus>(),
+  // Absent when the operator has no limit: the claim's condition tests attribute_not_exists(maxChats).
+  maxChats: nullable<number>().sparse(),
+  activeChats: value<number>().whenAbsent(0),
+  lastAssignedAt: nullable<string>(),
+  // Absent until the first heartbeat.
+  heartbeatAtMs: nullable<number>().sparse(),
+  assigned: value<number>().whenAbsent(0),
+  turn: value<number>().whenAbsent(0),
+  // Items written before incarnations existed have none.
+  incarnation: value<string>().whenAbsent(''),
+});
+
+/** With what only the server sees, never projected. */
+const recordMapper = itemMapper<OperatorRecord>({
+  operator: operatorMapper.shape,
+  tokenHash: value<string>(),
+  // Optimistic-concurrency version, raised by every write but heartbeats.
+  version: value<number>().whenAbsent(0),
+});
+
+export const OPERATOR = {
+  type: 'operator',
+  indexes: { queue: operatorMapper.attributes, liveness: 'all' },
+} as const satisfies EntityDefinition;
+
+/**
+ * A new operator's item, with the site's heartbeat timeout and its place in the queue order. It
+ * is offline: in no index until it comes online (queuePk, liveShard).
+ */
+export function newOperatorItem(record: OperatorRecord, timeoutSeconds: number, createdAt: string): Item {
+  const { siteId, id, lastAssignedAt } = record.operator;
+  return {
+    ...operatorKey(siteId, id),
+    type: OPERATOR.type,
+    ...recordMapper.write(record),
+    timeoutMs: timeoutSeconds * 1000,
+    queueSk: operatorQueueSk(lastAssignedAt),
+    createdAt,
+  };
+}
+
+export const operatorRecordFromItem = (item: Item): OperatorRecord => recordMapper.read(item);
+
+export const operatorFromItem = (item: Item): Operator => operatorMapper.read(item);

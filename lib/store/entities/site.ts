@@ -1,0 +1,67 @@
+/**
+ * The site: its settings item, SITE#<siteId> / SETTINGS, which also sits at the head of the
+ * site's queue-index partition (sort key '!', ahead of every operator).
+ */
+import type { DistributionMode } from '../../domain/distribution/index.js';
+import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, type Settings } from '../../domain/model.js';
+import type { SiteRecord } from '../port.js';
+import { attributeNames, flag, itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
+
+/** The partition of everything a site has in the table: settings, operators, chats, visitors. */
+export const sitePk = (siteId: string) => `SITE#${siteId}`;
+export const SETTINGS_SK = 'SETTINGS';
+export const settingsKey = (siteId: string) => ({ pk: sitePk(siteId), sk: SETTINGS_SK });
+
+/** The queue-index partition of a site: its settings and the operators that can take chats. */
+export const queuePk = (siteId: string) => `SITE#${siteId}`;
+export const SETTINGS_QUEUE_SK = '!';
+
+/** The settings: all a chat start reads of the site, so all the queue index projects of this item. */
+const settingsMapper = itemMapper<Settings>({
+  siteId: value<string>(),
+  name: value<string>(),
+  allowedOrigins: value<string[]>().whenAbsent([]),
+  distribution: value<DistributionMode>(),
+  defaultOperators: {
+    regular: nullable<string>().storedAs('defaultRegular'),
+    target: nullable<string>().storedAs('defaultTarget'),
+  },
+  allowVisitorChoice: flag(),
+  sharedAvatarUrl: nullable<string>(),
+  heartbeatTimeoutSeconds: value<number>(),
+  // Sites created before the limit existed lack it: they get the default. A stored null is no limit.
+  maxOpenChatsPerVisitor: nullable<number>().whenAbsent(DEFAULT_MAX_OPEN_CHATS_PER_VISITOR),
+});
+
+const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>() });
+
+export const SITE = {
+  type: 'site',
+  indexes: { queue: settingsMapper.attributes },
+} as const satisfies EntityDefinition;
+
+/** The attributes naming the default operators (a deleted operator is cleared from them). */
+export const DEFAULT_OPERATOR_ATTRIBUTES = attributeNames(settingsMapper.shape.defaultOperators);
+
+/** The settings item of a new site, in the queue index from the start. */
+export function siteItem(record: SiteRecord, createdAt: string): Item {
+  const { siteId } = record.settings;
+  return {
+    ...settingsKey(siteId),
+    type: SITE.type,
+    ...siteMapper.write(record),
+    createdAt,
+    queuePk: queuePk(siteId),
+    queueSk: SETTINGS_QUEUE_SK,
+  };
+}
+
+export const siteFromItem = (item: Item): SiteRecord => siteMapper.read(item);
+
+/** The settings as stored, one attribute per field: a settings update writes those that changed. */
+export const settingsAttributes = (settings: Settings): Item => settingsMapper.write(settings);
+
+export const settingsFromItem = (item: Item): Settings => settingsMapper.read(item);
+
+/** The settings item among a page of the queue index. */
+export const isSettingsQueueItem = (item: Item) => item.queueSk === SETTINGS_QUEUE_SK;
