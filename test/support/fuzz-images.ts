@@ -4,7 +4,8 @@
  * are small real ones (made by Chromium's canvas), padded with comment segments when a size is
  * asked for. The upload checks the structure of the image, so `fill` never makes a broken one.
  */
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pngChunk } from './images.js';
 
 const JPEG = Buffer.from(
   '/9j/4AAQSkZJRgABAQAAAQABAAD/4gHYSUNDX1BST0ZJTEUAAQEAAAHIAAAAAAQwAABtbnRyUkdCIFhZWiAH4AABAAEAAAAA' +
@@ -49,15 +50,6 @@ function bytesFrom(seed: number, length: number): Buffer {
     out[i] = state & 0xff;
   }
   return out;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
 }
 
 function png(seed: number, size?: number): Buffer {
