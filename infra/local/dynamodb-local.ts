@@ -3,8 +3,8 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createIdempotencyTableInput, createTableInput } from '../../lib/store/table.js';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { createIdempotencyTableInput, createTableInput, TABLE_STREAM } from '../../lib/store/table.js';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -118,6 +118,12 @@ export async function ensureTable(endpoint: string, tableName: string, idempoten
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
     if (!TableNames.includes(tableName)) {
       await client.send(new CreateTableCommand(createTableInput(tableName)));
+    } else {
+      // Data kept from a version before the dispatcher: its table has no stream yet.
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (!Table?.StreamSpecification?.StreamEnabled) {
+        await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
+      }
     }
     if (idempotencyTableName && !TableNames.includes(idempotencyTableName)) {
       await client.send(new CreateTableCommand(createIdempotencyTableInput(idempotencyTableName)));

@@ -10,6 +10,7 @@ import { errorBody } from '../../lib/http/middleware/error-envelope.js';
 import type { Endpoint } from '../../lib/http/route.js';
 import { ENDPOINTS } from '../../lib/routes/index.js';
 import { WEB_HEADERS, webResourceKind } from '../web-headers.js';
+import { lambdaContext, loadFunction } from './lambda-context.js';
 
 /** API Gateway's own payload limit; the handlers enforce the contract's smaller ones. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -139,34 +140,7 @@ export function toApiGatewayEvent(
   };
 }
 
-function lambdaContext(route: Endpoint): Context {
-  const deadline = Date.now() + 30_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: route.name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${route.name}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${route.name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-const handlers = new Map<string, Promise<LambdaHandler>>();
-
-function loadHandler(name: string): Promise<LambdaHandler> {
-  let handler = handlers.get(name);
-  if (!handler) {
-    handler = import(`../../functions/${name}.ts`).then((module: { handler: LambdaHandler }) => module.handler);
-    handlers.set(name, handler);
-  }
-  return handler;
-}
+const loadHandler = (name: string) => loadFunction<LambdaHandler>(name);
 
 /**
  * A file of the first mount that has it, with its type and the headers of its kind (see
@@ -233,7 +207,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, options: Loca
   }
   const event = toApiGatewayEvent(req, url, route, pathParameters, body);
   const handler = await loadHandler(route.name);
-  const result = await handler(event, lambdaContext(route));
+  const result = await handler(event, lambdaContext(route.name));
   const responseBody = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
   // Like API Gateway, drop headers a middleware unset (e.g. Server: undefined).
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).filter(([, value]) => value !== undefined));

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole service on this machine. DynamoDB Local (data kept in .local-data/),
- * the tables, the API on http://localhost:$PORT/v1 through the real handlers, the stale sweep
- * every minute, and a demo site on first start. Ctrl-C stops all of it.
+ * the tables, the API on http://localhost:$PORT/v1 through the real handlers, the dispatcher of
+ * waiting chats on the table's stream, the stale sweep and the queue repair every minute, and a
+ * demo site on first start. Ctrl-C stops all of it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.js';
 import { buildWeb, WEB_DIST } from '../../web/build.js';
 import { demoHostPage } from './demo-page.js';
+import { startLocalEvents } from './events.js';
 import { startLocalServer } from './server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,7 +19,6 @@ const dataDir = join(root, '.local-data');
 const stateFile = join(dataDir, 'local-state.json');
 const TABLE_NAME = 'chat-distribution';
 const IDEMPOTENCY_TABLE_NAME = 'chat-distribution-idempotency';
-const SWEEP_EVERY_MS = 60_000;
 
 interface LocalState {
   platformToken: string;
@@ -89,11 +90,7 @@ async function main() {
     ],
   });
 
-  const { runtime } = await import('../../lib/runtime.js');
-  const { sweepStaleOperators } = await import('../../lib/engine/sweep.js');
-  const sweep = setInterval(() => {
-    sweepStaleOperators(runtime().deps).catch((error: unknown) => console.error('stale sweep failed', error));
-  }, SWEEP_EVERY_MS);
+  const events = await startLocalEvents({ endpoint: dynamo.endpoint, tableName: TABLE_NAME, minuteJobs: true });
 
   const { demo } = state;
   console.log(`
@@ -119,7 +116,7 @@ Data is kept in .local-data/ (delete it to start afresh). Ctrl-C stops everythin
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    clearInterval(sweep);
+    await events.stop();
     await server.close();
     await dynamo.stop();
     process.exit(0);

@@ -8,9 +8,21 @@ export type Principal =
 
 /**
  * What a route asks of its caller. `chat-party` routes check the chat itself in the engine;
- * `any-token` routes take any valid token (the pages ask whose token they were given).
+ * `chat-reader` routes too, and take the visitor's chat token as the bearer token (an unknown
+ * token is passed on to be compared with the chat's); `site-member` is the site's admin or any
+ * of its operators; `any-token` routes take any valid token (the pages ask whose token they were given).
  */
-export type RouteRole = 'none' | 'visitor' | 'platform' | 'admin' | 'admin-or-platform' | 'operator' | 'chat-party' | 'any-token';
+export type RouteRole =
+  | 'none'
+  | 'visitor'
+  | 'platform'
+  | 'admin'
+  | 'admin-or-platform'
+  | 'operator'
+  | 'site-member'
+  | 'chat-party'
+  | 'chat-reader'
+  | 'any-token';
 
 /**
  * Whether the platform token may call routes of this role. Only these routes compare a bearer
@@ -36,9 +48,14 @@ export function bearerToken(header: string | undefined): string | undefined {
  * valid token, 403 when the token is valid but for another role, site or operator.
  */
 export function authorize(principal: Principal | null, role: RouteRole, target: RouteTarget): void {
-  if (role === 'none' || role === 'visitor' || role === 'chat-party') return;
+  if (role === 'none' || role === 'visitor' || role === 'chat-party' || role === 'chat-reader') return;
   if (!principal) throw unauthorized();
   if (role === 'any-token') return;
+  if (role === 'site-member') {
+    if (principal.role === 'platform') throw forbidden('This route needs the admin or an operator token.');
+    if (principal.siteId !== target.siteId) throw forbidden('This token belongs to another site.');
+    return;
+  }
   if (role === 'admin-or-platform') {
     if (principal.role === 'platform') return;
     if (principal.role !== 'admin') throw forbidden('This route needs the admin token.');

@@ -9,7 +9,8 @@ export type OperatorStatus = (typeof OPERATOR_STATUSES)[number];
 export const CLIENT_TYPES = ['regular', 'target'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
-export type ChatStatus = 'assigned' | 'unassigned' | 'closed';
+export const CHAT_STATUSES = ['waiting', 'assigned', 'unassigned', 'closed'] as const;
+export type ChatStatus = (typeof CHAT_STATUSES)[number];
 
 export interface Settings {
   siteId: string;
@@ -22,10 +23,17 @@ export interface Settings {
   heartbeatTimeoutSeconds: number;
   /** Open (waiting or assigned) chats one visitor may have on the site; null for no limit. */
   maxOpenChatsPerVisitor: number | null;
+  /** A chat that finds nobody available waits (instead of being recorded unassigned). */
+  queueEnabled: boolean;
+  /** At this many waiting chats a new one is recorded unassigned; null for no limit. */
+  maxWaitingChats: number | null;
+  /** A chat still waiting after this long is recorded unassigned (by the periodic pass). */
+  maxWaitSeconds: number;
 }
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 90;
 export const DEFAULT_MAX_OPEN_CHATS_PER_VISITOR = 3;
+export const DEFAULT_MAX_WAIT_SECONDS = 600;
 
 export interface Operator {
   siteId: string;
@@ -64,6 +72,14 @@ export interface Chat {
   assignedBy: AssignedBy | null;
   createdAt: string;
   closedAt: string | null;
+  /** The group (department) the chat is for; null: any operator. */
+  group: string | null;
+  /** When its current operator got it. */
+  assignedAt: string | null;
+  /** When its current operator accepted it. */
+  acceptedAt: string | null;
+  /** Operators it was taken back from, unanswered. */
+  missedBy: string[];
 }
 
 /** The operator as the API shows it. */

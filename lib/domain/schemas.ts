@@ -43,6 +43,9 @@ export const settingsPatch = z.strictObject({
   sharedAvatarUrl: avatarUrl.nullable().optional(),
   heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
   maxOpenChatsPerVisitor: z.number().int().min(1).max(100).nullable().optional(),
+  queueEnabled: z.boolean().optional(),
+  maxWaitingChats: z.number().int().min(1).nullable().optional(),
+  maxWaitSeconds: z.number().int().min(10).max(86_400).optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 

@@ -1,4 +1,4 @@
-import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, type Settings } from './model.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, type Settings } from './model.js';
 import type { CreateSiteInput, SettingsPatch } from './schemas.js';
 
 export function initialSettings(siteId: string, input: CreateSiteInput): Settings {
@@ -12,6 +12,9 @@ export function initialSettings(siteId: string, input: CreateSiteInput): Setting
     sharedAvatarUrl: null,
     heartbeatTimeoutSeconds: DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
     maxOpenChatsPerVisitor: DEFAULT_MAX_OPEN_CHATS_PER_VISITOR,
+    queueEnabled: true,
+    maxWaitingChats: null,
+    maxWaitSeconds: DEFAULT_MAX_WAIT_SECONDS,
   };
 }
 

@@ -61,7 +61,7 @@ export async function upsertOperator(
       avatarUrl: input.avatarUrl !== undefined ? input.avatarUrl : existing.operator.avatarUrl,
       maxChats: input.maxChats !== undefined ? input.maxChats : existing.operator.maxChats,
     };
-    const updated = await deps.store.updateOperator(existing, changes);
+    const updated = await deps.store.updateOperator(existing, changes, deps.clock());
     return updated ? { operator: { ...existing.operator, ...changes } } : undefined;
   });
 }

@@ -14,6 +14,7 @@ import { hashToken, newToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, type Chat, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore } from '../store/port.js';
 import { untilWritten, type EngineDeps } from './deps.js';
+import { queuePlace, type QueuePlace } from './queue.js';
 
 /** Operators read from the head of the queue per chat start: enough to spread a burst over. */
 export const QUEUE_PAGE_SIZE = 10;
@@ -24,33 +25,43 @@ const MAX_CLAIM_ATTEMPTS = 50;
 export interface StartChatResult {
   chat: Chat;
   chatToken: string;
-  /** Who took the chat; absent when it was recorded unassigned. */
+  /** Who took the chat; absent when it waits or was recorded unassigned. */
   operator?: { id: string; name: string; avatarUrl: string | null };
+  /** Where a waiting chat stands. */
+  queue?: QueuePlace;
 }
 
-interface AssignmentView {
+export interface AssignmentView {
   settings: Settings;
   candidates: Operator[];
+  /** Chats wait in the site's queue (seen at its head): with the queue on, a new chat joins them. */
+  chatsWaiting: boolean;
 }
 
 /**
- * Reads the settings and the head of the queue in one request. More pages are read only when
- * the site's mode reads every available operator (random) or when the whole head is unavailable
- * (stale operators the sweep has not taken out yet).
+ * Reads the settings and the head of the queue in one request: waiting chats, then operators.
+ * When chats wait and the queue is on, a chat the distribution would place joins them, so no
+ * operator is read. More pages are read only when the site's mode reads every available
+ * operator (random) or when the whole head is unavailable (stale operators the sweep has not
+ * taken out yet).
  */
-async function readAssignmentView(store: ChatStore, siteId: string, nowMs: number): Promise<AssignmentView> {
+export async function readAssignmentView(store: ChatStore, siteId: string, nowMs: number): Promise<AssignmentView> {
   const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1 });
   if (!first.settings) throw siteNotFound();
   const { settings } = first;
-  const candidates = [...first.operators];
+  const chatsWaiting = first.waiting.length > 0;
+  if (chatsWaiting && settings.queueEnabled) return { settings, candidates: [], chatsWaiting };
   const needsAll = modeNamed(settings.distribution).reads === 'all-available';
-  let cursor = first.cursor;
+  // With the queue off while chats still wait, the operators lie past them.
+  const head = chatsWaiting ? await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE, operatorsOnly: true }) : first;
+  const candidates = [...head.operators];
+  let cursor = head.cursor;
   while (cursor && (needsAll || !candidates.some((operator) => isAvailable(operator, settings, nowMs)))) {
-    const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE });
+    const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE, operatorsOnly: true });
     candidates.push(...page.operators);
     cursor = page.cursor;
   }
-  return { settings, candidates };
+  return { settings, candidates, chatsWaiting };
 }
 
 /**
@@ -75,10 +86,29 @@ function withoutStale(candidates: Operator[], lostClaims: Map<string, LostClaim>
   });
 }
 
+/** A chat that finds nobody waits, unless the site's queue is off or full; undefined then. */
+async function waitInQueue(deps: EngineDeps, settings: Settings, chat: Chat, chatTokenHash: string) {
+  if (!settings.queueEnabled) return undefined;
+  const { maxWaitingChats } = settings;
+  if (maxWaitingChats !== null && (await deps.store.countWaiting(chat.siteId, maxWaitingChats)) >= maxWaitingChats) return undefined;
+  const waiting: Chat = { ...chat, status: 'waiting' };
+  if ((await deps.store.recordWaitingChat(waiting, chatTokenHash, settings.maxOpenChatsPerVisitor)) === 'visitor-limit') {
+    throw tooManyOpenChats();
+  }
+  return { chat: waiting, queue: await queuePlace(deps, chat.siteId, chat.id) };
+}
+
+async function recordUnassigned(deps: EngineDeps, settings: Settings, chat: Chat, chatToken: string, chatTokenHash: string) {
+  const recorded = await deps.store.recordUnassignedChat(chat, chatTokenHash, settings.maxOpenChatsPerVisitor);
+  if (recorded === 'visitor-limit') throw tooManyOpenChats();
+  return { chat, chatToken };
+}
+
 /**
  * Starts a chat: picks the operator by the contract's rules and claims it with a conditional
  * write; a lost race re-reads and tries again, spreading over the equally entitled operators.
- * When nobody is available the chat is recorded unassigned.
+ * When nobody is available, or chats already wait, the chat waits in the site's queue (the
+ * dispatcher assigns it, oldest first); with the queue off or full it is recorded unassigned.
  */
 export async function startChat(deps: EngineDeps, siteId: string, request: ChatRequest): Promise<StartChatResult> {
   const { store } = deps;
@@ -100,6 +130,7 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       random: deps.random,
       afterConflict: attempt > 0,
     });
+    const createdAt = new Date(nowMs).toISOString();
     const chat: Chat = {
       id: chatId,
       siteId,
@@ -108,17 +139,20 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       status: decision ? 'assigned' : 'unassigned',
       operatorId: decision?.operator.id ?? null,
       assignedBy: decision?.assignedBy ?? null,
-      createdAt: new Date(nowMs).toISOString(),
+      createdAt,
       closedAt: null,
+      group: null,
+      assignedAt: decision ? createdAt : null,
+      acceptedAt: null,
+      missedBy: [],
     };
     const droppedAvailable = view.candidates.some(
       (operator) => !candidates.includes(operator) && isAvailable(operator, view.settings, nowMs),
     );
     if (!decision && droppedAvailable) return undefined; // only stale copies left: read again
     if (!decision) {
-      const recorded = await store.recordUnassignedChat(chat, chatTokenHash, view.settings.maxOpenChatsPerVisitor);
-      if (recorded === 'visitor-limit') throw tooManyOpenChats();
-      return { chat, chatToken };
+      const waiting = await waitInQueue(deps, view.settings, chat, chatTokenHash);
+      return waiting ? { ...waiting, chatToken } : recordUnassigned(deps, view.settings, chat, chatToken, chatTokenHash);
     }
     const guard = claimGuardOf(decision);
     const outcome = await store.claim({

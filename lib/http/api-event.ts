@@ -6,6 +6,8 @@ import type { SiteRecord } from '../store/port.js';
 export interface ApiEvent extends APIGatewayProxyEventV2 {
   /** The bearer token's owner; null when the request carried none. */
   principal?: Principal | null;
+  /** On `chat-reader` routes, a bearer token no one owns: perhaps the chat's own token. */
+  bearer?: string;
   /** The site, for widget routes (read once, for CORS and the handler). */
   site?: SiteRecord | null;
   /** The parsed JSON body; undefined when there was none. */

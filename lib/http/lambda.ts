@@ -39,6 +39,7 @@ function routeInput(event: ApiEvent, context: Context): RouteInput<RequestSchema
     body: event.jsonBody,
     headers: event.headers,
     principal: event.principal ?? null,
+    bearer: event.bearer,
     site: event.site,
     rawBody: event.rawBody,
     context,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { assignedBySchema, distributionModeSchema } from '../domain/distribution/schemas.js';
-import { CLIENT_TYPES, OPERATOR_STATUSES } from '../domain/model.js';
+import { CHAT_STATUSES, CLIENT_TYPES, OPERATOR_STATUSES } from '../domain/model.js';
 
 /** The objects of the contract, as replies carry them: documented in OpenAPI and checked by the tests. */
 const isoTime = z.iso.datetime();
@@ -16,6 +16,9 @@ export const settingsObject = z.strictObject({
   sharedAvatarUrl: z.string().nullable(),
   heartbeatTimeoutSeconds: z.number().int(),
   maxOpenChatsPerVisitor: z.number().int().nullable(),
+  queueEnabled: z.boolean(),
+  maxWaitingChats: z.number().int().nullable(),
+  maxWaitSeconds: z.number().int(),
 });
 
 export const operatorObject = z.strictObject({
@@ -35,11 +38,21 @@ export const chatObject = z.strictObject({
   siteId: z.string(),
   visitorId: z.string(),
   clientType: z.enum(CLIENT_TYPES),
-  status: z.enum(['assigned', 'unassigned', 'closed']),
+  status: z.enum(CHAT_STATUSES),
   operatorId: nullableId,
   assignedBy: assignedBySchema.nullable(),
   createdAt: isoTime,
   closedAt: isoTime.nullable(),
+  group: nullableId,
+  assignedAt: isoTime.nullable(),
+  acceptedAt: isoTime.nullable(),
+  missedBy: z.array(z.string()),
+});
+
+/** Where a waiting chat stands: 1 is next; the estimate is null when there is no history to go by. */
+export const queuePlace = z.strictObject({
+  position: z.number().int().min(1),
+  estimatedWaitSeconds: z.number().int().min(0).nullable(),
 });
 
 export const errorObject = z.strictObject({

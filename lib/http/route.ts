@@ -48,6 +48,8 @@ export interface RouteInput<Q extends RequestSchemas> {
   headers: Parsed<Q['headers']>;
   /** The bearer token's owner; null without a token (routes open to visitors read none). */
   principal: Principal | null;
+  /** On `chat-reader` routes, a bearer token no one owns (the engine compares it with the chat's token). */
+  bearer: string | undefined;
   /** The site, read once for CORS on widget routes. */
   site: SiteRecord | null | undefined;
   /** The raw bytes of a binary body (the avatar upload). */

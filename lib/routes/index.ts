@@ -3,6 +3,7 @@ import type { Endpoint, Route } from '../http/route.js';
 import { closeChatRoute } from './close-chat.js';
 import { createSiteRoute } from './create-site.js';
 import { deleteOperatorRoute } from './delete-operator.js';
+import { getChat } from './get-chat.js';
 import { getHealth } from './get-health.js';
 import { getMe } from './get-me.js';
 import { getOpenapi } from './get-openapi.js';
@@ -11,6 +12,7 @@ import { getStats } from './get-stats.js';
 import { getWidget } from './get-widget.js';
 import { listOperatorChats } from './list-operator-chats.js';
 import { listOperatorsRoute } from './list-operators.js';
+import { listQueueRoute } from './list-queue.js';
 import { putOperator } from './put-operator.js';
 import { recordHeartbeatRoute } from './record-heartbeat.js';
 import { rotateAdminTokenRoute } from './rotate-admin-token.js';
@@ -42,6 +44,8 @@ export const ROUTES: readonly Route[] = [
   getWidget,
   startChatRoute,
   closeChatRoute,
+  getChat,
+  listQueueRoute,
   rotateOperatorTokenRoute,
   rotateAdminTokenRoute,
 ];

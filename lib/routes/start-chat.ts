@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { idempotencyKey, sitePath, startChatInput } from '../domain/schemas.js';
 import { startChatOnce } from '../http/idempotent-start.js';
-import { chatObject } from '../http/response-schemas.js';
+import { chatObject, queuePlace } from '../http/response-schemas.js';
 import { accepted, created, defineRoute } from '../http/route.js';
 
 const assignedOperator = z.strictObject({ id: z.string(), name: z.string(), avatarUrl: z.string().nullable() });
@@ -12,7 +12,7 @@ export const startChatRoute = defineRoute({
   path: '/v1/sites/{siteId}/chats',
   role: 'visitor',
   widget: true,
-  summary: 'Start a chat: assigns an operator or records it unassigned',
+  summary: 'Start a chat: assigns an operator, or the chat waits in the queue (or is recorded unassigned)',
   request: {
     path: sitePath,
     body: startChatInput,
@@ -20,13 +20,20 @@ export const startChatRoute = defineRoute({
   },
   responses: {
     201: z.strictObject({ chat: chatObject, chatToken: z.string(), operator: assignedOperator }),
-    202: z.strictObject({ chat: chatObject, chatToken: z.string() }),
+    // Waiting: with its place in the queue; unassigned (queue off or full): without.
+    202: z.strictObject({ chat: chatObject, chatToken: z.string(), queue: queuePlace.optional() }),
   },
   // The claim's transaction writes the operator, the chat and the visitor's counter; a chat that
-  // finds nobody is written with a ConditionCheck on the counter. Query: the head of the queue.
-  grants: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'], queries: ['queue'], idempotency: true },
+  // finds nobody is written with a ConditionCheck on the counter, or waits (chat, queue entry and
+  // counter). Query: the head of the queue index; the table for a waiting chat's position.
+  grants: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+    queries: ['queue', 'table'],
+    idempotency: true,
+  },
   async handle({ path, body, headers, context, rt }) {
-    const { chat, chatToken, operator } = await startChatOnce(rt, path.siteId, body, headers['idempotency-key'], context);
-    return operator ? created({ chat, chatToken, operator }) : accepted({ chat, chatToken });
+    const { chat, chatToken, operator, queue } = await startChatOnce(rt, path.siteId, body, headers['idempotency-key'], context);
+    if (operator) return created({ chat, chatToken, operator });
+    return accepted(queue ? { chat, chatToken, queue } : { chat, chatToken });
   },
 });

@@ -6,6 +6,7 @@ import type { DynamoContext } from './dynamo/context.js';
 import * as operators from './dynamo/operators.js';
 import * as sites from './dynamo/sites.js';
 import * as tokens from './dynamo/tokens.js';
+import * as waiting from './dynamo/waiting.js';
 import { sweepStaleOperators } from './dynamo/sweep.js';
 import { retryTransactionConflicts } from './dynamo/transaction-conflicts.js';
 import { translatingUnavailable } from './dynamo/unavailable.js';
@@ -33,7 +34,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     getOperator: (siteId, operatorId) => operators.getOperator(ctx, siteId, operatorId),
     listOperators: (siteId) => operators.listOperators(ctx, siteId),
     createOperator: (record, timeoutSeconds, createdAt) => operators.createOperator(ctx, record, timeoutSeconds, createdAt),
-    updateOperator: (record, changes) => operators.updateOperator(ctx, record, changes),
+    updateOperator: (record, changes, nowMs) => operators.updateOperator(ctx, record, changes, nowMs),
     setStatus: (record, change) => operators.setStatus(ctx, record, change),
     recordHeartbeat: (siteId, operatorId, nowMs) => operators.recordHeartbeat(ctx, siteId, operatorId, nowMs),
     deleteOperator: (site, record) => operators.deleteOperator(ctx, site, record),
@@ -43,6 +44,16 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
     claim: (input) => chats.claim(ctx, input),
     recordUnassignedChat: (chat, tokenHash, visitorLimit) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit),
+    recordWaitingChat: (chat, tokenHash, visitorLimit) => waiting.recordWaitingChat(ctx, chat, tokenHash, visitorLimit),
+    readWaiting: (siteId, limit) => waiting.readWaiting(ctx, siteId, limit),
+    listWaiting: (siteId) => waiting.listWaiting(ctx, siteId),
+    countWaiting: (siteId, upTo) => waiting.countWaiting(ctx, siteId, upTo),
+    waitingPosition: (siteId, chatId) => waiting.waitingPosition(ctx, siteId, chatId),
+    assignWaiting: (input) => waiting.assignWaiting(ctx, input),
+    expireWaiting: (record, nowMs) => waiting.expireWaiting(ctx, record, nowMs),
+    listAllWaiting: () => waiting.listAllWaiting(ctx),
+    countClose: (siteId, nowMs) => waiting.countClose(ctx, siteId, nowMs),
+    recentCloses: (siteId, nowMs) => waiting.recentCloses(ctx, siteId, nowMs),
     getChat: (siteId, chatId) => chats.getChat(ctx, siteId, chatId),
     closeChat: (record, closedAt) => chats.closeChat(ctx, record, closedAt),
     listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),

@@ -1,5 +1,5 @@
 import type { Principal } from '../domain/auth.js';
-import type { ClaimGuard } from '../domain/distribution/index.js';
+import type { AssignedBy, ClaimGuard } from '../domain/distribution/index.js';
 import type { Chat, Operator, OperatorStatus, Settings } from '../domain/model.js';
 
 /**
@@ -33,9 +33,19 @@ export interface ChatRecord {
 /** Where the next page of a queue read starts: opaque, only to be handed back to `readQueue`. */
 export type QueueCursor = { readonly __queueCursor: never };
 
+/** A waiting chat's place in its site's queue. */
+export interface WaitingEntry {
+  siteId: string;
+  chatId: string;
+  group: string | null;
+  createdAt: string;
+}
+
 /** One page of a site's queue: the settings come with the first page only. */
 export interface QueuePage {
   settings: Settings | null;
+  /** Waiting chats at the head of the queue (first page only), oldest first: their ids. */
+  waiting: string[];
   operators: Operator[];
   /** Where the next page starts; undefined on the last page. */
   cursor: QueueCursor | undefined;
@@ -57,6 +67,22 @@ export interface ClaimInput {
  * the visitor already has the site's maximum of open chats (nothing was written).
  */
 export type ClaimOutcome = 'claimed' | 'lost' | 'conflict' | 'visitor-limit';
+
+export interface AssignWaitingInput {
+  settings: Settings;
+  operator: Operator;
+  guard: ClaimGuard;
+  entry: WaitingEntry;
+  assignedBy: AssignedBy;
+  nowMs: number;
+}
+
+/**
+ * 'operator-lost': the operator changed since it was read; 'chat-gone': the chat no longer waits
+ * (assigned by another dispatcher, closed or expired); 'conflict': another transaction was on an
+ * item at that moment, nothing is known to have changed.
+ */
+export type AssignWaitingOutcome = 'assigned' | 'operator-lost' | 'chat-gone' | 'conflict';
 
 export interface OperatorChanges {
   name: string;
@@ -95,7 +121,7 @@ export interface ChatStore {
   /** False when the operator already exists. */
   createOperator(record: OperatorRecord, timeoutSeconds: number, createdAt: string): Promise<boolean>;
   /** False when the operator changed since it was read. */
-  updateOperator(record: OperatorRecord, changes: OperatorChanges): Promise<boolean>;
+  updateOperator(record: OperatorRecord, changes: OperatorChanges, nowMs: number): Promise<boolean>;
   /** False when the operator changed since it was read. */
   setStatus(record: OperatorRecord, change: StatusChange): Promise<boolean>;
   /** False when there is no such operator. */
@@ -113,7 +139,7 @@ export interface ChatStore {
    * A page of the site's queue: the settings first, then the operators that can take chats, in
    * queue order (`limit` counts items, the settings among them on the first page). A read of an index, so it may lag a write.
    */
-  readQueue(siteId: string, options: { limit?: number; cursor?: QueueCursor }): Promise<QueuePage>;
+  readQueue(siteId: string, options: { limit?: number; cursor?: QueueCursor; operatorsOnly?: boolean }): Promise<QueuePage>;
   /**
    * The claim: a conditional write of the operator, the new chat and the visitor's count of open
    * chats (held to the site's `maxOpenChatsPerVisitor`) together.
@@ -121,6 +147,30 @@ export interface ChatStore {
   claim(input: ClaimInput): Promise<ClaimOutcome>;
   /** Records a chat nobody took, unless the visitor already has `visitorLimit` open chats. */
   recordUnassignedChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null): Promise<'recorded' | 'visitor-limit'>;
+
+  /** Records a chat that waits for an operator, unless the visitor already has `visitorLimit` open chats. */
+  recordWaitingChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null): Promise<'recorded' | 'visitor-limit'>;
+  /** The site's oldest waiting chats, up to `limit`, read consistently from the table. */
+  readWaiting(siteId: string, limit: number): Promise<WaitingEntry[]>;
+  /** Every waiting chat of the site, oldest first. */
+  listWaiting(siteId: string): Promise<WaitingEntry[]>;
+  /** How many chats wait, counting at most `upTo` (reads grow with the count, not with the queue). */
+  countWaiting(siteId: string, upTo: number): Promise<number>;
+  /** The chat's place among the site's waiting chats (1: next); reads grow with the position. */
+  waitingPosition(siteId: string, chatId: string): Promise<number>;
+  /**
+   * Assigns a waiting chat: the operator's claim (as for a new chat), the chat from waiting to
+   * assigned, and its queue entry removed, in one transaction.
+   */
+  assignWaiting(input: AssignWaitingInput): Promise<AssignWaitingOutcome>;
+  /** Turns a chat that waited too long into an unassigned one; false when it no longer waits. */
+  expireWaiting(record: ChatRecord, nowMs: number): Promise<boolean>;
+  /** Every waiting chat of every site (for the periodic repair), oldest first per shard. */
+  listAllWaiting(): Promise<WaitingEntry[]>;
+  /** Counts a close of an assigned chat in its hour (best effort). */
+  countClose(siteId: string, nowMs: number): Promise<void>;
+  /** Closes counted in the current and the previous hour. */
+  recentCloses(siteId: string, nowMs: number): Promise<number>;
 
   getChat(siteId: string, chatId: string): Promise<ChatRecord | null>;
   /**

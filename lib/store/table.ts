@@ -1,10 +1,12 @@
 import type { EntityDefinition, IndexName } from './entities/attributes.js';
 import { CHAT } from './entities/chat.js';
+import { CLOSES } from './entities/closes.js';
 import { IDEMPOTENCY_TABLE } from './entities/idempotency.js';
 import { OPERATOR } from './entities/operator.js';
 import { SITE } from './entities/site.js';
 import { TOKEN } from './entities/token.js';
 import { VISITOR } from './entities/visitor.js';
+import { WAITING } from './entities/waiting.js';
 
 export { IDEMPOTENCY_TABLE };
 
@@ -17,20 +19,26 @@ export { IDEMPOTENCY_TABLE };
  * - operator        SITE#<siteId> / OP#<operatorId>          (entities/operator.ts)
  * - chat            SITE#<siteId> / CHAT#<chatId>            (entities/chat.ts; chatId sorts by creation time)
  * - visitor         SITE#<siteId> / VISITOR#<visitorId>      (entities/visitor.ts: its open chats, for the per-visitor limit)
+ * - waiting chat    SITE#<siteId> / WAIT#<chatId>            (entities/waiting.ts: its place in the site's waiting queue)
+ * - closes per hour SITE#<siteId> / CLOSES#<hour>            (entities/closes.ts: for the estimated wait)
  * - token           TOKEN#<tokenHash> / TOKEN                (entities/token.ts)
  *
  * Indexes:
- * - queue:     the site's settings (sorted first) and its operators that are online and below
- *              capacity, in queue order (last assignment time, never-assigned first). One Query
- *              of the head of this index is all a chat start needs to read.
+ * - queue:     the site's settings (sorted first), its waiting chats (oldest first), then its
+ *              operators that are online and below capacity, in queue order (last assignment
+ *              time, never-assigned first). One Query of the head of this index is all a chat
+ *              start needs to read.
  * - liveness:  operators that are online or away, sharded, sorted by the time their heartbeat
- *              goes stale; the sweep reads only the stale ones.
+ *              goes stale (the sweep reads only the stale ones); and, in shards of their own,
+ *              the waiting chats by creation time (the periodic repair reads them).
+ *
+ * The table's stream (new and old images) feeds the dispatcher of waiting chats.
  * - openChats: an operator's open chats, newest first.
  */
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** Every kind of item in the table; each index projects what these declare for it. */
-const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR];
+const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES];
 
 export interface IndexDefinition {
   readonly indexName: IndexName;
@@ -88,6 +96,12 @@ export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'Dele
 /** What a Query reads: the base table, or one of its indexes. */
 export type QueryTarget = 'table' | IndexName;
 
+/** The table's stream: the dispatcher reads the new image, the old one is there for live push. */
+export const TABLE_STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
+/** TTL attribute of the items that expire (epoch seconds). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
 /** The CreateTable input for the table named `tableName` (on-demand billing). */
 export function createTableInput(tableName: string) {
   const attributes = new Map<string, 'S' | 'N'>([
@@ -101,6 +115,7 @@ export function createTableInput(tableName: string) {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
+    StreamSpecification: TABLE_STREAM,
     KeySchema: [
       { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' as const },
       { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' as const },

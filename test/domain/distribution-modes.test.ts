@@ -44,6 +44,10 @@ function chatBy(assignedBy: Chat['assignedBy'], operatorId: string | null): Chat
     assignedBy,
     createdAt: iso(NOW),
     closedAt: null,
+    group: null,
+    assignedAt: null,
+    acceptedAt: null,
+    missedBy: [],
   };
 }
 

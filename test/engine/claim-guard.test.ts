@@ -32,6 +32,10 @@ describe('the claim guard', () => {
         assignedBy: 'queue',
         createdAt: new Date(nowMs).toISOString(),
         closedAt: null,
+        group: null,
+        assignedAt: null,
+        acceptedAt: null,
+        missedBy: [],
       };
       return deps.store.claim({ settings, operator, guard, chat, chatTokenHash: hashToken(chat.id), nowMs });
     }

@@ -52,6 +52,10 @@ function chatOf(overrides: Partial<Chat> = {}): Chat {
     assignedBy: 'queue',
     createdAt: CREATED_AT,
     closedAt: null,
+    group: null,
+    assignedAt: null,
+    acceptedAt: null,
+    missedBy: [],
     ...overrides,
   };
 }
@@ -199,6 +203,10 @@ describe('the chat entity', () => {
       assignedBy: 'queue',
       createdAt: CREATED_AT,
       closedAt: null,
+      group: null,
+      assignedAt: null,
+      acceptedAt: null,
+      missedBy: [],
       tokenHash: 'chat-hash',
       operatorIncarnation: 'inc-1',
       countsForVisitor: true,
@@ -222,6 +230,10 @@ describe('the chat entity', () => {
       assignedBy: null,
       createdAt: CREATED_AT,
       closedAt: null,
+      group: null,
+      assignedAt: null,
+      acceptedAt: null,
+      missedBy: [],
       tokenHash: 'chat-hash',
       operatorIncarnation: null,
     });

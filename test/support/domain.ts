@@ -16,6 +16,9 @@ export function settingsOf(overrides: Partial<Settings> = {}): Settings {
     sharedAvatarUrl: null,
     heartbeatTimeoutSeconds: 90,
     maxOpenChatsPerVisitor: 3,
+    queueEnabled: true,
+    maxWaitingChats: null,
+    maxWaitSeconds: 600,
     ...overrides,
   };
 }

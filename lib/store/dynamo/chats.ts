@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { heartbeatCutoffMs } from '../../domain/availability.js';
-import type { Chat } from '../../domain/model.js';
+import type { ClaimGuard } from '../../domain/distribution/index.js';
+import type { Chat, Operator } from '../../domain/model.js';
 import { CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, newChatItem, openChatsPk } from '../entities/chat.js';
 import { operatorKey, operatorQueueSk } from '../entities/operator.js';
 import { queuePk, sitePk } from '../entities/site.js';
@@ -10,9 +11,10 @@ import { OPEN_CHATS_INDEX } from '../table.js';
 import { ContentionError } from '../../domain/errors.js';
 import { CAPACITY, transact, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
+import { countClose, leaveWaiting } from './waiting.js';
 
 /** The operator is the same record (items written before incarnations existed have none). */
-const sameIncarnation = (incarnation: string | null) =>
+export const sameIncarnation = (incarnation: string | null) =>
   incarnation ? 'incarnation = :incarnation' : 'attribute_not_exists(incarnation)';
 
 /** The visitor may open one more chat: it has fewer than `limit` open (no item yet: none). */
@@ -24,7 +26,7 @@ function visitorBelowLimit(limit: number) {
 }
 
 /** Moves the visitor's count of open chats by `delta`, held to `limit` when it grows. */
-function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1, limit: number | null) {
+export function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1, limit: number | null) {
   const guard = delta > 0 && limit !== null ? visitorBelowLimit(limit) : undefined;
   return {
     Update: {
@@ -39,14 +41,15 @@ function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1, limit: numb
 }
 
 /**
- * The claim. The operator's update is conditional on it still being available when the write
- * lands (online, live heartbeat, below its limit) and on what the mode's guard pinned as read:
- * its `turn` (which the claim moves on by one, so two requests can never take the same turn)
- * and/or its count of open chats. A heartbeat does not touch any attribute in the condition, so
- * it never makes a claim fail.
+ * The operator's side of a claim. The update is conditional on it still being available when the
+ * write lands (online, live heartbeat, below its limit) and on what the mode's guard pinned as
+ * read: its `turn` (which the claim moves on by one, so two requests can never take the same
+ * turn) and/or its count of open chats. A heartbeat does not touch any attribute in the
+ * condition, so it never makes a claim fail. It clears `freedAtMs`: a claim frees nothing, so
+ * its stream record wakes no dispatcher.
  */
-export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<ClaimOutcome> {
-  const { operator, settings, chat, nowMs, guard } = input;
+export function operatorClaim(ctx: DynamoContext, input: Pick<ClaimInput, 'operator' | 'settings' | 'guard' | 'nowMs'>) {
+  const { operator, settings, nowMs, guard } = input;
   const values: Record<string, unknown> = {
     ':now': new Date(nowMs).toISOString(),
     ':queueSk': operatorQueueSk(new Date(nowMs).toISOString()),
@@ -69,17 +72,34 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     condition += ' AND activeChats = :activeChatsRead';
     values[':activeChatsRead'] = guard.activeChats;
   }
-  const outcome = await transact(ctx, [
-    {
-      Update: {
-        TableName: ctx.tableName,
-        Key: operatorKey(operator.siteId, operator.id),
-        UpdateExpression: `SET lastAssignedAt = :now, queueSk = :queueSk, ${turnClause}, activeChats = activeChats + :one, assigned = assigned + :one, version = version + :one`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: values,
-      },
+  return {
+    Update: {
+      TableName: ctx.tableName,
+      Key: operatorKey(operator.siteId, operator.id),
+      UpdateExpression: `SET lastAssignedAt = :now, queueSk = :queueSk, ${turnClause}, activeChats = activeChats + :one, assigned = assigned + :one, version = version + :one REMOVE freedAtMs`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
     },
+  };
+}
+
+/**
+ * After a committed claim: with its count of open chats guarded, or its turn (every other claim
+ * would have moved it, and closes only lower the count), the claim knows whether it filled the
+ * operator; unguarded, it may have. A full operator leaves the queue index.
+ */
+export async function afterClaim(ctx: DynamoContext, operator: Operator, guard: ClaimGuard) {
+  const countKnown = guard.activeChats !== undefined || guard.turn !== undefined;
+  const mayBeFull = operator.maxChats !== null && (!countKnown || operator.activeChats + 1 >= operator.maxChats);
+  if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator.siteId, operator.id));
+}
+
+/** The claim of an operator for a new chat: the operator, the chat and the visitor's count of open chats together. */
+export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<ClaimOutcome> {
+  const { operator, settings, chat, guard } = input;
+  const outcome = await transact(ctx, [
+    operatorClaim(ctx, input),
     {
       Put: {
         TableName: ctx.tableName,
@@ -93,11 +113,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     if (outcome.failedAt === 0) return 'lost';
     return outcome.failedAt === 2 ? 'visitor-limit' : 'conflict';
   }
-  // With its count of open chats guarded, or its turn (every other claim would have moved it, and
-  // closes only lower the count), the claim knows whether it filled the operator; unguarded, it may have.
-  const countKnown = guard.activeChats !== undefined || guard.turn !== undefined;
-  const mayBeFull = operator.maxChats !== null && (!countKnown || operator.activeChats + 1 >= operator.maxChats);
-  if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator.siteId, operator.id));
+  await afterClaim(ctx, operator, guard);
   return 'claimed';
 }
 
@@ -106,7 +122,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
  * effort: the committed write must not be reported as failed (a retry would assign again), and
  * the read path skips full operators anyway; the next claim or close of the operator mends it.
  */
-async function bestEffort(write: () => Promise<unknown>) {
+export async function bestEffort(write: () => Promise<unknown>) {
   try {
     await write();
   } catch {
@@ -207,6 +223,7 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
   const { chat } = record;
   if (chat.status === 'closed') return 'not-open';
   const closed: Chat = { ...chat, status: 'closed', closedAt };
+  if (chat.status === 'waiting') return (await leaveWaiting(ctx, record, 'closed', closedAt)) ? closed : 'not-open';
   if (chat.status === 'unassigned' || !chat.operatorId) return closeChatAlone(ctx, record, closed);
   const outcome = await transact(ctx, [
     { Update: closeChatUpdate(ctx, chat, closedAt) },
@@ -214,11 +231,13 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
       Update: {
         TableName: ctx.tableName,
         Key: operatorKey(chat.siteId, chat.operatorId),
-        UpdateExpression: 'SET activeChats = activeChats - :one, version = version + :one',
+        // freedAtMs marks the stream record of a write that may let the operator take a waiting chat.
+        UpdateExpression: 'SET activeChats = activeChats - :one, version = version + :one, freedAtMs = :freedAt',
         // Only the operator the chat was given to: not a later one re-created under the same id.
         ConditionExpression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(record.operatorIncarnation)}`,
         ExpressionAttributeValues: {
           ':one': 1,
+          ':freedAt': Date.parse(closedAt),
           ...(record.operatorIncarnation ? { ':incarnation': record.operatorIncarnation } : {}),
         },
       },
@@ -231,6 +250,7 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
     return 'lost';
   }
   await bestEffort(() => rejoinQueueIfRoom(ctx, chat.siteId, chat.operatorId!));
+  await bestEffort(() => countClose(ctx, chat.siteId, Date.parse(closedAt)));
   return closed;
 }
 

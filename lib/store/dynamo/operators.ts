@@ -9,7 +9,16 @@ import {
   operatorKey,
   operatorRecordFromItem,
 } from '../entities/operator.js';
-import { DEFAULT_OPERATOR_ATTRIBUTES, isSettingsQueueItem, queuePk, settingsFromItem, settingsKey, sitePk } from '../entities/site.js';
+import {
+  DEFAULT_OPERATOR_ATTRIBUTES,
+  isSettingsQueueItem,
+  OPERATORS_QUEUE_SK_FROM,
+  queuePk,
+  settingsFromItem,
+  settingsKey,
+  sitePk,
+} from '../entities/site.js';
+import { isWaitingQueueItem, waitingFromQueueItem } from '../entities/waiting.js';
 import { tokenKey } from '../entities/token.js';
 import type { OperatorChanges, OperatorRecord, QueueCursor, QueuePage, SiteRecord, StatusChange } from '../port.js';
 import { QUEUE_INDEX } from '../table.js';
@@ -134,17 +143,27 @@ function versionedUpdate(ctx: DynamoContext, record: OperatorRecord, update: Upd
   );
 }
 
+/** A higher limit, or none where there was one. */
+function roomGrew(before: Operator, after: Operator): boolean {
+  if (after.maxChats === null) return before.maxChats !== null;
+  return before.maxChats !== null && after.maxChats > before.maxChats;
+}
+
 /** Adds or removes the operator's queue-index key so the index holds exactly who can take chats. */
 function placeInQueue(update: UpdateBuilder, operator: Operator): UpdateBuilder {
   return update.setOrRemove('queuePk', belongsInQueue(operator) ? queuePk(operator.siteId) : null);
 }
 
-export function updateOperator(ctx: DynamoContext, record: OperatorRecord, changes: OperatorChanges): Promise<boolean> {
+/** Marks the write's stream record: the operator may now take a waiting chat (see the dispatcher's filter). */
+const freed = (update: UpdateBuilder, nowMs: number) => update.set('freedAtMs', nowMs);
+
+export function updateOperator(ctx: DynamoContext, record: OperatorRecord, changes: OperatorChanges, nowMs: number): Promise<boolean> {
   const next = { ...record.operator, ...changes };
   const update = new UpdateBuilder()
     .set('name', changes.name)
     .set('avatarUrl', changes.avatarUrl)
     .setOrRemove('maxChats', changes.maxChats);
+  if (roomGrew(record.operator, next)) freed(update, nowMs);
   return versionedUpdate(ctx, record, placeInQueue(update, next));
 }
 
@@ -156,22 +175,34 @@ export function setStatus(ctx: DynamoContext, record: OperatorRecord, change: St
     .set('turn', change.turn)
     .setExpression('heartbeatAtMs = :now, staleAt = timeoutMs + :now', { ':now': change.nowMs })
     .setOrRemove('liveShard', change.status === 'offline' ? null : liveShard(operator.siteId, operator.id));
+  if (change.status === 'online') freed(update, change.nowMs);
   return versionedUpdate(ctx, record, placeInQueue(update, next));
 }
 
-export function recordHeartbeat(ctx: DynamoContext, siteId: string, operatorId: string, nowMs: number): Promise<boolean> {
+function heartbeat(ctx: DynamoContext, siteId: string, operatorId: string, nowMs: number, live: boolean) {
   return conditionally(() =>
     ctx.doc.send(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: operatorKey(siteId, operatorId),
-        UpdateExpression: 'SET heartbeatAtMs = :now, staleAt = timeoutMs + :now',
-        ConditionExpression: 'attribute_exists(pk)',
+        UpdateExpression: live
+          ? 'SET heartbeatAtMs = :now, staleAt = timeoutMs + :now REMOVE freedAtMs'
+          : 'SET heartbeatAtMs = :now, staleAt = timeoutMs + :now, freedAtMs = :now',
+        ConditionExpression: live ? 'attribute_exists(pk) AND staleAt > :now' : 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': nowMs },
         ...CAPACITY,
       }),
     ),
   );
+}
+
+/**
+ * A heartbeat of a live operator frees nothing, so its stream record wakes no dispatcher (it
+ * clears the mark of an earlier write, already seen). One that brings a stale heartbeat back
+ * (rare: the second write) marks the operator freed: it may take waiting chats again.
+ */
+export async function recordHeartbeat(ctx: DynamoContext, siteId: string, operatorId: string, nowMs: number): Promise<boolean> {
+  return (await heartbeat(ctx, siteId, operatorId, nowMs, true)) || heartbeat(ctx, siteId, operatorId, nowMs, false);
 }
 
 export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, record: OperatorRecord): Promise<boolean> {
@@ -204,14 +235,14 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, recor
 export async function readQueue(
   ctx: DynamoContext,
   siteId: string,
-  options: { limit?: number; cursor?: QueueCursor },
+  options: { limit?: number; cursor?: QueueCursor; operatorsOnly?: boolean },
 ): Promise<QueuePage> {
   const page = await ctx.doc.send(
     new QueryCommand({
       TableName: ctx.tableName,
       IndexName: QUEUE_INDEX.indexName,
-      KeyConditionExpression: 'queuePk = :pk',
-      ExpressionAttributeValues: { ':pk': queuePk(siteId) },
+      KeyConditionExpression: options.operatorsOnly ? 'queuePk = :pk AND queueSk >= :operators' : 'queuePk = :pk',
+      ExpressionAttributeValues: { ':pk': queuePk(siteId), ...(options.operatorsOnly ? { ':operators': OPERATORS_QUEUE_SK_FROM } : {}) },
       Limit: options.limit,
       ExclusiveStartKey: options.cursor as Record<string, unknown> | undefined,
       ...CAPACITY,
@@ -221,7 +252,8 @@ export async function readQueue(
   const settingsItem = items.find(isSettingsQueueItem);
   return {
     settings: settingsItem ? settingsFromItem(settingsItem) : null,
-    operators: items.filter((item) => item !== settingsItem).map(operatorFromItem),
+    waiting: items.filter(isWaitingQueueItem).map((item) => waitingFromQueueItem(item).chatId),
+    operators: items.filter((item) => item !== settingsItem && !isWaitingQueueItem(item)).map(operatorFromItem),
     cursor: page.LastEvaluatedKey as QueueCursor | undefined,
   };
 }

@@ -26,6 +26,11 @@ const chatMapper = itemMapper<Chat>({
   assignedBy: nullable<AssignedBy>(),
   createdAt: value<string>(),
   closedAt: nullable<string>(),
+  // Chats written before v2 routing lack these.
+  group: nullable<string>(),
+  assignedAt: nullable<string>(),
+  acceptedAt: nullable<string>(),
+  missedBy: value<string[]>().whenAbsent([]),
 });
 
 const recordMapper = itemMapper<ChatRecord>({
@@ -44,15 +49,16 @@ export const CHAT = {
 
 /**
  * A new chat's item. An assigned chat is open: it is in its operator's open chats and counts
- * among its visitor's; a chat nobody took counts for neither.
+ * among its visitor's; a waiting chat counts among its visitor's; a chat nobody took counts for neither.
  */
 export function newChatItem(chat: Chat, tokenHash: string, operatorIncarnation: string | null): Item {
-  const open = chat.status === 'assigned' && Boolean(chat.operatorId);
+  const assigned = chat.status === 'assigned' && Boolean(chat.operatorId);
+  const countsForVisitor = assigned || chat.status === 'waiting';
   return {
     ...chatKey(chat.siteId, chat.id),
     type: CHAT.type,
-    ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor: open }),
-    ...(open ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
+    ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor }),
+    ...(assigned ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * site's queue-index partition (sort key '!', ahead of every operator).
  */
 import type { DistributionMode } from '../../domain/distribution/index.js';
-import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, type Settings } from '../../domain/model.js';
+import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, type Settings } from '../../domain/model.js';
 import type { SiteRecord } from '../port.js';
 import { attributeNames, flag, itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
 
@@ -31,6 +31,10 @@ const settingsMapper = itemMapper<Settings>({
   heartbeatTimeoutSeconds: value<number>(),
   // Sites created before the limit existed lack it: they get the default. A stored null is no limit.
   maxOpenChatsPerVisitor: nullable<number>().whenAbsent(DEFAULT_MAX_OPEN_CHATS_PER_VISITOR),
+  // Sites created before the waiting queue get its defaults.
+  queueEnabled: flag().whenAbsent(true),
+  maxWaitingChats: nullable<number>(),
+  maxWaitSeconds: value<number>().whenAbsent(DEFAULT_MAX_WAIT_SECONDS),
 });
 
 const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>() });
@@ -65,3 +69,9 @@ export const settingsFromItem = (item: Item): Settings => settingsMapper.read(it
 
 /** The settings item among a page of the queue index. */
 export const isSettingsQueueItem = (item: Item) => item.queueSk === SETTINGS_QUEUE_SK;
+
+/**
+ * Where the operators start in a site's queue-index partition: after the settings ('!') and the
+ * waiting chats ('#W#…'), since operator sort keys start with a digit (see operatorQueueSk).
+ */
+export const OPERATORS_QUEUE_SK_FROM = '0';

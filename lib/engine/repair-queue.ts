@@ -1,0 +1,35 @@
+import type { WaitingEntry } from '../store/port.js';
+import { dispatchWaiting } from './dispatch.js';
+import type { EngineDeps } from './deps.js';
+
+export interface RepairResult {
+  sites: number;
+  expired: number;
+  assigned: number;
+}
+
+/**
+ * The periodic pass over every site with waiting chats (found without a scan): chats that waited
+ * longer than their site's `maxWaitSeconds` become unassigned, and the rest are dispatched, so
+ * that a dispatch that failed midway, or an event that was lost, strands nothing for more than
+ * a minute. Safe to run twice or concurrently with the dispatcher.
+ */
+export async function repairQueues(deps: EngineDeps): Promise<RepairResult> {
+  const bySite = new Map<string, WaitingEntry[]>();
+  for (const entry of await deps.store.listAllWaiting()) {
+    bySite.set(entry.siteId, [...(bySite.get(entry.siteId) ?? []), entry]);
+  }
+  const result: RepairResult = { sites: bySite.size, expired: 0, assigned: 0 };
+  for (const [siteId, entries] of bySite) {
+    const site = await deps.store.getSite(siteId);
+    const nowMs = deps.clock();
+    for (const entry of entries) {
+      const overdue = !site || Date.parse(entry.createdAt) + site.settings.maxWaitSeconds * 1000 <= nowMs;
+      if (!overdue) continue;
+      const record = await deps.store.getChat(siteId, entry.chatId);
+      if (record && (await deps.store.expireWaiting(record, nowMs))) result.expired += 1;
+    }
+    if (site) result.assigned += (await dispatchWaiting(deps, siteId)).assigned;
+  }
+  return result;
+}

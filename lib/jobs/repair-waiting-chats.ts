@@ -1,0 +1,25 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { repairQueues } from '../engine/repair-queue.js';
+import { logger } from '../http/logger.js';
+import type { Grants } from '../http/route.js';
+import { runtime } from '../runtime.js';
+
+/**
+ * Every minute (EventBridge): expires chats that waited longer than `maxWaitSeconds` and
+ * dispatches what a failed or lost event left waiting. Safe to run twice.
+ */
+export const repairJob = {
+  name: 'repair-waiting-chats',
+  // Reads the waiting shards of the liveness index, the sites and chats; expires (chat, entry,
+  // visitor count) and dispatches as the dispatcher does.
+  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'], queries: ['liveness', 'table', 'queue'] } satisfies Grants,
+  handler: () =>
+    middy()
+      .use(injectLambdaContext(logger))
+      .handler(async () => {
+        const result = await repairQueues(runtime().deps);
+        logger.info('waiting chats repaired', { ...result });
+        return result;
+      }),
+};

@@ -1,0 +1,198 @@
+import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { ContentionError } from '../../domain/errors.js';
+import type { Chat } from '../../domain/model.js';
+import { chatKey, newChatItem, openChatsPk } from '../entities/chat.js';
+import { CLOSES, CLOSES_KEPT_SECONDS, closesKey, HOUR_MS } from '../entities/closes.js';
+import { sitePk } from '../entities/site.js';
+import { allWaitShards, WAIT_SK_PREFIX, waitingFromItem, waitingItem, waitKey } from '../entities/waiting.js';
+import type { AssignWaitingInput, AssignWaitingOutcome, ChatRecord, WaitingEntry } from '../port.js';
+import { LIVENESS_INDEX, TTL_ATTRIBUTE } from '../table.js';
+import { CAPACITY, transact, type DynamoContext } from './context.js';
+import { afterClaim, operatorClaim, visitorCount } from './chats.js';
+import { conditionally } from './operators.js';
+
+const entryOf = (chat: Chat): WaitingEntry => ({ siteId: chat.siteId, chatId: chat.id, group: chat.group, createdAt: chat.createdAt });
+
+/** The chat, its queue entry and the visitor's count of open chats (a waiting chat is open) together. */
+export async function recordWaitingChat(
+  ctx: DynamoContext,
+  chat: Chat,
+  chatTokenHash: string,
+  visitorLimit: number | null,
+): Promise<'recorded' | 'visitor-limit'> {
+  const outcome = await transact(ctx, [
+    visitorCount(ctx, chat, 1, visitorLimit),
+    { Put: { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(chat)) } },
+  ]);
+  if (outcome.written) return 'recorded';
+  if (outcome.failedAt === 0) return 'visitor-limit';
+  // Chat ids are fresh random values, so only a conflict on the visitor's item gets here.
+  throw new ContentionError();
+}
+
+function waitingQuery(ctx: DynamoContext, siteId: string, upToChatId?: string): QueryCommandInput {
+  return {
+    TableName: ctx.tableName,
+    KeyConditionExpression: upToChatId ? 'pk = :pk AND sk BETWEEN :first AND :last' : 'pk = :pk AND begins_with(sk, :first)',
+    ExpressionAttributeValues: {
+      ':pk': sitePk(siteId),
+      ':first': WAIT_SK_PREFIX,
+      ...(upToChatId ? { ':last': `${WAIT_SK_PREFIX}${upToChatId}` } : {}),
+    },
+    ConsistentRead: true,
+    ...CAPACITY,
+  };
+}
+
+export async function readWaiting(ctx: DynamoContext, siteId: string, limit: number): Promise<WaitingEntry[]> {
+  const page = await ctx.doc.send(new QueryCommand({ ...waitingQuery(ctx, siteId), Limit: limit }));
+  return (page.Items ?? []).map(waitingFromItem);
+}
+
+export async function listWaiting(ctx: DynamoContext, siteId: string): Promise<WaitingEntry[]> {
+  const entries: WaitingEntry[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await ctx.doc.send(new QueryCommand({ ...waitingQuery(ctx, siteId), ExclusiveStartKey: cursor }));
+    entries.push(...(page.Items ?? []).map(waitingFromItem));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return entries;
+}
+
+/** Counts entries (keys only) up to `upToChatId` and at most `limit` of them. */
+async function countEntries(ctx: DynamoContext, siteId: string, options: { upToChatId?: string; limit?: number }): Promise<number> {
+  let count = 0;
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await ctx.doc.send(
+      new QueryCommand({
+        ...waitingQuery(ctx, siteId, options.upToChatId),
+        Select: 'COUNT',
+        ...(options.limit !== undefined ? { Limit: options.limit - count } : {}),
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    count += page.Count ?? 0;
+    cursor = page.LastEvaluatedKey;
+  } while (cursor && (options.limit === undefined || count < options.limit));
+  return count;
+}
+
+export const countWaiting = (ctx: DynamoContext, siteId: string, upTo: number) => countEntries(ctx, siteId, { limit: upTo });
+
+export const waitingPosition = (ctx: DynamoContext, siteId: string, chatId: string) => countEntries(ctx, siteId, { upToChatId: chatId });
+
+/**
+ * The operator's claim, the chat from waiting to assigned (only if it still waits) and its entry
+ * deleted, in one transaction: two dispatchers racing for the chat or the slot cannot both win.
+ */
+export async function assignWaiting(ctx: DynamoContext, input: AssignWaitingInput): Promise<AssignWaitingOutcome> {
+  const { operator, entry, nowMs, assignedBy } = input;
+  const outcome = await transact(ctx, [
+    operatorClaim(ctx, input),
+    {
+      Update: {
+        TableName: ctx.tableName,
+        Key: chatKey(entry.siteId, entry.chatId),
+        UpdateExpression:
+          'SET #status = :assigned, operatorId = :operatorId, assignedBy = :assignedBy, assignedAt = :now, operatorIncarnation = :incarnation, openChatsPk = :openChatsPk',
+        ConditionExpression: '#status = :waiting',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':assigned': 'assigned',
+          ':waiting': 'waiting',
+          ':operatorId': operator.id,
+          ':assignedBy': assignedBy,
+          ':now': new Date(nowMs).toISOString(),
+          ':incarnation': operator.incarnation,
+          ':openChatsPk': openChatsPk(entry.siteId, operator.id, operator.incarnation),
+        },
+      },
+    },
+    { Delete: { TableName: ctx.tableName, Key: waitKey(entry.siteId, entry.chatId), ConditionExpression: 'attribute_exists(pk)' } },
+  ]);
+  if (!outcome.written) {
+    if (outcome.failedAt === 0) return 'operator-lost';
+    return outcome.failedAt > 0 ? 'chat-gone' : 'conflict';
+  }
+  await afterClaim(ctx, operator, input.guard);
+  return 'assigned';
+}
+
+/**
+ * Takes a chat out of the waiting queue as `status` (closed by its visitor, or unassigned after
+ * waiting too long), giving the visitor its count back. False when it no longer waits.
+ */
+export async function leaveWaiting(ctx: DynamoContext, record: ChatRecord, status: 'closed' | 'unassigned', at: string): Promise<boolean> {
+  const { chat } = record;
+  const outcome = await transact(ctx, [
+    {
+      Update: {
+        TableName: ctx.tableName,
+        Key: chatKey(chat.siteId, chat.id),
+        UpdateExpression:
+          status === 'closed' ? 'SET #status = :status, closedAt = :at REMOVE countsForVisitor' : 'SET #status = :status REMOVE countsForVisitor',
+        ConditionExpression: '#status = :waiting',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':waiting': 'waiting', ...(status === 'closed' ? { ':at': at } : {}) },
+      },
+    },
+    { Delete: { TableName: ctx.tableName, Key: waitKey(chat.siteId, chat.id) } },
+    ...(record.countsForVisitor ? [visitorCount(ctx, chat, -1, null)] : []),
+  ]);
+  if (outcome.written) return true;
+  if (outcome.failedAt === 0) return false;
+  throw new ContentionError();
+}
+
+export const expireWaiting = (ctx: DynamoContext, record: ChatRecord, nowMs: number) =>
+  leaveWaiting(ctx, record, 'unassigned', new Date(nowMs).toISOString());
+
+/** Every site's waiting chats, from the waiting shards of the liveness index. */
+export async function listAllWaiting(ctx: DynamoContext): Promise<WaitingEntry[]> {
+  const entries: WaitingEntry[] = [];
+  for (const shard of allWaitShards()) {
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page: QueryCommandOutput = await ctx.doc.send(
+        new QueryCommand({
+          TableName: ctx.tableName,
+          IndexName: LIVENESS_INDEX.indexName,
+          KeyConditionExpression: 'liveShard = :shard',
+          ExpressionAttributeValues: { ':shard': shard },
+          ExclusiveStartKey: cursor,
+          ...CAPACITY,
+        }),
+      );
+      entries.push(...(page.Items ?? []).map(waitingFromItem));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+  }
+  return entries;
+}
+
+export async function countClose(ctx: DynamoContext, siteId: string, nowMs: number): Promise<void> {
+  const hourStart = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
+  await conditionally(() =>
+    ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: closesKey(siteId, hourStart),
+        UpdateExpression: 'SET #type = :type, #ttl = :ttl ADD closes :one',
+        ExpressionAttributeNames: { '#type': 'type', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':type': CLOSES.type, ':ttl': Math.floor((hourStart + HOUR_MS) / 1000) + CLOSES_KEPT_SECONDS, ':one': 1 },
+        ...CAPACITY,
+      }),
+    ),
+  );
+}
+
+export async function recentCloses(ctx: DynamoContext, siteId: string, nowMs: number): Promise<number> {
+  const hourStart = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
+  const read = (start: number) =>
+    ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: closesKey(siteId, start), ProjectionExpression: 'closes', ...CAPACITY }));
+  const [current, previous] = await Promise.all([read(hourStart), read(hourStart - HOUR_MS)]);
+  return Number(current.Item?.closes ?? 0) + Number(previous.Item?.closes ?? 0);
+}

@@ -1,0 +1,66 @@
+/**
+ * A waiting chat's place in its site's queue: SITE#<siteId> / WAIT#<chatId>, written with the chat
+ * when it starts waiting and deleted in the transaction that assigns, closes or expires it. Chat
+ * ids sort by creation time, so the site's entries read oldest first, consistently, from the
+ * table itself (what the dispatcher and a queue position read).
+ *
+ * The entry is also in two indexes:
+ * - queue:    queueSk '#W#<chatId>', between the settings ('!') and the operators, so the one
+ *             read a chat start makes of the queue head shows whether chats are waiting;
+ * - liveness: liveShard 'WAIT#<n>', staleAt its creation time in ms, so the periodic repair
+ *             finds every site with waiting chats without a scan.
+ */
+import { createHash } from 'node:crypto';
+import type { WaitingEntry } from '../port.js';
+import { itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
+import { queuePk, sitePk } from './site.js';
+
+export const WAIT_SK_PREFIX = 'WAIT#';
+export const WAIT_QUEUE_SK_PREFIX = '#W#';
+export const waitKey = (siteId: string, chatId: string) => ({ pk: sitePk(siteId), sk: `${WAIT_SK_PREFIX}${chatId}` });
+
+/** Number of liveness-index partitions holding waiting chats; the repair queries each. */
+export const WAITING_SHARDS = 4;
+
+export function waitShard(siteId: string): string {
+  const digest = createHash('sha1').update(siteId).digest();
+  return `WAIT#${digest.readUInt32BE(0) % WAITING_SHARDS}`;
+}
+
+export const allWaitShards = () => Array.from({ length: WAITING_SHARDS }, (_, shard) => `WAIT#${shard}`);
+
+const entryMapper = itemMapper<WaitingEntry>({
+  siteId: value<string>(),
+  chatId: value<string>(),
+  group: nullable<string>(),
+  createdAt: value<string>(),
+});
+
+export const WAITING = {
+  type: 'waiting',
+  indexes: { queue: ['chatId', 'group'], liveness: 'all' },
+} as const satisfies EntityDefinition;
+
+export function waitingItem(entry: WaitingEntry): Item {
+  const { siteId, chatId } = entry;
+  return {
+    ...waitKey(siteId, chatId),
+    type: WAITING.type,
+    ...entryMapper.write(entry),
+    queuePk: queuePk(siteId),
+    queueSk: `${WAIT_QUEUE_SK_PREFIX}${chatId}`,
+    liveShard: waitShard(siteId),
+    staleAt: Date.parse(entry.createdAt),
+  };
+}
+
+export const waitingFromItem = (item: Item): WaitingEntry => entryMapper.read(item);
+
+/** A waiting chat among a page of the queue index. */
+export const isWaitingQueueItem = (item: Item) => typeof item.queueSk === 'string' && item.queueSk.startsWith(WAIT_QUEUE_SK_PREFIX);
+
+/** A waiting chat read from the queue index, which projects only its id and group. */
+export const waitingFromQueueItem = (item: Item): Pick<WaitingEntry, 'chatId' | 'group'> => ({
+  chatId: String(item.chatId ?? (item.queueSk as string).slice(WAIT_QUEUE_SK_PREFIX.length)),
+  group: (item.group as string | null | undefined) ?? null,
+});
