@@ -39,6 +39,19 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * A chat's token names its chat: `<chatId>.<256 random bits>`. The chat alone stores its hash,
+ * so the name is what lets a request tell a token of another chat (403) from an unknown one (401).
+ */
+export function newChatToken(chatId: string): string {
+  return `${chatId}.${newToken()}`;
+}
+
+/** The chat a token names, or undefined when it is not shaped as a chat token. */
+export function chatIdOfToken(token: string): string | undefined {
+  return /^([A-Za-z0-9_-]{1,64})\.[A-Za-z0-9_-]{43}$/.exec(token)?.[1];
+}
+
 /** Tokens are stored only as this hash; a plain SHA-256 suffices for 256-bit random secrets. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');

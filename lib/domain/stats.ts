@@ -27,6 +27,8 @@ export function chatStats(chats: readonly Chat[], operatorIds: readonly string[]
   const byOperator = new Map(operatorIds.map((id) => [id, emptyStats(id)]));
   let unassigned = 0;
   for (const chat of chats) {
+    // Still waiting: neither given to anyone nor left for follow-up yet.
+    if (chat.status === 'waiting') continue;
     if (!chat.operatorId || !chat.assignedBy) {
       unassigned += 1;
       continue;

@@ -1,8 +1,9 @@
 import type { Principal } from '../domain/auth.js';
 import { forbidden, unauthorized } from '../domain/errors.js';
-import { tokenMatches } from '../domain/ids.js';
+import { chatIdOfToken, tokenMatches } from '../domain/ids.js';
 import { displayedAvatar, type Chat } from '../domain/model.js';
 import { estimateWaitSeconds } from '../domain/queue-estimate.js';
+import type { ChatRecord } from '../store/port.js';
 import { requireChat } from './chats.js';
 import type { EngineDeps } from './deps.js';
 import { requireSite } from './sites.js';
@@ -27,31 +28,40 @@ export interface ChatView {
   queue: QueuePlace | null;
 }
 
+type Reader = { principal: Principal | null; bearer: string | undefined };
+
 /**
  * Who may read a chat: the visitor with its chat token as the bearer token, the chat's operator,
- * or the site's admin. A token of another site, another operator or the platform is 403.
+ * or the site's admin. A token of another site, another operator, another chat or the platform
+ * is 403; a token nobody has is 401.
  */
-function checkReader(chat: Chat, siteId: string, tokenHash: string, caller: { principal: Principal | null; bearer: string | undefined }) {
-  const { principal, bearer } = caller;
+async function checkReader(deps: EngineDeps, record: ChatRecord, { principal, bearer }: Reader) {
+  const { chat } = record;
   if (principal) {
-    if (principal.role === 'platform' || principal.siteId !== siteId) throw forbidden('This token belongs to another site.');
+    if (principal.role === 'platform' || principal.siteId !== chat.siteId) throw forbidden('This token belongs to another site.');
     if (principal.role === 'operator' && principal.operatorId !== chat.operatorId) {
       throw forbidden('This chat belongs to another operator.');
     }
     return;
   }
   if (bearer === undefined) throw unauthorized();
-  if (!tokenMatches(bearer, tokenHash)) throw forbidden('The chat token does not match this chat.');
+  if (tokenMatches(bearer, record.tokenHash)) return;
+  const named = chatIdOfToken(bearer);
+  if (named && named !== chat.id) {
+    const other = await deps.store.getChat(chat.siteId, named);
+    if (other && tokenMatches(bearer, other.tokenHash)) throw forbidden('This chat token belongs to another chat.');
+  }
+  throw unauthorized();
 }
 
 export async function readChatFor(
   deps: EngineDeps,
   siteId: string,
   chatId: string,
-  caller: { principal: Principal | null; bearer: string | undefined },
+  caller: Reader,
 ): Promise<ChatView> {
   const record = await requireChat(deps, siteId, chatId);
-  checkReader(record.chat, siteId, record.tokenHash, caller);
+  await checkReader(deps, record, caller);
   const { chat } = record;
   if (chat.status === 'waiting') return { chat, operator: null, queue: await queuePlace(deps, siteId, chatId) };
   if (!chat.operatorId) return { chat, operator: null, queue: null };

@@ -10,7 +10,7 @@ import {
 } from '../domain/distribution/decide.js';
 import { modeNamed } from '../domain/distribution/index.js';
 import { siteNotFound, tooManyOpenChats } from '../domain/errors.js';
-import { hashToken, newToken, timeOrderedId } from '../domain/ids.js';
+import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, type Chat, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore } from '../store/port.js';
 import { untilWritten, type EngineDeps } from './deps.js';
@@ -112,9 +112,9 @@ async function recordUnassigned(deps: EngineDeps, settings: Settings, chat: Chat
  */
 export async function startChat(deps: EngineDeps, siteId: string, request: ChatRequest): Promise<StartChatResult> {
   const { store } = deps;
-  const chatToken = newToken();
-  const chatTokenHash = hashToken(chatToken);
   const chatId = timeOrderedId(deps.clock());
+  const chatToken = newChatToken(chatId);
+  const chatTokenHash = hashToken(chatToken);
   const lostClaims = new Map<string, LostClaim>();
   return untilWritten(async (attempt) => {
     const nowMs = deps.clock();

@@ -13,8 +13,9 @@ export const closeChatRoute = defineRoute({
   summary: "Close a chat (its operator's token, or the visitor's chatToken in the body)",
   request: { path: chatPath, body: closeChatInput },
   responses: { 200: z.strictObject({ chat: chatObject }) },
-  // The close and the operator's capacity (and the visitor's count) in one transaction.
-  grants: { table: ['GetItem', 'UpdateItem'] },
+  // The close and the operator's capacity (and the visitor's count) in one transaction; a waiting
+  // chat's queue entry is deleted with it; the hour's count of closes (for the estimated wait).
+  grants: { table: ['GetItem', 'UpdateItem', 'DeleteItem'] },
   handle: async ({ path, body, principal, rt }) =>
     ok({ chat: await closeChatFor(rt.deps, path.siteId, path.chatId, { principal, chatToken: body?.chatToken }) }),
 });

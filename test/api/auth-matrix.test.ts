@@ -69,6 +69,11 @@ function callersFor(route: RouteDefinition): Caller[] {
       return [none, garbage];
     case 'chat-party':
       return [none, garbage, platform, adminA, adminB, bystanderA, operatorB];
+    case 'chat-reader':
+      // The visitor's chat token, the chat's operator and the site's admin may read it.
+      return [none, garbage, platform, adminB, bystanderA, operatorB];
+    case 'site-member':
+      return [none, garbage, platform, adminB, operatorB];
     default:
       return [];
   }

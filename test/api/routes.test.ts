@@ -52,6 +52,9 @@ describe('sites and settings', () => {
       sharedAvatarUrl: null,
       heartbeatTimeoutSeconds: 90,
       maxOpenChatsPerVisitor: 3,
+      queueEnabled: true,
+      maxWaitingChats: null,
+      maxWaitSeconds: 600,
     });
   });
 
@@ -184,8 +187,8 @@ describe('operators', () => {
 });
 
 describe('starting chats', () => {
-  it('assigns by queue (201) and records the chat unassigned when nobody is available (202)', async () => {
-    const { siteId, tokens } = await apiSite(api, ['a']);
+  it('assigns by queue (201); when nobody is available the chat waits (202 with its place), or is unassigned with the queue off', async () => {
+    const { siteId, tokens, adminToken } = await apiSite(api, ['a']);
     const first = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v1', clientType: 'target' } });
     expect(first.status).toBe(201);
     expect(first.body.chat).toMatchObject({ operatorId: 'a', assignedBy: 'queue', clientType: 'target', status: 'assigned' });
@@ -193,8 +196,14 @@ describe('starting chats', () => {
     await api.call('PUT', `/v1/sites/${siteId}/operators/a/status`, { token: tokens.a, body: { status: 'away' } });
     const second = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v2' } });
     expect(second.status).toBe(202);
-    expect(second.body.chat).toMatchObject({ status: 'unassigned', operatorId: null, assignedBy: null, clientType: 'regular' });
+    expect(second.body.chat).toMatchObject({ status: 'waiting', operatorId: null, assignedBy: null, clientType: 'regular' });
+    expect(second.body.queue).toEqual({ position: 1, estimatedWaitSeconds: null });
     expect(second.body.operator).toBeUndefined();
+    await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, body: { queueEnabled: false } });
+    const third = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v3' } });
+    expect(third.status).toBe(202);
+    expect(third.body.chat).toMatchObject({ status: 'unassigned', operatorId: null, assignedBy: null });
+    expect(third.body).not.toHaveProperty('queue');
   });
 
   it('applies the visitor-choice refusals of the contract', async () => {
@@ -265,7 +274,8 @@ describe('stats', () => {
     const { siteId, adminToken, tokens } = await apiSite(api, ['a', 'b']);
     await api.call('PUT', `/v1/sites/${siteId}/settings`, {
       token: adminToken,
-      body: { allowVisitorChoice: true, defaultOperators: { target: 'b' } },
+      // The queue off: the chat nobody takes is unassigned (a waiting one is neither, until it ends).
+      body: { allowVisitorChoice: true, defaultOperators: { target: 'b' }, queueEnabled: false },
     });
     const before = new Date().toISOString();
     await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v1' } });

@@ -133,10 +133,10 @@ describe('operators that are not available never get a chat', () => {
     expect(operators.get('op1')?.status).toBe('online');
   });
 
-  it("with nobody available the chat is recorded 'unassigned', with operatorId and assignedBy null", async () => {
+  it("with nobody available (and the queue off) the chat is recorded 'unassigned', with operatorId and assignedBy null", async () => {
     const { deps, clock } = testEngine();
     const { siteId } = await createSite(deps, { name: 'Nobody' });
-    await updateSettings(deps, siteId, { allowVisitorChoice: true, heartbeatTimeoutSeconds: TIMEOUT_SECONDS });
+    await updateSettings(deps, siteId, { allowVisitorChoice: true, heartbeatTimeoutSeconds: TIMEOUT_SECONDS, queueEnabled: false });
     for (const id of ['away', 'offline', 'stale', 'full', 'never-online']) {
       await upsertOperator(deps, siteId, id, { name: id, maxChats: id === 'full' ? 1 : null });
       if (id !== 'never-online') await setOperatorStatus(deps, siteId, id, 'online');

@@ -38,7 +38,8 @@ describe('closing a chat', () => {
 
   it('frees a full operator (maxChats 1): it gets the next chat again after the close', async () => {
     const { deps, clock } = testEngine();
-    const { siteId } = await siteWithOperators(deps, 1, { maxChats: 1 });
+    // The queue off: a chat nobody can take is recorded unassigned, not left waiting in front of the next.
+    const { siteId } = await siteWithOperators(deps, 1, { maxChats: 1, settings: { queueEnabled: false } });
     const first = await chatFor(deps, siteId);
     expect(first.chat.operatorId).toBe('op1');
     clock.advance(1000);
@@ -97,7 +98,7 @@ describe('closing a chat', () => {
 
   it('closes an unassigned chat', async () => {
     const { deps, clock } = testEngine();
-    const { siteId } = await siteWithOperators(deps, 1, { online: false });
+    const { siteId } = await siteWithOperators(deps, 1, { online: false, settings: { queueEnabled: false } });
     const { chat } = await chatFor(deps, siteId);
     expect(chat.status).toBe('unassigned');
 
@@ -205,7 +206,7 @@ describe('concurrent closes', () => {
 
   it('closing while the operator is away still frees its capacity, and it rejoins the queue when back online', async () => {
     const { deps, clock } = testEngine();
-    const { siteId } = await siteWithOperators(deps, 1, { maxChats: 1 });
+    const { siteId } = await siteWithOperators(deps, 1, { maxChats: 1, settings: { queueEnabled: false } });
     const { chat } = await chatFor(deps, siteId);
     await setOperatorStatus(deps, siteId, 'op1', 'away');
     clock.advance(1000);

@@ -28,10 +28,10 @@ describe('concurrent chat starts on one site', () => {
     }
   });
 
-  it('never goes over an operator limit: 5 operators with max 3 chats and 50 at once give 15 assigned, 35 unassigned', async () => {
+  it('never goes over an operator limit: 5 operators with max 3 chats and 50 at once give 15 assigned, 35 unassigned (queue off)', async () => {
     const { deps, clock } = testEngine();
     const engine = { ...deps, clock: clock.ticking };
-    const { siteId } = await siteWithOperators(engine, 5, { maxChats: 3 });
+    const { siteId } = await siteWithOperators(engine, 5, { maxChats: 3, settings: { queueEnabled: false } });
 
     const results = await Promise.all(Array.from({ length: 50 }, () => chatFor(engine, siteId)));
 

@@ -74,10 +74,10 @@ describe('DynamoDB requests per chat start', () => {
     }
   });
 
-  it('a chat start with nobody available makes 2 requests: Query, and the chat written with the visitor limit checked', async () => {
+  it('with the queue off, a chat start with nobody available makes 2 requests: Query, and the chat written with the visitor limit checked', async () => {
     const engine = testEngine();
     const { deps } = engine;
-    const { siteId } = await siteWithOperators(deps, 3);
+    const { siteId } = await siteWithOperators(deps, 3, { settings: { queueEnabled: false } });
     await setOperatorStatus(deps, siteId, 'op1', 'away');
     await setOperatorStatus(deps, siteId, 'op2', 'offline');
     await setOperatorStatus(deps, siteId, 'op3', 'offline');
@@ -86,5 +86,17 @@ describe('DynamoDB requests per chat start', () => {
     expect(result.chat.status).toBe('unassigned');
     expect(cost.requests).toBe(2);
     expect(cost.byCommand).toEqual({ QueryCommand: 1, TransactWriteItemsCommand: 1 });
+  });
+
+  it('a chat that waits makes 4 requests: the head of the queue, the chat written with its entry, its position, the recent closes', async () => {
+    const engine = testEngine();
+    const { deps } = engine;
+    const { siteId } = await siteWithOperators(deps, 1, { online: false });
+    await chatFor(deps, siteId);
+    engine.clock.advance(1000);
+    const { result, cost } = await meteredChatStart(engine, deps, siteId);
+    expect(result.chat.status).toBe('waiting');
+    expect(result.queue?.position).toBe(2);
+    expect(cost.byCommand).toEqual({ QueryCommand: 3, TransactWriteItemsCommand: 1 });
   });
 });

@@ -222,7 +222,8 @@ describe('a heartbeat racing the sweep', () => {
         }),
       ]);
 
-      const heartbeatWrite = engine.requests.find((request) => request.label === 'heartbeat' && request.write);
+      // The write that landed: the last (a heartbeat of a stale operator first tries the live one's conditional write).
+      const heartbeatWrite = engine.requests.findLast((request) => request.label === 'heartbeat' && request.write);
       const sweepWrite = engine.requests.find((request) => request.label === 'sweep' && request.write);
       expect(heartbeatWrite?.doneAt).toBeDefined();
       const heartbeatLandedFirst = sweepWrite === undefined || heartbeatWrite!.doneAt! < sweepWrite.sentAt;

@@ -46,7 +46,7 @@ describe('open chats per visitor (maxOpenChatsPerVisitor)', () => {
 
   it('a visitor at the limit is refused even when nobody is available; unassigned chats do not count', async () => {
     const { deps } = testEngine({ clock: () => Date.now() });
-    const { siteId } = await siteWithOperators(deps, 1, { settings: { maxOpenChatsPerVisitor: 1 } });
+    const { siteId } = await siteWithOperators(deps, 1, { settings: { maxOpenChatsPerVisitor: 1, queueEnabled: false } });
     expect((await startChat(deps, siteId, visitor('v1'))).chat.status).toBe('assigned');
     await setOperatorStatus(deps, siteId, 'op1', 'offline');
     const refusal = await startChat(deps, siteId, visitor('v1')).catch((error: unknown) => error);

@@ -12,6 +12,7 @@ import { newOperatorItem, operatorFromItem, operatorRecordFromItem } from '../..
 import { settingsAttributes, settingsFromItem, siteFromItem, siteItem } from '../../lib/store/entities/site.js';
 import { tokenItem, tokenOwnerFromItem } from '../../lib/store/entities/token.js';
 import { visitorKey } from '../../lib/store/entities/visitor.js';
+import { waitingItem } from '../../lib/store/entities/waiting.js';
 import type { ChatRecord, OperatorRecord, SiteRecord } from '../../lib/store/port.js';
 import { IDEMPOTENCY_TABLE, LIVENESS_INDEX, OPEN_CHATS_INDEX, QUEUE_INDEX, TABLE_KEYS } from '../../lib/store/table.js';
 import { operatorOf, settingsOf } from '../support/domain.js';
@@ -80,6 +81,9 @@ describe('the site entity (settings item)', () => {
       sharedAvatarUrl: null,
       heartbeatTimeoutSeconds: 90,
       maxOpenChatsPerVisitor: null,
+      queueEnabled: true,
+      maxWaitingChats: null,
+      maxWaitSeconds: 600,
       adminTokenHash: 'admin-hash',
       createdAt: CREATED_AT,
       queuePk: 'SITE#s1',
@@ -101,12 +105,25 @@ describe('the site entity (settings item)', () => {
       'sharedAvatarUrl',
       'heartbeatTimeoutSeconds',
       'maxOpenChatsPerVisitor',
+      'queueEnabled',
+      'maxWaitingChats',
+      'maxWaitSeconds',
     ]);
   });
 
   it('reads what an older item lacks as the defaults: no limit stays no limit, an absent limit is 3', () => {
-    const { maxOpenChatsPerVisitor, allowedOrigins, allowVisitorChoice, defaultRegular, defaultTarget, sharedAvatarUrl, ...rest } =
-      siteItem(site, CREATED_AT);
+    const {
+      maxOpenChatsPerVisitor,
+      allowedOrigins,
+      allowVisitorChoice,
+      defaultRegular,
+      defaultTarget,
+      sharedAvatarUrl,
+      queueEnabled,
+      maxWaitingChats,
+      maxWaitSeconds,
+      ...rest
+    } = siteItem(site, CREATED_AT);
     const settings = settingsFromItem(rest);
     expect(settings).toMatchObject({
       allowedOrigins: [],
@@ -114,6 +131,10 @@ describe('the site entity (settings item)', () => {
       defaultOperators: { regular: null, target: null },
       sharedAvatarUrl: null,
       maxOpenChatsPerVisitor: 3,
+      // A site from before the waiting queue gets the queue, with its defaults.
+      queueEnabled: true,
+      maxWaitingChats: null,
+      maxWaitSeconds: 600,
     });
     expect(settingsFromItem({ ...rest, maxOpenChatsPerVisitor: null }).maxOpenChatsPerVisitor).toBeNull();
     expect(settingsFromItem({ ...rest, maxOpenChatsPerVisitor: 7 }).maxOpenChatsPerVisitor).toBe(7);
@@ -318,11 +339,13 @@ describe('the indexes, derived from the entities', () => {
 
   it('the queue index projects exactly what a chat start reads of the settings and the operators', async () => {
     const online: OperatorRecord = { ...newOperator, operator: { ...newOperator.operator, status: 'online', heartbeatAtMs: Date.parse(CREATED_AT) } };
-    const items = [siteItem(site, CREATED_AT), newOperatorItem(online, 90, CREATED_AT)].map(stored);
+    const waiting = waitingItem({ siteId: 's1', chatId: '01JWAIT', group: null, createdAt: CREATED_AT });
+    const items = [siteItem(site, CREATED_AT), waiting, newOperatorItem(online, 90, CREATED_AT)].map(stored);
     const { page, read, query } = await readQueueRecording(items);
 
     expect(query.IndexName).toBe(QUEUE_INDEX.indexName);
     expect(page.settings).toStrictEqual(site.settings);
+    expect(page.waiting).toStrictEqual(['01JWAIT']);
     expect(page.operators).toStrictEqual([online.operator]);
     const keys = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, QUEUE_INDEX.partitionKey.name, QUEUE_INDEX.sortKey.name]);
     const nonKeyRead = [...read].filter((attribute) => !keys.has(attribute));
@@ -343,6 +366,9 @@ describe('the indexes, derived from the entities', () => {
       'sharedAvatarUrl',
       'heartbeatTimeoutSeconds',
       'maxOpenChatsPerVisitor',
+      'queueEnabled',
+      'maxWaitingChats',
+      'maxWaitSeconds',
       'operatorId',
       'avatarUrl',
       'status',
@@ -353,6 +379,8 @@ describe('the indexes, derived from the entities', () => {
       'assigned',
       'turn',
       'incarnation',
+      'chatId',
+      'group',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect, inject } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
+import { startLocalEvents } from '../../infra/local/events.js';
 import { startLocalServer, type StaticMount } from '../../infra/local/server.js';
 import { errorObject } from '../../lib/http/response-schemas.js';
 import { ROUTES } from '../../lib/routes/index.js';
@@ -57,7 +58,7 @@ function checkAgainstContract(method: string, path: string, reply: ApiReply) {
  * file's process on a free port. `isolated` gives it tables of its own, for tests that compare
  * the whole table before and after.
  */
-export async function startTestApi(options: { isolated?: boolean; statics?: StaticMount[] } = {}) {
+export async function startTestApi(options: { isolated?: boolean; statics?: StaticMount[]; dispatcher?: boolean } = {}) {
   const endpoint = inject('dynamoEndpoint');
   const suffix = randomUUID();
   const tableName = options.isolated ? `api-${suffix}` : inject('tableName');
@@ -79,6 +80,10 @@ export async function startTestApi(options: { isolated?: boolean; statics?: Stat
     port: 0,
     statics: [{ prefix: '/avatars', folder: avatarDir }, ...(options.statics ?? [])],
   });
+  // The dispatcher of waiting chats on the table's stream, as `npm start` runs it (an isolated
+  // table: on the shared one it would dispatch the other test files' sites too).
+  if (options.dispatcher && !options.isolated) throw new Error('the dispatcher needs an isolated table');
+  const events = options.dispatcher ? await startLocalEvents({ endpoint, tableName }) : undefined;
   const base = server.url;
   const doc = testDocumentClient();
 
@@ -120,7 +125,12 @@ export async function startTestApi(options: { isolated?: boolean; statics?: Stat
     return JSON.stringify(items.map((item) => JSON.stringify(item)).sort());
   }
 
-  return { url: base, platformToken, call, snapshot, close: server.close, tableName, doc };
+  async function close() {
+    await events?.stop();
+    await server.close();
+  }
+
+  return { url: base, platformToken, call, snapshot, close, tableName, doc, events };
 }
 
 export type TestApi = Awaited<ReturnType<typeof startTestApi>>;

@@ -23,7 +23,11 @@ export async function siteWithOperators(
   return { siteId, ids };
 }
 
-export function chatFor(deps: EngineDeps, siteId: string, extra: { operatorId?: string; clientType?: 'regular' | 'target' } = {}) {
+export function chatFor(
+  deps: EngineDeps,
+  siteId: string,
+  extra: { operatorId?: string; clientType?: 'regular' | 'target'; visitorId?: string } = {},
+) {
   return startChat(deps, siteId, { visitorId: `v-${Math.random().toString(36).slice(2, 10)}`, clientType: 'regular', ...extra });
 }
 

@@ -147,6 +147,11 @@ export function acceptedTokens(route: RouteDefinition): Who[] | null {
       return ['platform', 'admin', 'operator', 'other-operator', 'other-site-admin'];
     case 'chat-party':
       return ['operator'];
+    case 'chat-reader':
+      // Also the visitor's chat token; the admin first, whom every chat admits.
+      return ['admin', 'operator'];
+    case 'site-member':
+      return ['admin', 'operator', 'other-operator'];
     default:
       throw new Error(`fuzz: route ${route.name} has role "${route.role}", which the fuzzer does not know`);
   }
@@ -621,7 +626,8 @@ export function realize(recipe: Recipe, batch: BatchFixtures, fixtures: CaseFixt
   const chat = fixtures.chat;
   const operatorOf = (index: number) => FIXTURE_OPERATORS[index] ?? FIXTURE_OPERATORS[0];
   const pathOperator = recipe.path.operatorId?.kind === 'fixture' ? operatorOf(recipe.path.operatorId.index) : FIXTURE_OPERATORS[0];
-  const otherOperator = FIXTURE_OPERATORS.find((id) => id !== (route.role === 'chat-party' ? chat?.operatorId : pathOperator))!;
+  const onChat = route.role === 'chat-party' || route.role === 'chat-reader';
+  const otherOperator = FIXTURE_OPERATORS.find((id) => id !== (onChat ? chat?.operatorId : pathOperator))!;
   const tokenOf = (who: Who): string => {
     switch (who) {
       case 'platform':
@@ -629,7 +635,7 @@ export function realize(recipe: Recipe, batch: BatchFixtures, fixtures: CaseFixt
       case 'admin':
         return batch.adminToken;
       case 'operator':
-        return batch.operatorTokens[route.role === 'chat-party' ? (chat?.operatorId ?? otherOperator) : pathOperator]!;
+        return batch.operatorTokens[onChat ? (chat?.operatorId ?? otherOperator) : pathOperator]!;
       case 'other-operator':
         return batch.operatorTokens[otherOperator]!;
       case 'other-site-admin':
@@ -664,7 +670,7 @@ export function realize(recipe: Recipe, batch: BatchFixtures, fixtures: CaseFixt
     case 'as':
       bearer = `Bearer ${tokenOf(recipe.auth.who)}`;
       if (tokens && !tokens.includes(recipe.auth.who)) authVerdict = 'refused';
-      if (route.role === 'chat-party' && recipe.auth.who === 'operator' && !chat?.operatorId) authVerdict = 'refused';
+      if (onChat && recipe.auth.who === 'operator' && !chat?.operatorId) authVerdict = 'refused';
       break;
   }
   if (bearer !== undefined) headers.authorization = bearer;
@@ -704,7 +710,11 @@ export function realize(recipe: Recipe, batch: BatchFixtures, fixtures: CaseFixt
   }
   if (body && body.length === 0) body = undefined;
   if (recipe.method === 'GET' || recipe.method === 'HEAD') body = undefined; // fetch sends none
-  if (contentType !== null && contentType !== undefined) headers['content-type'] = contentType;
+  if (contentType !== null && contentType !== undefined) {
+    headers['content-type'] = contentType;
+    // The body's type replaces a content-type the header recipe made: the oracle judges what is sent.
+    if ('content-type' in sentHeaders) sentHeaders['content-type'] = contentType;
+  }
 
   // What the request is, part by part, as the contract reads it.
   const problems: string[] = []; // each a reason the contract refuses the request, with its statuses

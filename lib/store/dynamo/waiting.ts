@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ContentionError } from '../../domain/errors.js';
 import type { Chat } from '../../domain/model.js';
 import { chatKey, newChatItem, openChatsPk } from '../entities/chat.js';
@@ -189,10 +189,21 @@ export async function countClose(ctx: DynamoContext, siteId: string, nowMs: numb
   );
 }
 
+/** One Query of the site's two latest hour buckets (keys sort by hour). */
 export async function recentCloses(ctx: DynamoContext, siteId: string, nowMs: number): Promise<number> {
   const hourStart = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
-  const read = (start: number) =>
-    ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: closesKey(siteId, start), ProjectionExpression: 'closes', ...CAPACITY }));
-  const [current, previous] = await Promise.all([read(hourStart), read(hourStart - HOUR_MS)]);
-  return Number(current.Item?.closes ?? 0) + Number(previous.Item?.closes ?? 0);
+  const page = await ctx.doc.send(
+    new QueryCommand({
+      TableName: ctx.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :previous AND :current',
+      ExpressionAttributeValues: {
+        ':pk': sitePk(siteId),
+        ':previous': closesKey(siteId, hourStart - HOUR_MS).sk,
+        ':current': closesKey(siteId, hourStart).sk,
+      },
+      ProjectionExpression: 'closes',
+      ...CAPACITY,
+    }),
+  );
+  return (page.Items ?? []).reduce((sum, item) => sum + Number(item.closes ?? 0), 0);
 }
