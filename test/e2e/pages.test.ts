@@ -56,7 +56,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-/** A visitor (own browser context, so own localStorage) starts a chat; returns what the widget says. */
+/** A visitor (own browser context, so own localStorage) starts a chat; returns what the widget says (operator, place in the queue or recorded request). */
 async function visitorStartsChat(options: { pick?: string; shot?: string } = {}) {
   const page = await newPage();
   await page.goto(hostUrl);
@@ -66,7 +66,7 @@ async function visitorStartsChat(options: { pick?: string; shot?: string } = {})
   if (options.shot) await screenshot(page, `${options.shot}-open`);
   if (options.pick) await dialog.getByRole('button', { name: `Chat with ${options.pick}` }).click();
   else await dialog.getByRole('button', { name: /^Start chat/ }).click();
-  const outcome = dialog.locator('.assigned, .recorded');
+  const outcome = dialog.locator('.assigned, .recorded, .place');
   await outcome.waitFor();
   if (options.shot) await screenshot(page, `${options.shot}-assigned`);
   return { page, dialog, text: (await outcome.textContent()) ?? '' };
@@ -90,6 +90,11 @@ describe('the pages in a real browser', () => {
     await admin.getByLabel('Admin token', { exact: true }).fill(adminToken);
     await admin.getByRole('button', { name: 'Sign in' }).click();
     await admin.getByRole('heading', { name: 'Settings' }).waitFor();
+    // The form shows the site's settings, the waiting queue's defaults included.
+    expect(await admin.getByLabel('Open chats per visitor (empty: no limit)').inputValue()).toBe('3');
+    expect(await admin.getByLabel('Queue chats when nobody is available').isChecked()).toBe(true);
+    expect(await admin.getByLabel('Max waiting chats (empty: no limit)').inputValue()).toBe('');
+    expect(await admin.getByLabel('Max wait (seconds, 10 to 86400)').inputValue()).toBe('600');
     await admin.getByLabel('Random').check();
     await admin.getByLabel('Queue (smart distribution)').check();
     await admin.getByRole('button', { name: 'Save settings' }).click();
@@ -191,11 +196,48 @@ describe('the pages in a real browser', () => {
     await screenshot(page, 'widget-shared-avatar');
   });
 
-  it('tells the visitor the request was recorded when everyone is offline', async () => {
+  it('queues the visitor when everyone is offline; the visitor may leave the queue', async () => {
     for (const page of [consoleAnn, consoleBen]) {
       await page.getByRole('button', { name: 'Offline' }).click();
       await page.getByText('You are offline.').waitFor();
     }
+    // Chats wait by default (queueEnabled); queue-widget.test.ts follows one until it is assigned.
+    const { text, dialog } = await visitorStartsChat({ shot: 'widget-waiting' });
+    expect(text).toMatch(/^You are number 1 in the queue\b/);
+    await dialog.getByRole('button', { name: 'Leave the queue' }).click();
+    await dialog.getByText('Chat ended').waitFor();
+    expect((await api.call('GET', `/v1/sites/${siteId}/queue`, { token: adminToken })).body.waiting).toEqual([]);
+  });
+
+  it('lets the admin set the waiting queue, checking the limits, and turn it off', async () => {
+    const settings = async () => (await api.call('GET', `/v1/sites/${siteId}/settings`, { token: adminToken })).body;
+    const maxWaiting = admin.getByLabel('Max waiting chats (empty: no limit)');
+    const maxWait = admin.getByLabel('Max wait (seconds, 10 to 86400)');
+    const save = admin.getByRole('button', { name: 'Save settings' });
+
+    // Out of range: the browser refuses the form, and nothing is sent.
+    await maxWait.fill('5');
+    await save.click();
+    expect(await maxWait.evaluate((input) => (input as unknown as { validity: { rangeUnderflow: boolean } }).validity.rangeUnderflow)).toBe(true);
+    await maxWaiting.fill('0');
+    await maxWait.fill('120');
+    await save.click();
+    expect(await maxWaiting.evaluate((input) => (input as unknown as { validity: { valid: boolean } }).validity.valid)).toBe(false);
+    expect(await settings()).toMatchObject({ queueEnabled: true, maxWaitingChats: null, maxWaitSeconds: 600 });
+
+    await maxWaiting.fill('5');
+    await save.click();
+    await expect.poll(settings).toMatchObject({ queueEnabled: true, maxWaitingChats: 5, maxWaitSeconds: 120 });
+
+    await admin.getByLabel('Queue chats when nobody is available').uncheck();
+    await maxWaiting.fill('');
+    await save.click();
+    await expect.poll(settings).toMatchObject({ queueEnabled: false, maxWaitingChats: null, maxWaitSeconds: 120 });
+    expect(await maxWaiting.inputValue()).toBe('');
+    expect(await maxWait.inputValue()).toBe('120');
+  });
+
+  it('tells the visitor the request was recorded when everyone is offline and the queue is off', async () => {
     const { text } = await visitorStartsChat({ shot: 'widget-recorded' });
     expect(text).toContain('Your request has been recorded');
   });

@@ -20,6 +20,9 @@ interface Settings {
   sharedAvatarUrl: string | null;
   heartbeatTimeoutSeconds: number;
   maxOpenChatsPerVisitor: number | null;
+  queueEnabled: boolean;
+  maxWaitingChats: number | null;
+  maxWaitSeconds: number;
 }
 
 interface Operator {
@@ -88,6 +91,9 @@ const ui = {
   defaultTarget: byId<HTMLSelectElement>('default-target'),
   heartbeat: byId<HTMLInputElement>('heartbeat-timeout'),
   maxOpenChats: byId<HTMLInputElement>('max-open-chats'),
+  queueEnabled: byId<HTMLInputElement>('queue-enabled'),
+  maxWaitingChats: byId<HTMLInputElement>('max-waiting-chats'),
+  maxWaitSeconds: byId<HTMLInputElement>('max-wait-seconds'),
   rotateAdmin: byId<HTMLButtonElement>('rotate-admin-token'),
   avatarFile: byId<HTMLInputElement>('avatar-file'),
   avatarPreview: byId<HTMLImageElement>('avatar-preview'),
@@ -244,6 +250,9 @@ function fillSettings(settings: Settings) {
   fillOperatorSelect(ui.defaultTarget, settings.defaultOperators.target ?? '');
   ui.heartbeat.value = String(settings.heartbeatTimeoutSeconds);
   ui.maxOpenChats.value = limitText(settings.maxOpenChatsPerVisitor);
+  ui.queueEnabled.checked = settings.queueEnabled;
+  ui.maxWaitingChats.value = limitText(settings.maxWaitingChats);
+  ui.maxWaitSeconds.value = String(settings.maxWaitSeconds);
   ui.siteLabel.textContent = `${settings.name} (${settings.siteId})`;
   ui.siteLabel.hidden = false;
   showAvatar(settings.sharedAvatarUrl);
@@ -276,6 +285,9 @@ async function saveSettings() {
     defaultOperators: { regular: ui.defaultRegular.value || null, target: ui.defaultTarget.value || null },
     heartbeatTimeoutSeconds: Number(ui.heartbeat.value),
     maxOpenChatsPerVisitor: ui.maxOpenChats.value === '' ? null : Number(ui.maxOpenChats.value),
+    queueEnabled: ui.queueEnabled.checked,
+    maxWaitingChats: ui.maxWaitingChats.value === '' ? null : Number(ui.maxWaitingChats.value),
+    maxWaitSeconds: Number(ui.maxWaitSeconds.value),
   };
   const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
   fillSettings(data);

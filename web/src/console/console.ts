@@ -1,6 +1,7 @@
 /**
  * The operator console: sign in with the operator token, set the status, keep a heartbeat going
- * while the page is open, and see and close the open chats (refreshed every few seconds).
+ * while the page is open, see and close the open chats and how many chats wait in the site's
+ * queue (both refreshed every few seconds).
  */
 type Status = 'online' | 'away' | 'offline';
 interface Operator {
@@ -142,6 +143,16 @@ async function loadChats() {
   $('#no-chats').hidden = chats.length > 0;
 }
 
+/** How many of the site's chats wait for an operator (any operator of the site may read the queue). */
+async function loadQueue() {
+  if (!session) return;
+  const { waiting } = await api<{ waiting: unknown[] }>('GET', `/sites/${session.siteId}/queue`);
+  const count = $('#queue-count');
+  const text = `${waiting.length} waiting`;
+  if (count.textContent !== text) count.textContent = text;
+  $('#queue-line').hidden = false;
+}
+
 async function enter(token: string) {
   session = { token, siteId: '', operatorId: '' };
   const me = await api<Me>('GET', '/me');
@@ -158,7 +169,11 @@ async function enter(token: string) {
   $('#sign-in').hidden = true;
   showStatus(me.operator.status);
   await loadChats();
-  refresh = window.setInterval(() => void Promise.all([loadChats(), syncStatus()]).catch(() => undefined), REFRESH_MS);
+  // The queue is extra: a failure to read it must not keep the operator from signing in.
+  void loadQueue().catch(() => undefined);
+  refresh = window.setInterval(() => {
+    for (const step of [loadChats, syncStatus, loadQueue]) step().catch(() => undefined);
+  }, REFRESH_MS);
 }
 
 function signOut(reason?: string) {
@@ -170,6 +185,7 @@ function signOut(reason?: string) {
   for (const id of ['#workspace', '#chats-card', '#sign-out']) $(id).hidden = true;
   $('#sign-in').hidden = false;
   $('#who').textContent = '';
+  $('#queue-line').hidden = true;
   if (reason) say(reason, true);
 }
 

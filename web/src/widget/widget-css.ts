@@ -29,6 +29,7 @@ button:focus-visible { outline: 3px solid #9db7ff; outline-offset: 2px; }
 .message { margin: 0; }
 .muted { color: #5b6476; font-size: 13px; }
 .error { color: #c0392b; }
+.place { font-weight: 600; }
 .assigned { display: flex; align-items: center; gap: 12px; }
 .assigned .avatar { width: 48px; height: 48px; }
 @media (max-width: 480px) { .panel { right: 8px; left: 8px; width: auto; bottom: 72px; } .launcher { right: 8px; bottom: 8px; } }

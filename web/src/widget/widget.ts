@@ -23,6 +23,19 @@ interface ActiveChat {
   chatId: string;
   chatToken: string;
   operator: { id: string; name: string; avatarUrl: string | null } | null;
+  /** Set while the chat waits in the queue, with its last known place. */
+  waiting?: boolean;
+  place?: QueuePlace | null;
+}
+interface QueuePlace {
+  position: number;
+  estimatedWaitSeconds: number | null;
+}
+interface ChatReply {
+  chat: { id: string; status: 'waiting' | 'assigned' | 'unassigned' | 'closed' };
+  chatToken: string;
+  operator?: ActiveChat['operator'];
+  queue?: QueuePlace | null;
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
@@ -109,6 +122,10 @@ const panel = el('div', { id: 'panel', class: 'panel', role: 'dialog', 'aria-lab
 root.append(el('style', {}, WIDGET_CSS), launcher, panel);
 
 let pendingStart: { key: string; operatorId?: string } | null = null;
+/** Polling a waiting chat (a live push will replace it): the chat watched, and the next poll. */
+const POLL_MS = 2000;
+let watched: string | null = null;
+let pollTimer: ReturnType<typeof setTimeout> | undefined;
 
 function show(...children: (Node | string)[]) {
   body.replaceChildren(...children);
@@ -140,11 +157,74 @@ function renderRecorded(chat: ActiveChat) {
   );
 }
 
+/** "You are number 2 in the queue, about 3 min." Minutes are rounded up. */
+function placeText({ position, estimatedWaitSeconds: wait }: QueuePlace) {
+  const eta = wait === null ? '' : wait < 60 ? ', less than a minute' : `, about ${Math.ceil(wait / 60)} min`;
+  return `You are number ${position} in the queue${eta}.`;
+}
+
+/**
+ * The waiting view; its place line is a live region of its own, so each new place is read out.
+ * `delay`: when to look again (at once for a chat restored from storage, whose place may be old).
+ */
+function renderWaiting(chat: ActiveChat, delay = POLL_MS) {
+  show(
+    message('All our operators are busy right now. Please stay: the next free operator will take your chat.', 'message waiting'),
+    el('p', { class: 'message place', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' }, chat.place ? placeText(chat.place) : 'You are in the queue.'),
+    button('Leave the queue', () => void endChat(chat), 'secondary'),
+  );
+  watch(chat, delay);
+}
+
+function stopWatching() {
+  watched = null;
+  clearTimeout(pollTimer);
+}
+
+function watch(chat: ActiveChat, delay = POLL_MS) {
+  stopWatching();
+  watched = chat.chatId;
+  pollTimer = setTimeout(() => void poll(chat), delay);
+}
+
+/** One look at a waiting chat: a new place, its operator once assigned, or the end of the wait. */
+async function poll(chat: ActiveChat) {
+  const reply = await api<ChatReply>('GET', `/sites/${siteId}/chats/${chat.chatId}`, undefined, {
+    Authorization: `Bearer ${chat.chatToken}`,
+  }).catch(() => null);
+  if (watched !== chat.chatId) return; // ended, closed or replaced meanwhile
+  if (!reply || reply.status >= 500 || reply.status === 429) return watch(chat); // try again on the next beat
+  if (reply.status !== 200) return stopWatching(); // the chat is gone or not ours: keep what is shown
+  const { chat: current, operator, queue } = reply.data;
+  if (current.status === 'waiting') {
+    const line = body.querySelector('.place');
+    if (queue) {
+      const text = placeText(queue);
+      // Only a change is written: a live region rewritten with the same words may be read again.
+      if (line && line.textContent !== text) line.textContent = text;
+      chat.place = queue;
+      saveChat(chat);
+    }
+    return watch(chat);
+  }
+  stopWatching();
+  if (current.status === 'closed') {
+    saveChat(null);
+    return show(message('This chat has ended.'), button('Start a new chat', () => void load()));
+  }
+  const next: ActiveChat = { chatId: chat.chatId, chatToken: chat.chatToken, operator: operator ?? null };
+  saveChat(next);
+  if (next.operator) renderAssigned(next);
+  else renderRecorded(next);
+}
+
 async function endChat(chat: ActiveChat) {
+  stopWatching();
   const reply = await api('POST', `/sites/${siteId}/chats/${chat.chatId}/close`, { chatToken: chat.chatToken }).catch(() => null);
   if (!reply || reply.status >= 500) {
     // Keep the chat: the operator's place is only freed once the close goes through.
     show(message('We could not end the chat. Try again.', 'message error'), button('End chat', () => void endChat(chat)));
+    if (chat.waiting) watch(chat); // it may still be assigned meanwhile: then the operator is shown
     return;
   }
   saveChat(null);
@@ -157,7 +237,7 @@ async function startChat(operatorId?: string) {
   const request = pendingStart;
   show(message('Connecting you…'));
   try {
-    const reply = await api<{ chat: { id: string }; chatToken: string; operator?: ActiveChat['operator'] }>(
+    const reply = await api<ChatReply>(
       'POST',
       `/sites/${siteId}/chats`,
       { visitorId: visitorId(), clientType, ...(operatorId ? { operatorId } : {}) },
@@ -166,9 +246,12 @@ async function startChat(operatorId?: string) {
     if (reply.status >= 500) throw new Error(reply.data.error?.message ?? 'unavailable');
     pendingStart = null;
     if (reply.status === 201 || reply.status === 202) {
-      const chat = { chatId: reply.data.chat.id, chatToken: reply.data.chatToken, operator: reply.data.operator ?? null };
+      const { chat: started, chatToken, operator = null, queue } = reply.data;
+      const chat: ActiveChat = { chatId: started.id, chatToken, operator };
+      if (started.status === 'waiting') Object.assign(chat, { waiting: true, place: queue });
       saveChat(chat);
       if (chat.operator) renderAssigned(chat);
+      else if (chat.waiting) renderWaiting(chat);
       else renderRecorded(chat);
       return;
     }
@@ -197,14 +280,14 @@ function operatorItem(operator: WidgetOperator, choosable: boolean) {
 
 async function load() {
   const active = savedChat();
-  if (active) return active.operator ? renderAssigned(active) : renderRecorded(active);
+  if (active) return active.operator ? renderAssigned(active) : active.waiting ? renderWaiting(active, 0) : renderRecorded(active);
   show(message('Loading…'));
   try {
     const { status, data } = await api<WidgetInfo>('GET', `/sites/${siteId}/widget`);
     if (status !== 200) throw new Error(data.error?.message);
     const list = el('ul', { class: 'operators', 'aria-label': 'Operators' }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice)));
     const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
-    const nobodyFree = anyoneOnline ? '' : message('Nobody is free right now: start a chat and we will record your request.', 'message muted');
+    const nobodyFree = anyoneOnline ? '' : message('Nobody is free right now: start a chat and we will connect you as soon as someone is, or record your request.', 'message muted');
     show(
       data.operators.length ? list : message('No operator is online right now. You can still leave a request.'),
       data.operators.length ? nobodyFree : '',
@@ -225,6 +308,7 @@ function open() {
 function close() {
   if (panel.hidden) return;
   panel.hidden = true;
+  stopWatching(); // reopening resumes it (load)
   launcher.setAttribute('aria-expanded', 'false');
   launcher.focus();
 }
