@@ -84,6 +84,8 @@ export class ChatDistributionStack extends Stack {
       httpApi: this.api.httpApi,
       table: this.data.table,
       sweep: this.api.sweep,
+      dispatcher: this.api.dispatcher,
+      repair: this.api.repair,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: `${cdnUrl}/v1`, description: 'The API (through CloudFront)' });
@@ -93,6 +95,6 @@ export class ChatDistributionStack extends Stack {
       value: platformSecret.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
     });
-    suppressReviewedFindings(this);
+    suppressReviewedFindings(this, { dispatchDeadLetters: this.operations.dispatchDeadLetters });
   }
 }

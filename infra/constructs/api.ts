@@ -13,6 +13,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { roleAdmitsPlatform } from '../../lib/domain/auth.js';
 import type { Endpoint, Grants } from '../../lib/http/route.js';
+import { dispatchJob } from '../../lib/jobs/dispatch-waiting-chats.js';
+import { repairJob } from '../../lib/jobs/repair-waiting-chats.js';
 import { sweepJob } from '../../lib/jobs/sweep-stale-operators.js';
 import { ENDPOINTS } from '../../lib/routes/index.js';
 import { BUNDLING } from '../bundling.js';
@@ -21,8 +23,6 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 /** What Powertools Idempotency does to its table. */
 const IDEMPOTENCY_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
-
-/** The sweep reads the liveness index and sets operators offline. */
 
 /** The routes the widget calls from visitors' browsers (and their CORS preflights): throttled on their own. */
 export const VISITOR_ROUTES: readonly Endpoint[] = ENDPOINTS.filter((route) => route.widget);
@@ -46,11 +46,30 @@ export interface ApiProps {
   readonly visitorThrottle: ThrottleSettings;
 }
 
-/** The Lambda functions (one per handler, each with only the grants it needs) and the HTTP API routes to them. */
+/** A function that no route calls (Operations wires what invokes it): its handler and what it may do. */
+export interface Job {
+  readonly name: string;
+  readonly grants: Grants;
+}
+
+/** The jobs' functions, each with its own grants; Operations schedules them or feeds them the stream. */
+export const JOBS = { sweep: sweepJob, dispatcher: dispatchJob, repair: repairJob } as const satisfies Record<string, Job>;
+
+/**
+ * The Lambda functions (one per handler, each with only the grants it needs), the HTTP API
+ * routes to them, and the functions of the jobs.
+ */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
   readonly functions = new Map<string, NodejsFunction>();
+  /** Sets offline the operators whose heartbeat went stale (every minute). */
   readonly sweep: NodejsFunction;
+  /** Assigns waiting chats, on the table's stream. */
+  readonly dispatcher: NodejsFunction;
+  /** Expires overdue waiting chats and dispatches what an event missed (every minute). */
+  readonly repair: NodejsFunction;
+  /** The jobs' functions by job name. */
+  readonly jobs = new Map<string, NodejsFunction>();
 
   constructor(scope: Construct, id: string, private readonly props: ApiProps) {
     super(scope, id);
@@ -58,8 +77,11 @@ export class Api extends Construct {
     for (const route of ENDPOINTS) {
       if (!this.functions.has(route.name)) this.functions.set(route.name, this.routeFunction(route));
     }
-    this.sweep = this.handlerFunction('sweep-stale-operators');
-    this.grant(this.sweep, sweepJob.name, sweepJob.grants);
+    this.sweep = this.jobFunction(JOBS.sweep);
+    // A batch holds up to 100 records of several sites, one dispatch pass per site.
+    this.dispatcher = this.jobFunction(JOBS.dispatcher, Duration.seconds(30));
+    // Every site with waiting chats, one after another; a run may overlap the next (it is safe to).
+    this.repair = this.jobFunction(JOBS.repair, Duration.seconds(60));
 
     this.httpApi = new HttpApi(this, 'HttpApi', { createDefaultStage: false, description: 'Chat distribution API' });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -92,7 +114,7 @@ export class Api extends Construct {
     cfnStage.routeSettings = routeSettings;
   }
 
-  private handlerFunction(name: string): NodejsFunction {
+  private handlerFunction(name: string, timeout = Duration.seconds(10)): NodejsFunction {
     const { props } = this;
     return new NodejsFunction(this, name, {
       entry: join(PROJECT_ROOT, 'functions', `${name}.ts`),
@@ -102,7 +124,7 @@ export class Api extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      timeout: Duration.seconds(10),
+      timeout,
       logGroup: new LogGroup(this, `${name}-logs`, {
         retention: props.logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -132,6 +154,13 @@ export class Api extends Construct {
         new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.props.platformSecret.secretArn] }),
       );
     }
+    return fn;
+  }
+
+  private jobFunction(job: Job, timeout?: Duration): NodejsFunction {
+    const fn = this.handlerFunction(job.name, timeout);
+    this.grant(fn, job.name, job.grants);
+    this.jobs.set(job.name, fn);
     return fn;
   }
 

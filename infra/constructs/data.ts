@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { IDEMPOTENCY_TABLE, INDEXES, TABLE_KEYS } from '../../lib/store/table.js';
+import { IDEMPOTENCY_TABLE, INDEXES, TABLE_KEYS, TABLE_STREAM, TTL_ATTRIBUTE } from '../../lib/store/table.js';
 
 const attributeType = (type: 'S' | 'N') => (type === 'S' ? AttributeType.STRING : AttributeType.NUMBER);
 
@@ -35,6 +35,10 @@ export class Data extends Construct {
           ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projectedAttributes] }
           : {}),
       })),
+      // The stream feeds the dispatcher of waiting chats (Operations); its view type is the shared one.
+      dynamoStream: StreamViewType[TABLE_STREAM.StreamViewType],
+      // Items that expire (the hourly close counters) carry their end in epoch seconds.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     });
     this.idempotencyTable = new TableV2(this, 'IdempotencyTable', {
       ...common,

@@ -4,13 +4,16 @@ import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { bundleFunction, functionNames } from '../../bench/bundle-sizes.js';
 import { MAX_BUNDLE_BYTES } from '../../infra/bundling.js';
+import { JOBS } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
 import { ENDPOINTS as ALL_ROUTES } from '../../lib/routes/index.js';
 
+const JOB_NAMES = Object.values(JOBS).map((job) => job.name);
+
 describe('function bundles', () => {
-  it('exist for every route and the sweep, and none is larger than 300 KB minified', async () => {
+  it('exist for every route and job, and none is larger than 300 KB minified', async () => {
     const names = functionNames();
-    expect(names).toEqual(expect.arrayContaining([...new Set(ALL_ROUTES.map((route) => route.name)), 'sweep-stale-operators']));
+    expect(names).toEqual(expect.arrayContaining([...new Set(ALL_ROUTES.map((route) => route.name)), ...JOB_NAMES]));
     for (const name of names) {
       const { bytes } = await bundleFunction(name);
       expect(bytes, name).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
@@ -27,7 +30,7 @@ describe('function bundles', () => {
       artifact.template.Resources as Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>,
     ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
     // No web assets here: the functions are the service's own.
-    expect(functions.length).toBe(new Set(ALL_ROUTES.map((route) => route.name)).size + 1);
+    expect(functions.length).toBe(new Set(ALL_ROUTES.map((route) => route.name)).size + JOB_NAMES.length);
     for (const fn of functions) {
       const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
       expect(existsSync(join(assembly.directory, `asset.${hash}`, 'index.js')), hash).toBe(true);

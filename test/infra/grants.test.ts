@@ -3,25 +3,30 @@ import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { Context } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
+import { passesFilters } from '../../infra/local/event-filter.js';
 import { startLocalServer } from '../../infra/local/server.js';
-import { routeKey } from '../../infra/constructs/api.js';
+import { startStreamReader } from '../../infra/local/stream-reader.js';
+import { JOBS, routeKey } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
 import { roleAdmitsPlatform, type RouteRole } from '../../lib/domain/auth.js';
+import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { ENDPOINTS as ALL_ROUTES, ROUTES, type Endpoint as RouteDefinition } from '../../lib/routes/index.js';
 import { operatorKey } from '../../lib/store/entities/operator.js';
+import { waitKey } from '../../lib/store/entities/waiting.js';
 import { testDocumentClient } from '../support/engine.js';
 import { startRecordingAws, tableArn, type Need, type RecordedCall, type RecordingAws } from '../support/recording-aws.js';
 
 /**
- * Every route and the scheduled sweep run against DynamoDB Local (and in-memory S3 and Secrets
- * Manager) through the real handlers, configured as in AWS (the platform token from its secret,
- * avatars to S3). Each AWS request is recorded with the IAM actions and resources it needs and
- * attributed to the function that sent it; each function's policy, read from the synthesized
- * template, must allow all of them and grant nothing else (one documented exception below): no
- * write, Query target (table or index), read or secret that the function never uses.
+ * Every route and job (the scheduled sweep and queue repair, the dispatcher on the table's
+ * stream) run against DynamoDB Local (and in-memory S3 and Secrets Manager) through the real
+ * handlers, configured as in AWS (the platform token from its secret, avatars to S3). Each AWS
+ * request is recorded with the IAM actions and resources it needs and attributed to the
+ * function that sent it; each function's policy, read from the synthesized template, must allow
+ * all of them and grant nothing else (two documented exceptions below): no write, Query target
+ * (table or index), read or secret that the function never uses.
  */
 
 const REGION = 'eu-west-1';
@@ -29,13 +34,31 @@ const ACCOUNT = '123456789012';
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:platform-token-AbCdEf`;
 const PLATFORM_TOKEN = `platform-${randomUUID()}`;
 const BUCKET = 'chat-assets-grants';
-const SWEEP = 'sweep-stale-operators';
+const SWEEP = JOBS.sweep.name;
+const DISPATCH = JOBS.dispatcher.name;
+const REPAIR = JOBS.repair.name;
+/** Stand-ins for the table's stream and the dispatcher's dead-letter queue in the policies. */
+const STREAM_ARN = () => `${tableArn(REGION, ACCOUNT, tableName)}/stream/2026-01-01T00:00:00.000`;
+const DEAD_LETTERS_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:dispatch-dead-letters`;
+
 /**
- * The one grant a function may hold without this run using it: Powertools Idempotency reads its
- * record back (GetItem) only when its conditional put did not return the existing one.
+ * What Lambda's event source mapping does under the dispatcher's role, not the function's code
+ * (so never recorded here): it reads the table's stream, and sends the batches it gives up on to
+ * the dead-letter queue. Exactly these, on the dispatcher only (checked below).
  */
-const mayGoUnused = (grant: { action: string; resource: string }) =>
-  grant.action === 'dynamodb:GetItem' && grant.resource === tableArn(REGION, ACCOUNT, idempotencyTableName);
+const eventSourceGrants = () => [
+  ...['ListStreams', 'DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => ({ action: `dynamodb:${action}`, resource: STREAM_ARN() })),
+  ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((action) => ({ action: `sqs:${action}`, resource: DEAD_LETTERS_ARN })),
+];
+
+/**
+ * The grants a function may hold without this run using them: Powertools Idempotency reads its
+ * record back (GetItem) only when its conditional put did not return the existing one; and the
+ * dispatcher's event source grants (above).
+ */
+const mayGoUnused = (fn: string, grant: { action: string; resource: string }) =>
+  (grant.action === 'dynamodb:GetItem' && grant.resource === tableArn(REGION, ACCOUNT, idempotencyTableName)) ||
+  (fn === DISPATCH && eventSourceGrants().some((candidate) => candidate.action === grant.action && candidate.resource === grant.resource));
 
 /** A whole 1×1 PNG (IHDR, IDAT, IEND, with their CRCs). */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGMwTpsJAAICATNWh+JUAAAAAElFTkSuQmCC', 'base64');
@@ -44,7 +67,10 @@ let aws: RecordingAws;
 let server: Awaited<ReturnType<typeof startLocalServer>>;
 let tableName: string;
 let idempotencyTableName: string;
-let sweepHandler: (event: unknown, context: Context) => Promise<{ itemsRead: number; markedOffline: number }>;
+type JobHandler<E, R> = (event: E, context: Context) => Promise<R>;
+let sweepHandler: JobHandler<unknown, { itemsRead: number; markedOffline: number }>;
+let dispatchHandler: JobHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>;
+let repairHandler: JobHandler<unknown, { sites: number; expired: number; assigned: number }>;
 
 interface Invocation {
   route: RouteDefinition;
@@ -158,6 +184,10 @@ function tokensFor(role: RouteRole): ((fixture: Fixture) => string | undefined)[
     case 'operator':
     case 'chat-party':
       return [operator];
+    case 'site-member':
+      return [admin, operator];
+    case 'chat-reader':
+      return [(f) => f.chatToken, admin, operator];
     case 'any-token':
       return [platform, admin, operator];
     default:
@@ -186,14 +216,52 @@ async function exerciseGenerically(route: RouteDefinition) {
   }
 }
 
-/** The scheduled sweep, as EventBridge calls it. */
-async function sweep() {
-  const context = { functionName: SWEEP, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+/** Runs a job's handler as Lambda would; every AWS request made meanwhile is that job's function's. */
+async function runJob<E, R>(name: string, handler: JobHandler<E, R>, event: E) {
+  const context = { functionName: name, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
   clearCaches();
   const before = aws.calls.length;
-  const result = await aws.as(SWEEP, () => sweepHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, context));
+  const result = await aws.as(name, () => handler(event, context));
   return { result, calls: aws.calls.slice(before) };
 }
+
+const SCHEDULED_EVENT = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+
+/** The scheduled sweep, as EventBridge calls it. */
+const sweep = () => runJob(SWEEP, sweepHandler, SCHEDULED_EVENT);
+
+/** The scheduled queue repair, as EventBridge calls it. */
+const repair = () => runJob(REPAIR, repairHandler, SCHEDULED_EVENT);
+
+/** The dispatcher, invoked by the event source mapping with one batch. */
+const dispatch = (event: DynamoDBStreamEvent) => runJob(DISPATCH, dispatchHandler, event);
+
+/**
+ * The table's stream from now on, through the dispatcher's filters, batched as the local stream
+ * reader (the event source mapping's stand-in) delivers it; kept, not invoked, so that the
+ * dispatcher runs alone (its requests are told apart from the routes' by time).
+ */
+async function recordStream() {
+  const events: DynamoDBStreamEvent[] = [];
+  const reader = await startStreamReader({
+    endpoint: inject('dynamoEndpoint'),
+    tableName,
+    filterPatterns: DISPATCH_FILTER_PATTERNS,
+    invoke: async (event) => {
+      events.push(event);
+    },
+  });
+  return {
+    async stop() {
+      await reader.drained();
+      await reader.stop();
+      return events;
+    },
+  };
+}
+
+/** e.g. 'INSERT waiting', 'MODIFY operator': what a stream record is about. */
+const recordKind = (record: DynamoDBRecord) => `${record.eventName} ${record.dynamodb?.NewImage?.type?.S}`;
 
 // ---- the stack's policies, resolved to ARNs of the tables, bucket and secret used here ----
 
@@ -214,20 +282,23 @@ function synthesizePolicies(): Map<string, Grant[]> {
     stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
   const symbols: Record<string, string> = {
     [logicalId(stack.data.table)]: tableArn(REGION, ACCOUNT, tableName),
+    [`${logicalId(stack.data.table)}.StreamArn`]: STREAM_ARN(),
     [logicalId(stack.data.idempotencyTable)]: tableArn(REGION, ACCOUNT, idempotencyTableName),
     [logicalId(stack.hosting.assets)]: `arn:aws:s3:::${BUCKET}`,
     [logicalId(stack.node.findChild('PlatformToken') as never)]: SECRET_ARN,
+    [logicalId(stack.operations.dispatchDeadLetters)]: DEAD_LETTERS_ARN,
   };
   const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
   const resolve = (value: unknown): string => {
     if (typeof value === 'string') return value;
     const intrinsic = value as Record<string, any>;
     if (intrinsic['Fn::GetAtt']?.[1] === 'Arn' && symbols[intrinsic['Fn::GetAtt'][0]]) return symbols[intrinsic['Fn::GetAtt'][0]]!;
+    if (intrinsic['Fn::GetAtt'] && symbols[intrinsic['Fn::GetAtt'].join('.')]) return symbols[intrinsic['Fn::GetAtt'].join('.')]!;
     if (intrinsic.Ref && (pseudo[intrinsic.Ref] ?? symbols[intrinsic.Ref])) return pseudo[intrinsic.Ref] ?? symbols[intrinsic.Ref]!;
     if (intrinsic['Fn::Join']) return (intrinsic['Fn::Join'][1] as unknown[]).map(resolve).join(intrinsic['Fn::Join'][0]);
     throw new Error(`A policy resource this test cannot resolve: ${JSON.stringify(value)}`);
   };
-  const functions = new Map([...stack.api.functions.entries(), [SWEEP, stack.api.sweep]]);
+  const functions = new Map([...stack.api.functions.entries(), ...stack.api.jobs.entries()]);
   const result = new Map<string, Grant[]>();
   for (const [name, fn] of functions) {
     const roleId = logicalId(fn.role! as never);
@@ -267,7 +338,7 @@ function needsOf(fn: string): Need[] {
   return [...unique.values()];
 }
 
-const FUNCTION_NAMES = [...new Set(ALL_ROUTES.map((route) => route.name)), SWEEP];
+const FUNCTION_NAMES = [...new Set(ALL_ROUTES.map((route) => route.name)), SWEEP, DISPATCH, REPAIR];
 
 beforeAll(async () => {
   const endpoint = inject('dynamoEndpoint');
@@ -293,6 +364,8 @@ beforeAll(async () => {
   });
   server = await startLocalServer({ port: 0 });
   ({ handler: sweepHandler } = await import('../../functions/sweep-stale-operators.js'));
+  dispatchHandler = (await import('../../functions/dispatch-waiting-chats.js')).handler as unknown as typeof dispatchHandler;
+  ({ handler: repairHandler } = await import('../../functions/repair-waiting-chats.js'));
   policies = synthesizePolicies();
 });
 
@@ -302,7 +375,7 @@ afterAll(async () => {
 });
 
 describe('every function is granted exactly what it sends to AWS', () => {
-  it('runs every route along its main paths, and the sweep', async () => {
+  it('runs every route along its main paths, and the jobs', async () => {
     // A site, its operators (Bob takes one chat at a time), and whose tokens they are.
     const site = await expectStatus(
       call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Grants', allowedOrigins: ['https://shop.example'] } }),
@@ -393,12 +466,20 @@ describe('every function is granted exactly what it sends to AWS', () => {
     expect(puts).toHaveLength(1);
     expect(aws.objects.get(`${BUCKET}/${puts[0]!.input.Key}`)).toEqual(PNG);
 
-    // Nobody online: the chat is recorded unassigned, and the visitor closes it.
+    // Nobody online: the chat waits in the queue (chat, entry and the visitor's count in one
+    // transaction), and its visitor closes it (it leaves the queue). With the queue off, a chat is
+    // recorded unassigned instead (the visitor's count checked in the transaction), and closed.
     for (const id of ['ann', 'bob', 'cat']) {
       await expectStatus(call('set-operator-status', operator(id), { token: tokens[id], body: { status: 'offline' } }), 200, `${id} offline`);
     }
-    const unassigned = await expectStatus(start({ visitorId: 'v6' }), 202, 'unassigned');
+    const waits = await expectStatus(start({ visitorId: 'v6' }), 202, 'waiting');
+    expect(waits.chat.status).toBe('waiting');
+    await expectStatus(close(waits.chat.id, { body: { chatToken: waits.chatToken } }), 200, 'waiting chat closed by its visitor');
+    await expectStatus(settings({ queueEnabled: false }), 200, 'queue off');
+    const unassigned = await expectStatus(start({ visitorId: 'v7' }), 202, 'unassigned');
+    expect(unassigned.chat.status).toBe('unassigned');
     await expectStatus(close(unassigned.chat.id, { body: { chatToken: unassigned.chatToken } }), 200, 'unassigned closed');
+    await expectStatus(settings({ queueEnabled: true }), 200, 'queue on');
 
     // Deleting the default operator also clears the default.
     await expectStatus(call('delete-operator', operator('ann'), admin), 204, 'delete the default operator');
@@ -416,6 +497,70 @@ describe('every function is granted exactly what it sends to AWS', () => {
     );
     const swept = await sweep();
     expect(swept.result.markedOffline).toBe(1);
+
+    // The dispatcher, on a site of its own where Dee takes one chat at a time: she is full, so the
+    // next chat waits; its visitor (chat token), the admin and Dee read it and the queue. Dee
+    // closes her chat: the waiting chat's INSERT and Dee's freed slot pass the stream filters,
+    // and the dispatcher, given those records, assigns the chat to her.
+    const queueSite = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Queue' } }), 201, 'queue site');
+    const onQueueSite = { siteId: queueSite.siteId as string };
+    const queueAdmin = { token: queueSite.adminToken as string };
+    const dee = { ...onQueueSite, operatorId: 'dee' };
+    const deeToken = (await expectStatus(call('put-operator', dee, { ...queueAdmin, body: { name: 'Dee', maxChats: 1 } }), 201, 'create dee'))
+      .operatorToken as string;
+    await expectStatus(call('set-operator-status', dee, { token: deeToken, body: { status: 'online' } }), 200, 'dee online');
+    const deesChat = await expectStatus(call('start-chat', onQueueSite, { body: { visitorId: 'w1' } }), 201, 'dee takes a chat');
+    const stream = await recordStream();
+    const waiting = await expectStatus(call('start-chat', onQueueSite, { body: { visitorId: 'w2' } }), 202, 'dee is full: the chat waits');
+    expect(waiting.chat.status).toBe('waiting');
+    const readWaiting = (token: string) => call('get-chat', { ...onQueueSite, chatId: waiting.chat.id }, { token });
+    const seenByVisitor = await expectStatus(readWaiting(waiting.chatToken), 200, 'get-chat: the visitor, by its chat token');
+    expect(seenByVisitor.queue.position).toBe(1);
+    await expectStatus(readWaiting(queueAdmin.token), 200, 'get-chat: the admin');
+    const queue = await expectStatus(call('list-queue', onQueueSite, queueAdmin), 200, 'list-queue: the admin');
+    expect(queue.waiting.map((entry: { chatId: string }) => entry.chatId)).toEqual([waiting.chat.id]);
+    await expectStatus(call('list-queue', onQueueSite, { token: deeToken }), 200, 'list-queue: an operator');
+    await expectStatus(call('close-chat', { ...onQueueSite, chatId: deesChat.chat.id }, { token: deeToken }), 200, 'dee closes her chat');
+    const batches = await stream.stop();
+    const records = batches.flatMap((batch) => batch.Records);
+    for (const record of records) expect(passesFilters(record, DISPATCH_FILTER_PATTERNS), recordKind(record)).toBe(true);
+    expect(records.map(recordKind)).toEqual(['INSERT waiting', 'MODIFY operator']);
+    for (const batch of batches) expect((await dispatch(batch)).result.batchItemFailures).toEqual([]);
+    const dispatched = await expectStatus(readWaiting(deeToken), 200, 'get-chat: its operator');
+    expect(dispatched.chat).toMatchObject({ status: 'assigned', operatorId: 'dee' });
+    expect(dispatched.operator).toMatchObject({ id: 'dee' });
+
+    // The periodic repair, on a site of its own where nobody is online: two chats wait, the older
+    // longer than the site allows (set back by hand). Eve comes online and her event is lost (no
+    // dispatcher here): the repair expires the older chat and assigns her the other.
+    const repairSite = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Repair' } }), 201, 'repair site');
+    const onRepairSite = { siteId: repairSite.siteId as string };
+    const eve = { ...onRepairSite, operatorId: 'eve' };
+    const eveToken = (await expectStatus(call('put-operator', eve, { token: repairSite.adminToken, body: { name: 'Eve' } }), 201, 'create eve'))
+      .operatorToken as string;
+    const overdue = await expectStatus(call('start-chat', onRepairSite, { body: { visitorId: 'r1' } }), 202, 'nobody online: waits');
+    const recent = await expectStatus(call('start-chat', onRepairSite, { body: { visitorId: 'r2' } }), 202, 'waits behind it');
+    const longAgo = Date.now() - 3_600_000;
+    await testDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: waitKey(onRepairSite.siteId, overdue.chat.id),
+        UpdateExpression: 'SET createdAt = :then, staleAt = :thenMs',
+        ExpressionAttributeValues: { ':then': new Date(longAgo).toISOString(), ':thenMs': longAgo },
+      }),
+    );
+    await expectStatus(call('set-operator-status', eve, { token: eveToken, body: { status: 'online' } }), 200, 'eve online');
+    const repaired = await repair();
+    expect(repaired.result.expired).toBeGreaterThanOrEqual(1);
+    expect(repaired.result.assigned).toBeGreaterThanOrEqual(1);
+    const expired = await expectStatus(
+      call('get-chat', { ...onRepairSite, chatId: overdue.chat.id }, { token: overdue.chatToken }),
+      200,
+      'get-chat: an expired chat',
+    );
+    expect(expired.chat.status).toBe('unassigned');
+    const assigned = await expectStatus(call('get-chat', { ...onRepairSite, chatId: recent.chat.id }, { token: eveToken }), 200, 'get-chat: eve');
+    expect(assigned.chat).toMatchObject({ status: 'assigned', operatorId: 'eve' });
 
     await expectStatus(call('get-health', {}), 200, 'health');
     await expectStatus(call('get-openapi', {}), 200, 'openapi');
@@ -450,9 +595,17 @@ describe('every function is granted exactly what it sends to AWS', () => {
     const needs = needsOf(fn);
     const unused = policies
       .get(fn)!
-      .filter((grant) => !mayGoUnused(grant))
+      .filter((grant) => !mayGoUnused(fn, grant))
       .filter((grant) => !needs.some((need) => allows(grant, need)));
     expect(unused.map(show), `${fn} is granted, and never sent`).toEqual([]);
+  });
+
+  it("grants the dispatcher's event source what it needs to read the stream and report failures, and no one else any of it", () => {
+    const touchesStreamOrQueue = (grant: Grant) => grant.resource.startsWith(STREAM_ARN()) || grant.resource === DEAD_LETTERS_ARN || grant.action.startsWith('sqs:');
+    for (const fn of FUNCTION_NAMES) {
+      const granted = policies.get(fn)!.filter(touchesStreamOrQueue).map(show).sort();
+      expect(granted, fn).toEqual(fn === DISPATCH ? eventSourceGrants().map(show).sort() : []);
+    }
   });
 
   it('reads the platform secret only in functions whose route admits the platform', () => {
@@ -484,6 +637,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
         .map((need) => need.resource.replace(tableArn(REGION, ACCOUNT, tableName), '').replace(/^\/index\//, '') || 'table')
         .sort();
     for (const route of ROUTES) expect(queried(route.name), route.name).toEqual([...(route.grants.queries ?? [])].sort());
+    for (const job of Object.values(JOBS)) expect(queried(job.name), job.name).toEqual([...new Set(job.grants.queries ?? [])].sort());
     for (const fn of FUNCTION_NAMES) {
       const onIdempotency = needsOf(fn).filter((need) => need.resource === tableArn(REGION, ACCOUNT, idempotencyTableName));
       expect(onIdempotency.length > 0, fn).toBe(fn === 'start-chat');

@@ -3,10 +3,17 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sweepJob } from '../../lib/jobs/sweep-stale-operators.js';
+import { JOBS } from '../../infra/constructs/api.js';
+import {
+  DISPATCH_BATCH_SIZE,
+  DISPATCH_LATENCY_BUDGET_MS,
+  DISPATCH_MAX_RECORD_AGE,
+  DISPATCH_RETRY_ATTEMPTS,
+} from '../../infra/constructs/operations.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
+import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { ENDPOINTS as ALL_ROUTES, ROUTES } from '../../lib/routes/index.js';
-import { INDEXES, QUEUE_INDEX } from '../../lib/store/table.js';
+import { INDEXES, QUEUE_INDEX, TABLE_STREAM, TTL_ATTRIBUTE } from '../../lib/store/table.js';
 import { buildWeb, WEB_DIST } from '../../web/build.js';
 
 /** Synthesized without bundling (the bundles are checked on their own); cdk-nag runs as in the app. */
@@ -30,9 +37,9 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
-/** Every statement of the inline policies attached to a function's role. */
+/** Every statement of the inline policies attached to a function's role (a route's or a job's). */
 function statementsOf(functionName: string): Statement[] {
-  const fn = functionName === 'sweep-stale-operators' ? stack.api.sweep : stack.api.functions.get(functionName)!;
+  const fn = stack.api.jobs.get(functionName) ?? stack.api.functions.get(functionName)!;
   const roleId = stack.getLogicalId(fn.role!.node.defaultChild as never);
   const policies = template.findResources('AWS::IAM::Policy', {
     Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
@@ -43,12 +50,32 @@ function statementsOf(functionName: string): Statement[] {
 }
 
 const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
+/** Statements on the table's stream (its ARN is an attribute of the table resource). */
+const onStream = (statement: Statement) => JSON.stringify(statement.Resource).includes('"StreamArn"');
+/** The DynamoDB actions on the table or its indexes (not its stream). */
 const dynamoActionsOn = (statements: Statement[], tableId: string) =>
   statements
-    .filter((statement) => JSON.stringify(statement.Resource).includes(tableId))
+    .filter((statement) => JSON.stringify(statement.Resource).includes(tableId) && !onStream(statement))
     .flatMap((statement) => [statement.Action].flat())
     .filter((action) => action.startsWith('dynamodb:'))
     .sort();
+
+/** What the Query statements allow: 'table' or an index name, from the resources (GetAtt Arn, or a join with /index/<name>). */
+function queryTargetsOf(statements: Statement[], tableId: string): string[] {
+  const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+  return statements
+    .filter((statement) => actionsOf([statement]).includes('dynamodb:Query'))
+    .flatMap((statement) => [statement.Resource].flat())
+    .map((resource) => {
+      if (JSON.stringify(resource) === JSON.stringify(tableArn)) return 'table';
+      const [, parts] = (resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      expect(parts[0]).toEqual(tableArn);
+      return String(parts[1]).replace(/^\/index\//, '');
+    })
+    .sort();
+}
+
+const JOB_LIST = Object.values(JOBS);
 
 describe('the CDK stack', () => {
   it('has a route for every entry of the route table, each pointing at its own function', () => {
@@ -68,11 +95,12 @@ describe('the CDK stack', () => {
   });
 
   it('runs every function on Node.js 24, arm64, with its own log group and retention', () => {
-    const ours = [...stack.api.functions.values(), stack.api.sweep].map((fn) => logicalId(fn));
+    const ours = [...stack.api.functions.values(), ...stack.api.jobs.values()].map((fn) => logicalId(fn));
     const functions = Object.fromEntries(
       Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => ours.includes(id)),
     );
-    expect(Object.keys(functions)).toHaveLength(new Set(ALL_ROUTES.map((route) => route.name)).size + 1);
+    expect([...stack.api.jobs.keys()].sort()).toEqual(JOB_LIST.map((job) => job.name).sort());
+    expect(Object.keys(functions)).toHaveLength(new Set(ALL_ROUTES.map((route) => route.name)).size + JOB_LIST.length);
     for (const resource of Object.values(functions)) {
       expect(resource).toMatchObject({ Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'] } });
       expect((resource as { Properties: { LoggingConfig?: unknown } }).Properties.LoggingConfig).toBeDefined();
@@ -94,9 +122,14 @@ describe('the CDK stack', () => {
       const writesS3 = actionsOf(statements).includes('s3:PutObject');
       expect(writesS3, route.name).toBe(route.name === 'upload-avatar');
     }
-    expect(dynamoActionsOn(statementsOf('sweep-stale-operators'), tableId)).toEqual(
-      sweepJob.grants.table.map((action) => `dynamodb:${action}`).sort(),
-    );
+    for (const job of JOB_LIST) {
+      const statements = statementsOf(job.name);
+      expect(dynamoActionsOn(statements, tableId), job.name).toEqual(job.grants.table.map((action) => `dynamodb:${action}`).sort());
+      expect(queryTargetsOf(statements, tableId), job.name).toEqual([...new Set(job.grants.queries ?? [])].sort());
+      expect(actionsOf(statements).some((action) => action.endsWith(':*') || action === '*'), job.name).toBe(false);
+      expect(dynamoActionsOn(statements, idempotencyId), job.name).toEqual([]);
+      expect(actionsOf(statements).filter((action) => /^(s3|secretsmanager):/.test(action)), job.name).toEqual([]);
+    }
     for (const readOnly of ['get-settings', 'list-operators', 'get-stats', 'get-widget', 'list-operator-chats']) {
       const writes = dynamoActionsOn(statementsOf(readOnly), tableId).filter((action) => !/GetItem|Query/.test(action));
       expect(writes, readOnly).toEqual([]);
@@ -123,11 +156,88 @@ describe('the CDK stack', () => {
     expect(outputValues).not.toMatch(/SecretString|resolve:secretsmanager/);
   });
 
-  it('runs the stale sweep every minute', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 minute)',
-      State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.api.sweep), 'Arn'] } })],
+  it('lets only the dispatcher read the table stream, and send to its dead-letter queue, as its event source needs', () => {
+    const tableId = logicalId(stack.data.table);
+    const queueId = logicalId(stack.operations.dispatchDeadLetters);
+    const streamArn = { 'Fn::GetAtt': [tableId, 'StreamArn'] };
+    const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
+    for (const name of [...stack.api.functions.keys(), ...stack.api.jobs.keys()]) {
+      const statements = statementsOf(name);
+      const onTheStream = statements.filter(onStream);
+      const onTheQueue = statements.filter((statement) => JSON.stringify(statement.Resource).includes(queueId));
+      if (name !== JOBS.dispatcher.name) {
+        expect([...onTheStream, ...onTheQueue], name).toEqual([]);
+        continue;
+      }
+      for (const statement of [...onTheStream, ...onTheQueue]) expect([statement.Resource].flat()).toHaveLength(1);
+      expect(onTheStream.every((statement) => JSON.stringify(statement.Resource) === JSON.stringify(streamArn))).toBe(true);
+      expect(actionsOf(onTheStream).sort()).toEqual(
+        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].sort(),
+      );
+      expect(onTheQueue.every((statement) => JSON.stringify(statement.Resource) === JSON.stringify(queueArn))).toBe(true);
+      expect(actionsOf(onTheQueue).sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    }
+  });
+
+  it('runs the stale sweep and the queue repair every minute, each retried briefly', () => {
+    for (const fn of [stack.api.sweep, stack.api.repair]) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+      });
+    }
+    template.resourceCountIs('AWS::Events::Rule', 2);
+  });
+
+  it('feeds the dispatcher the filtered table stream: partial batch failures, halving, bounded retries, a dead-letter queue', () => {
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+    expect(Object.keys(mappings)).toHaveLength(1);
+    const [mapping] = Object.values(mappings) as { Properties: any }[];
+    expect(mapping!.Properties.FunctionName).toEqual({ Ref: logicalId(stack.api.dispatcher) });
+    expect(mapping!.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.data.table), 'StreamArn'] });
+    // The very patterns the local stream reader applies (lib/jobs/dispatch-waiting-chats.ts), one filter each.
+    expect(mapping!.Properties.FilterCriteria).toEqual({
+      Filters: DISPATCH_FILTER_PATTERNS.map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+    });
+    expect(DISPATCH_FILTER_PATTERNS.length).toBeGreaterThan(0);
+    expect(mapping!.Properties).toMatchObject({
+      StartingPosition: 'LATEST',
+      BatchSize: DISPATCH_BATCH_SIZE,
+      MaximumBatchingWindowInSeconds: 0,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: DISPATCH_RETRY_ATTEMPTS,
+      MaximumRecordAgeInSeconds: DISPATCH_MAX_RECORD_AGE.toSeconds(),
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.operations.dispatchDeadLetters), 'Arn'] } } },
+    });
+    expect(DISPATCH_BATCH_SIZE).toBe(100);
+    expect(DISPATCH_RETRY_ATTEMPTS).toBe(10);
+    expect(mapping!.Properties.MaximumRecordAgeInSeconds).toBe(3600);
+    expect(mapping!.Properties.Enabled ?? true).toBe(true);
+  });
+
+  it('keeps the dispatcher dead letters encrypted, TLS only, for 14 days', () => {
+    const queueId = logicalId(stack.operations.dispatchDeadLetters);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 
@@ -152,6 +262,19 @@ describe('the CDK stack', () => {
     const queue = indexes.find((index) => index.IndexName === QUEUE_INDEX.indexName)!;
     expect(queue.Projection.ProjectionType).toBe('INCLUDE');
     expect([...queue.Projection.NonKeyAttributes].sort()).toEqual([...QUEUE_INDEX.projectedAttributes].sort());
+    // The stream the dispatcher reads, and TTL on the attribute of the items that expire (the hourly close counters).
+    expect(resource.Properties.StreamSpecification).toEqual({ StreamViewType: TABLE_STREAM.StreamViewType });
+    expect(TABLE_STREAM.StreamViewType).toBe('NEW_AND_OLD_IMAGES');
+    expect(resource.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
+  });
+
+  it('projects at most 20 non-key attributes into each index (DynamoDB refuses more in one Projection)', () => {
+    const [main] = Object.values(
+      template.findResources('AWS::DynamoDB::GlobalTable', { Properties: { KeySchema: Match.arrayWith([{ AttributeName: 'sk', KeyType: 'RANGE' }]) } }),
+    ) as { Properties: any }[];
+    for (const index of main!.Properties.GlobalSecondaryIndexes as { IndexName: string; Projection: { NonKeyAttributes?: string[] } }[]) {
+      expect(index.Projection.NonKeyAttributes?.length ?? 0, index.IndexName).toBeLessThanOrEqual(20);
+    }
   });
 
   it('expires idempotency records by TTL', () => {
@@ -214,12 +337,42 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('raises alarms on API 5xx, table throttling and sweep errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('raises alarms on API 5xx, table throttling, job errors, dispatcher dead letters and a late dispatcher', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Namespace: 'AWS/ApiGateway' });
+    for (const fn of [stack.api.sweep, stack.api.dispatcher, stack.api.repair]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.api.sweep) } }],
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.operations.dispatchDeadLetters), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    // The contract's 2 s from the event to the assignment.
+    expect(DISPATCH_LATENCY_BUDGET_MS).toBe(2000);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.api.dispatcher) } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: DISPATCH_LATENCY_BUDGET_MS,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('\\+') })]),
