@@ -9,10 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
 import { burst, harness, latency, readCapacityScaling, staleSweep, uncontended } from './engine-bench.js';
 import { httpThroughput } from './http-bench.js';
+import { dispatchCostScaling, queueDispatch } from './queue-bench.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** `npm run bench -- queue`: only the steps whose label contains the word. */
+const only = process.argv[2];
 
 async function main() {
   const dynamo = await startDynamoDbLocal();
@@ -20,6 +24,7 @@ async function main() {
     const h = await harness(dynamo.endpoint);
     const results: Record<string, number> = {};
     const step = async (label: string, run: () => Promise<Record<string, number>>) => {
+      if (only && !label.includes(only)) return;
       process.stderr.write(`- ${label}…\n`);
       Object.assign(results, await run());
     };
@@ -27,6 +32,8 @@ async function main() {
     await step('50-way bursts', () => burst(h));
     await step('read capacity, 10 vs 1,000 operators', () => readCapacityScaling(h));
     await step('stale sweep, 2,000 operators', () => staleSweep(dynamo.endpoint));
+    await step('waiting queue: 500 waiting, 20 operators closing at once', () => queueDispatch(dynamo.endpoint));
+    await step('dispatch cost, 50 vs 5,000 waiting', () => dispatchCostScaling(dynamo.endpoint));
     for (const concurrency of [1, 10, 50]) {
       await step(`latency at concurrency ${concurrency}`, async () => {
         const { p50, p99 } = await latency(h, concurrency);

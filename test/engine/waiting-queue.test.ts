@@ -8,7 +8,7 @@ import { repairQueues } from '../../lib/engine/repair-queue.js';
 import { updateSettings } from '../../lib/engine/sites.js';
 import type { StartChatResult } from '../../lib/engine/start-chat.js';
 import { startTestDispatcher } from '../support/dispatcher.js';
-import { isolatedTable, testEngine, type TestEngine } from '../support/engine.js';
+import { isolatedTable, testDocumentClient, testEngine, type TestEngine } from '../support/engine.js';
 import { chatFor, countBy, siteWithOperators } from '../support/fixtures.js';
 
 let engine: TestEngine;
@@ -187,5 +187,22 @@ describe('the waiting queue', () => {
     expect(closed).toMatchObject({ status: 'closed' });
     expect(await listQueue(deps, siteId)).toEqual([expect.objectContaining({ chatId: b.chat.id, position: 1 })]);
     await updateSettings(deps, siteId, { name: 'still there' });
+  });
+});
+
+describe('a site written before the packed settings copy', () => {
+  it('is read from its own item, and its next settings update writes the copy', async () => {
+    const { UpdateCommand, GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const doc = testDocumentClient();
+    const { siteId } = await siteWithOperators(deps, 1);
+    await doc.send(new UpdateCommand({ TableName: engine.tableName, Key: { pk: `SITE#${siteId}`, sk: 'SETTINGS' }, UpdateExpression: 'REMOVE settingsCopy' }));
+
+    expect((await chatFor(deps, siteId)).chat.status).toBe('assigned');
+    await updateSettings(deps, siteId, { maxWaitSeconds: 120 });
+    const { Item } = await doc.send(new GetCommand({ TableName: engine.tableName, Key: { pk: `SITE#${siteId}`, sk: 'SETTINGS' } }));
+    expect(Item?.settingsCopy).toMatchObject({ siteId, maxWaitSeconds: 120, queueEnabled: true });
+    await updateSettings(deps, siteId, { maxWaitSeconds: 130 });
+    const again = await doc.send(new GetCommand({ TableName: engine.tableName, Key: { pk: `SITE#${siteId}`, sk: 'SETTINGS' } }));
+    expect(again.Item?.settingsCopy).toMatchObject({ maxWaitSeconds: 130 });
   });
 });

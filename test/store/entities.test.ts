@@ -9,12 +9,12 @@ import { itemMapper, value, type Item } from '../../lib/store/entities/attribute
 import { chatFromItem, chatRecordFromItem, newChatItem } from '../../lib/store/entities/chat.js';
 import { IDEMPOTENCY_RECORD } from '../../lib/store/entities/idempotency.js';
 import { newOperatorItem, operatorFromItem, operatorRecordFromItem } from '../../lib/store/entities/operator.js';
-import { settingsAttributes, settingsFromItem, siteFromItem, siteItem } from '../../lib/store/entities/site.js';
+import { settingsAttributes, settingsFromItem, settingsFromQueueItem, siteFromItem, siteItem } from '../../lib/store/entities/site.js';
 import { tokenItem, tokenOwnerFromItem } from '../../lib/store/entities/token.js';
 import { visitorKey } from '../../lib/store/entities/visitor.js';
 import { waitingItem } from '../../lib/store/entities/waiting.js';
 import type { ChatRecord, OperatorRecord, SiteRecord } from '../../lib/store/port.js';
-import { IDEMPOTENCY_TABLE, LIVENESS_INDEX, OPEN_CHATS_INDEX, QUEUE_INDEX, TABLE_KEYS } from '../../lib/store/table.js';
+import { IDEMPOTENCY_TABLE, INDEXES, LIVENESS_INDEX, OPEN_CHATS_INDEX, QUEUE_INDEX, TABLE_KEYS } from '../../lib/store/table.js';
 import { operatorOf, settingsOf } from '../support/domain.js';
 
 /**
@@ -88,8 +88,10 @@ describe('the site entity (settings item)', () => {
       createdAt: CREATED_AT,
       queuePk: 'SITE#s1',
       queueSk: '!',
+      settingsCopy: settingsAttributes(site.settings),
     });
     expect(siteFromItem(stored(item))).toStrictEqual(site);
+    expect(settingsFromQueueItem(stored(item))).toStrictEqual(site.settings);
     expect(settingsFromItem(stored(item))).toStrictEqual(site.settings);
   });
 
@@ -354,22 +356,16 @@ describe('the indexes, derived from the entities', () => {
     for (const secret of ['adminTokenHash', 'tokenHash', 'version']) expect(QUEUE_INDEX.projectedAttributes).not.toContain(secret);
   });
 
+  it('projects at most 20 named attributes into an index (the limit of DynamoDB and CloudFormation)', () => {
+    for (const index of INDEXES) expect(index.projectedAttributes?.length ?? 0).toBeLessThanOrEqual(20);
+  });
+
   it('keeps the deployed order of the queue projection (another order would change the index in the template)', () => {
     expect(QUEUE_INDEX.projectedAttributes).toEqual([
+      'settingsCopy',
       'siteId',
-      'name',
-      'allowedOrigins',
-      'distribution',
-      'defaultRegular',
-      'defaultTarget',
-      'allowVisitorChoice',
-      'sharedAvatarUrl',
-      'heartbeatTimeoutSeconds',
-      'maxOpenChatsPerVisitor',
-      'queueEnabled',
-      'maxWaitingChats',
-      'maxWaitSeconds',
       'operatorId',
+      'name',
       'avatarUrl',
       'status',
       'maxChats',

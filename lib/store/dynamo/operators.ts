@@ -14,7 +14,8 @@ import {
   isSettingsQueueItem,
   OPERATORS_QUEUE_SK_FROM,
   queuePk,
-  settingsFromItem,
+  SETTINGS_COPY,
+  settingsFromQueueItem,
   settingsKey,
   sitePk,
 } from '../entities/site.js';
@@ -23,6 +24,7 @@ import { tokenKey } from '../entities/token.js';
 import type { OperatorChanges, OperatorRecord, QueueCursor, QueuePage, SiteRecord, StatusChange } from '../port.js';
 import { QUEUE_INDEX } from '../table.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
+import { getSite } from './sites.js';
 import { tokenPut } from './tokens.js';
 
 /** Runs a conditional write; false when its condition failed. */
@@ -221,8 +223,9 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, recor
         new UpdateCommand({
           TableName: ctx.tableName,
           Key: settingsKey(siteId),
-          UpdateExpression: `SET ${attribute} = :none`,
-          ConditionExpression: `${attribute} = :operatorId`,
+          // The packed copy follows (an item from before it existed keeps the default: it is skipped when read).
+          UpdateExpression: `SET ${attribute} = :none, ${SETTINGS_COPY}.${attribute} = :none`,
+          ConditionExpression: `${attribute} = :operatorId AND attribute_exists(${SETTINGS_COPY})`,
           ExpressionAttributeValues: { ':none': null, ':operatorId': operatorId },
           ...CAPACITY,
         }),
@@ -250,8 +253,10 @@ export async function readQueue(
   );
   const items = page.Items ?? [];
   const settingsItem = items.find(isSettingsQueueItem);
+  // A settings item from before the packed copy: read from the table itself.
+  const settings = settingsItem ? (settingsFromQueueItem(settingsItem) ?? (await getSite(ctx, siteId))?.settings ?? null) : null;
   return {
-    settings: settingsItem ? settingsFromItem(settingsItem) : null,
+    settings,
     waiting: items.filter(isWaitingQueueItem).map((item) => waitingFromQueueItem(item).chatId),
     operators: items.filter((item) => item !== settingsItem && !isWaitingQueueItem(item)).map(operatorFromItem),
     cursor: page.LastEvaluatedKey as QueueCursor | undefined,

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { Settings } from '../../domain/model.js';
 import { OPERATOR_SK_PREFIX, operatorKey } from '../entities/operator.js';
-import { settingsAttributes, settingsKey, siteFromItem, siteItem, sitePk } from '../entities/site.js';
+import { SETTINGS_COPY, settingsAttributes, settingsKey, siteFromItem, siteItem, sitePk } from '../entities/site.js';
 import type { SiteRecord } from '../port.js';
 import { ContentionError, siteNotFound } from '../../domain/errors.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
@@ -41,25 +41,35 @@ export async function saveSettings(
   // Only what changed, so that two admins editing different fields do not undo each other.
   const names = Object.keys(next).filter((name) => JSON.stringify(next[name]) !== JSON.stringify(before[name]));
   if (names.length === 0) return {};
-  const outcome = await transact(ctx, [
-    {
-      Update: {
-        TableName: ctx.tableName,
-        Key: settingsKey(settings.siteId),
-        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
-        ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, next[name]])),
+  // Each field and its place in the packed copy; an item from before the copy gets it whole.
+  const write = (legacy: boolean) =>
+    transact(ctx, [
+      {
+        Update: {
+          TableName: ctx.tableName,
+          Key: settingsKey(settings.siteId),
+          UpdateExpression: `SET ${[
+            ...names.map((name) => `#${name} = :${name}`),
+            ...(legacy ? ['#copy = :copy'] : names.map((name) => `#copy.#${name} = :${name}`)),
+          ].join(', ')}`,
+          ConditionExpression: legacy ? 'attribute_exists(pk) AND attribute_not_exists(#copy)' : 'attribute_exists(#copy)',
+          ExpressionAttributeNames: { '#copy': SETTINGS_COPY, ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(names.map((name) => [`:${name}`, next[name]])),
+            ...(legacy ? { ':copy': next } : {}),
+          },
+        },
       },
-    },
-    ...requiredOperators.map((operatorId) => ({
-      ConditionCheck: {
-        TableName: ctx.tableName,
-        Key: operatorKey(settings.siteId, operatorId),
-        ConditionExpression: 'attribute_exists(pk)',
-      },
-    })),
-  ]);
+      ...requiredOperators.map((operatorId) => ({
+        ConditionCheck: {
+          TableName: ctx.tableName,
+          Key: operatorKey(settings.siteId, operatorId),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      })),
+    ]);
+  let outcome = await write(false);
+  if (!outcome.written && outcome.failedAt === 0 && (await isLegacySite(ctx, settings.siteId))) outcome = await write(true);
   if (!outcome.written) {
     if (outcome.failedAt > 0) return { missingOperator: requiredOperators[outcome.failedAt - 1] };
     if (outcome.failedAt === 0) throw siteNotFound();
@@ -69,6 +79,21 @@ export async function saveSettings(
     await propagateTimeout(ctx, settings.siteId, settings.heartbeatTimeoutSeconds * 1000);
   }
   return {};
+}
+
+/** A site whose settings item was written before the packed copy existed. */
+async function isLegacySite(ctx: DynamoContext, siteId: string): Promise<boolean> {
+  const { Item } = await ctx.doc.send(
+    new GetCommand({
+      TableName: ctx.tableName,
+      Key: settingsKey(siteId),
+      ProjectionExpression: 'pk, #copy.siteId',
+      ExpressionAttributeNames: { '#copy': SETTINGS_COPY },
+      ConsistentRead: true,
+      ...CAPACITY,
+    }),
+  );
+  return Item !== undefined && Item[SETTINGS_COPY] === undefined;
 }
 
 /**

@@ -1,6 +1,11 @@
 /**
  * The site: its settings item, SITE#<siteId> / SETTINGS, which also sits at the head of the
  * site's queue-index partition (sort key '!', ahead of every operator).
+ *
+ * Each setting is an attribute of its own (an update writes only the fields that changed), and
+ * the item also carries them all packed in one map, `settingsCopy`, written in the same request:
+ * that map is all the queue index projects of this item, since an index projects at most 20
+ * named attributes and the settings alone are nearly that many.
  */
 import type { DistributionMode } from '../../domain/distribution/index.js';
 import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, type Settings } from '../../domain/model.js';
@@ -39,9 +44,11 @@ const settingsMapper = itemMapper<Settings>({
 
 const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>() });
 
+export const SETTINGS_COPY = 'settingsCopy';
+
 export const SITE = {
   type: 'site',
-  indexes: { queue: settingsMapper.attributes },
+  indexes: { queue: [SETTINGS_COPY] },
 } as const satisfies EntityDefinition;
 
 /** The attributes naming the default operators (a deleted operator is cleared from them). */
@@ -54,6 +61,7 @@ export function siteItem(record: SiteRecord, createdAt: string): Item {
     ...settingsKey(siteId),
     type: SITE.type,
     ...siteMapper.write(record),
+    [SETTINGS_COPY]: settingsMapper.write(record.settings),
     createdAt,
     queuePk: queuePk(siteId),
     queueSk: SETTINGS_QUEUE_SK,
@@ -69,6 +77,12 @@ export const settingsFromItem = (item: Item): Settings => settingsMapper.read(it
 
 /** The settings item among a page of the queue index. */
 export const isSettingsQueueItem = (item: Item) => item.queueSk === SETTINGS_QUEUE_SK;
+
+/** The settings as the queue index holds them; undefined for an item written before the copy existed. */
+export function settingsFromQueueItem(item: Item): Settings | undefined {
+  const copy = item[SETTINGS_COPY];
+  return copy && typeof copy === 'object' ? settingsMapper.read(copy as Item) : undefined;
+}
 
 /**
  * Where the operators start in a site's queue-index partition: after the settings ('!') and the
