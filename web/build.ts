@@ -3,8 +3,8 @@
  * no framework), the operator console and the admin page. `npm run build:web`; npm start, the
  * browser tests and the CDK app call it too.
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -39,8 +39,37 @@ export function inlineCodeIn(html: string): string[] {
   return found;
 }
 
+/** Every file under `dir`, as paths relative to it. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name), join(prefix, entry.name)) : [join(prefix, entry.name)],
+  );
+}
+
+/**
+ * Builds into a fresh folder, then moves each file into `outDir` with an atomic rename and drops
+ * what the new build no longer has: a server (or another build: two test files may build at
+ * once) reading `outDir` meanwhile sees whole files, never a missing or half-written one.
+ */
 export async function buildWeb(outDir = WEB_DIST): Promise<WebBuild> {
-  rmSync(outDir, { recursive: true, force: true });
+  const staging = `${outDir}.building-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const result = await buildInto(staging);
+    const built = filesUnder(staging);
+    for (const file of built) {
+      mkdirSync(dirname(join(outDir, file)), { recursive: true });
+      renameSync(join(staging, file), join(outDir, file));
+    }
+    const kept = new Set(built);
+    for (const file of filesUnder(outDir)) if (!kept.has(file)) rmSync(join(outDir, file), { force: true });
+    return result;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(outDir: string): Promise<WebBuild> {
   mkdirSync(outDir, { recursive: true });
   const common = { bundle: true, minify: true, target: 'es2020', logLevel: 'silent' as const, legalComments: 'none' as const };
   await build({ ...common, entryPoints: [join(WEB_ROOT, 'src/widget/widget.ts')], outfile: join(outDir, 'widget.js'), format: 'iife' });

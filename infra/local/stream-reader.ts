@@ -19,6 +19,7 @@ import { passesFilters } from './event-filter.js';
 
 export const POLL_INTERVAL_MS = 250;
 const BATCH_SIZE = 100;
+const RECORDS_PER_READ = 1000;
 
 export interface StreamReaderOptions {
   endpoint: string;
@@ -30,7 +31,7 @@ export interface StreamReaderOptions {
 }
 
 export interface StreamReader {
-  /** Resolves once every record written before the call has been handled. */
+  /** Resolves once every record written before the call has been handled (one whole pass started after it). */
   drained(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -112,18 +113,23 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
       shardsChanged = false;
       await discoverShards(passes === 0);
     }
-    for (const [shardId, iterator] of iterators) {
-      if (!iterator) continue;
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-      if (page.NextShardIterator) iterators.set(shardId, page.NextShardIterator);
-      else {
-        // The shard closed: its successor is read from its start on the next pass.
-        iterators.delete(shardId);
-        finished.add(shardId);
-        shardsChanged = true;
+    for (const shardId of [...iterators.keys()]) {
+      // As Lambda does, a shard that gave a full page is read again at once, until it is caught up.
+      for (let full = true; full; ) {
+        const iterator = iterators.get(shardId);
+        if (!iterator) break;
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_READ }));
+        if (page.NextShardIterator) iterators.set(shardId, page.NextShardIterator);
+        else {
+          // The shard closed: its successor is read from its start on the next pass.
+          iterators.delete(shardId);
+          finished.add(shardId);
+          shardsChanged = true;
+        }
+        const records = (page.Records ?? []).map((record) => lambdaRecord(record, streamArn!));
+        await deliver(records.filter((record) => passesFilters(record, options.filterPatterns)));
+        full = records.length === RECORDS_PER_READ;
       }
-      const records = (page.Records ?? []).map((record) => lambdaRecord(record, streamArn!));
-      await deliver(records.filter((record) => passesFilters(record, options.filterPatterns)));
     }
     passes += 1;
   }

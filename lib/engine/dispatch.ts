@@ -1,14 +1,18 @@
 import { isAvailable } from '../domain/availability.js';
 import { modeNamed } from '../domain/distribution/index.js';
 import type { Operator, Settings } from '../domain/model.js';
-import type { WaitingEntry } from '../store/port.js';
+import type { AssignWaitingInput, WaitingEntry } from '../store/port.js';
 import type { EngineDeps } from './deps.js';
 import { QUEUE_PAGE_SIZE } from './start-chat.js';
 
-/** Waiting chats read per step: the oldest few, so that a lost chat does not cost a re-read. */
-const WAITING_PAGE = 5;
+/**
+ * Waiting chats assigned per transaction at most (and read per step): a wave of freed slots is
+ * taken in one write, and a batch stays small enough that a change to one of its items rarely
+ * sends it back.
+ */
+export const BATCH_SIZE = 10;
 
-/** Assignments one pass makes at most (one event frees few slots; an operator coming online frees maxChats). */
+/** Transactions one pass makes at most (one event frees few slots; an operator coming online frees maxChats). */
 const MAX_STEPS = 1_000;
 
 export interface DispatchResult {
@@ -69,11 +73,32 @@ function afterAssignment(operator: Operator, nowMs: number): Operator {
 }
 
 /**
+ * The next batch: the oldest waiting chats, each to the operator the site's distribution picks
+ * among those available and not yet given a chat of this batch (one claim per operator per
+ * transaction: two on one item cannot share a transaction, and its next turn is not known
+ * before the first lands). Stops at the first chat nobody is left for.
+ */
+function planBatch(deps: EngineDeps, waiting: readonly WaitingEntry[], view: OperatorsView, afterConflict: boolean, nowMs: number) {
+  const { settings } = view;
+  const mode = modeNamed(settings.distribution);
+  const taken = new Set<string>();
+  const batch: AssignWaitingInput[] = [];
+  for (const entry of waiting.slice(0, BATCH_SIZE)) {
+    const available = [...view.operators.values()].filter((operator) => !taken.has(operator.id) && isAvailable(operator, settings, nowMs));
+    const operator = mode.pick(available, { random: deps.random, afterConflict });
+    if (!operator) break;
+    taken.add(operator.id);
+    batch.push({ settings, operator, guard: mode.claimGuard(operator), entry, assignedBy: mode.name, nowMs });
+  }
+  return batch;
+}
+
+/**
  * Assigns the site's waiting chats, oldest first, while an operator may take them: by the site's
  * distribution (`assignedBy` its mode) and the same conditional claim as a new chat, with the
- * chat's move from waiting to assigned in the same transaction. Safe to run concurrently and to
- * repeat: a chat or a slot another pass took makes this one re-read and go on. `fresh`: the
- * operators as the triggering stream records showed them.
+ * chat's move from waiting to assigned in the same transaction, up to BATCH_SIZE chats per
+ * transaction. Safe to run concurrently and to repeat: a chat or a slot another pass took makes
+ * this one re-read and go on. `fresh`: the operators as the triggering stream records showed them.
  */
 export async function dispatchWaiting(deps: EngineDeps, siteId: string, fresh: readonly Operator[] = []): Promise<DispatchResult> {
   let assigned = 0;
@@ -81,30 +106,25 @@ export async function dispatchWaiting(deps: EngineDeps, siteId: string, fresh: r
   let view: OperatorsView | null = null;
   let afterConflict = false;
   for (let step = 0; step < MAX_STEPS; step += 1) {
-    if (waiting.length === 0) waiting = await deps.store.readWaiting(siteId, WAITING_PAGE);
-    const entry = waiting[0];
-    if (!entry) return { assigned, stoppedBecause: 'queue-empty' };
+    if (waiting.length === 0) waiting = await deps.store.readWaiting(siteId, BATCH_SIZE);
+    if (waiting.length === 0) return { assigned, stoppedBecause: 'queue-empty' };
     view ??= await readOperators(deps, siteId, fresh);
     if (!view) return { assigned, stoppedBecause: 'site-gone' };
-    const { settings } = view;
     const nowMs = deps.clock();
-    const available = [...view.operators.values()].filter((operator) => isAvailable(operator, settings, nowMs));
-    const mode = modeNamed(settings.distribution);
-    const operator = mode.pick(available, { random: deps.random, afterConflict });
-    if (!operator) return { assigned, stoppedBecause: 'nobody-available' };
-    const guard = mode.claimGuard(operator);
-    const outcome = await deps.store.assignWaiting({ settings, operator, guard, entry, assignedBy: mode.name, nowMs });
-    afterConflict = outcome !== 'assigned';
-    if (outcome === 'assigned') {
-      assigned += 1;
-      waiting.shift();
-      view.operators.set(operator.id, afterAssignment(operator, nowMs));
-    } else if (outcome === 'operator-lost') {
+    const batch = planBatch(deps, waiting, view, afterConflict, nowMs);
+    if (batch.length === 0) return { assigned, stoppedBecause: 'nobody-available' };
+    const outcome = await deps.store.assignWaiting(batch);
+    afterConflict = outcome.kind !== 'assigned';
+    if (outcome.kind === 'assigned') {
+      assigned += batch.length;
+      waiting = waiting.slice(batch.length);
+      for (const { operator } of batch) view.operators.set(operator.id, afterAssignment(operator, nowMs));
+    } else if (outcome.kind === 'operator-lost') {
       // The copy was stale (the index lags, an image ages): the operator as it is now.
-      const current = await deps.store.getOperator(siteId, operator.id);
-      if (current) view.operators.set(operator.id, current.operator);
-      else view.operators.delete(operator.id);
-    } else if (outcome === 'chat-gone') {
+      const current = await deps.store.getOperator(siteId, outcome.operatorId);
+      if (current) view.operators.set(outcome.operatorId, current.operator);
+      else view.operators.delete(outcome.operatorId);
+    } else if (outcome.kind === 'chat-gone') {
       waiting = [];
     } else {
       // Another transaction held an item: re-read after a short random pause, so racers part.

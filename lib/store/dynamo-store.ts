@@ -49,7 +49,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     listWaiting: (siteId) => waiting.listWaiting(ctx, siteId),
     countWaiting: (siteId, upTo) => waiting.countWaiting(ctx, siteId, upTo),
     waitingPosition: (siteId, chatId) => waiting.waitingPosition(ctx, siteId, chatId),
-    assignWaiting: (input) => waiting.assignWaiting(ctx, input),
+    assignWaiting: (batch) => waiting.assignWaiting(ctx, batch),
     expireWaiting: (record, nowMs) => waiting.expireWaiting(ctx, record, nowMs),
     listAllWaiting: () => waiting.listAllWaiting(ctx),
     countClose: (siteId, nowMs) => waiting.countClose(ctx, siteId, nowMs),

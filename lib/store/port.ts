@@ -78,11 +78,15 @@ export interface AssignWaitingInput {
 }
 
 /**
- * 'operator-lost': the operator changed since it was read; 'chat-gone': the chat no longer waits
+ * 'operator-lost': that operator changed since it was read; 'chat-gone': a chat no longer waits
  * (assigned by another dispatcher, closed or expired); 'conflict': another transaction was on an
- * item at that moment, nothing is known to have changed.
+ * item at that moment, nothing is known to have changed. Anything but 'assigned' wrote nothing.
  */
-export type AssignWaitingOutcome = 'assigned' | 'operator-lost' | 'chat-gone' | 'conflict';
+export type AssignWaitingOutcome =
+  | { kind: 'assigned' }
+  | { kind: 'operator-lost'; operatorId: string }
+  | { kind: 'chat-gone' }
+  | { kind: 'conflict' };
 
 export interface OperatorChanges {
   name: string;
@@ -159,10 +163,11 @@ export interface ChatStore {
   /** The chat's place among the site's waiting chats (1: next); reads grow with the position. */
   waitingPosition(siteId: string, chatId: string): Promise<number>;
   /**
-   * Assigns a waiting chat: the operator's claim (as for a new chat), the chat from waiting to
-   * assigned, and its queue entry removed, in one transaction.
+   * Assigns waiting chats, each to a different operator: for each, the operator's claim (as for
+   * a new chat), the chat from waiting to assigned and its queue entry removed; all of them in
+   * one transaction, so either every chat of the batch is assigned or none.
    */
-  assignWaiting(input: AssignWaitingInput): Promise<AssignWaitingOutcome>;
+  assignWaiting(batch: readonly AssignWaitingInput[]): Promise<AssignWaitingOutcome>;
   /** Turns a chat that waited too long into an unassigned one; false when it no longer waits. */
   expireWaiting(record: ChatRecord, nowMs: number): Promise<boolean>;
   /** Every waiting chat of every site (for the periodic repair), oldest first per shard. */

@@ -84,13 +84,15 @@ export const countWaiting = (ctx: DynamoContext, siteId: string, upTo: number) =
 
 export const waitingPosition = (ctx: DynamoContext, siteId: string, chatId: string) => countEntries(ctx, siteId, { upToChatId: chatId });
 
-/**
- * The operator's claim, the chat from waiting to assigned (only if it still waits) and its entry
- * deleted, in one transaction: two dispatchers racing for the chat or the slot cannot both win.
- */
-export async function assignWaiting(ctx: DynamoContext, input: AssignWaitingInput): Promise<AssignWaitingOutcome> {
+/** Items per assignment in the transaction: the operator, the chat, the queue entry. */
+const ITEMS_PER_ASSIGNMENT = 3;
+
+/** DynamoDB's limit of items in one transaction. */
+export const MAX_ASSIGNMENTS_PER_TRANSACTION = Math.floor(100 / ITEMS_PER_ASSIGNMENT);
+
+function assignmentItems(ctx: DynamoContext, input: AssignWaitingInput) {
   const { operator, entry, nowMs, assignedBy } = input;
-  const outcome = await transact(ctx, [
+  return [
     operatorClaim(ctx, input),
     {
       Update: {
@@ -112,13 +114,28 @@ export async function assignWaiting(ctx: DynamoContext, input: AssignWaitingInpu
       },
     },
     { Delete: { TableName: ctx.tableName, Key: waitKey(entry.siteId, entry.chatId), ConditionExpression: 'attribute_exists(pk)' } },
-  ]);
+  ];
+}
+
+/**
+ * Each assignment is the operator's claim, the chat from waiting to assigned (only if it still
+ * waits) and its entry deleted; a batch goes in one transaction, so two dispatchers racing for a
+ * chat or a slot cannot both win, and a batch is never half done (an older chat left waiting
+ * while a younger one of the same batch got its operator).
+ */
+export async function assignWaiting(ctx: DynamoContext, batch: readonly AssignWaitingInput[]): Promise<AssignWaitingOutcome> {
+  if (batch.length === 0 || batch.length > MAX_ASSIGNMENTS_PER_TRANSACTION) throw new RangeError(`a batch of ${batch.length} assignments`);
+  const outcome = await transact(
+    ctx,
+    batch.flatMap((input) => assignmentItems(ctx, input)),
+  );
   if (!outcome.written) {
-    if (outcome.failedAt === 0) return 'operator-lost';
-    return outcome.failedAt > 0 ? 'chat-gone' : 'conflict';
+    if (outcome.failedAt < 0) return { kind: 'conflict' };
+    const input = batch[Math.floor(outcome.failedAt / ITEMS_PER_ASSIGNMENT)]!;
+    return outcome.failedAt % ITEMS_PER_ASSIGNMENT === 0 ? { kind: 'operator-lost', operatorId: input.operator.id } : { kind: 'chat-gone' };
   }
-  await afterClaim(ctx, operator, input.guard);
-  return 'assigned';
+  await Promise.all(batch.map((input) => afterClaim(ctx, input.operator, input.guard)));
+  return { kind: 'assigned' };
 }
 
 /**
