@@ -3,7 +3,7 @@
  * figures to bench/results.json. Counts of requests and consumed capacity are the stable
  * figures; milliseconds are for information.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
@@ -46,7 +46,9 @@ async function main() {
     console.table(Object.entries(rounded).map(([figure, value]) => ({ figure, value })));
     const file = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), ...rounded }, null, 2)}\n`);
+    // A filtered run updates its own figures and keeps the others.
+    const kept = only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    writeFileSync(file, `${JSON.stringify({ ...kept, measuredAt: new Date().toISOString(), ...rounded }, null, 2)}\n`);
     console.log(`written to ${file}`);
   } finally {
     await dynamo.stop();

@@ -29,11 +29,15 @@ export interface Settings {
   maxWaitingChats: number | null;
   /** A chat still waiting after this long is recorded unassigned (by the periodic pass). */
   maxWaitSeconds: number;
+  /** A visitor whose last assigned chat is this recent goes back to that operator; null: off. */
+  returningVisitorDays: number | null;
 }
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 90;
 export const DEFAULT_MAX_OPEN_CHATS_PER_VISITOR = 3;
 export const DEFAULT_MAX_WAIT_SECONDS = 600;
+/** The longest returning-visitor window (365 days) and then some: a visitor's record expires after it. */
+export const TTL_SECONDS_AFTER_LAST_ASSIGNMENT = 366 * 86_400;
 
 export interface Operator {
   siteId: string;

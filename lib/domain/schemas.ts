@@ -46,6 +46,7 @@ export const settingsPatch = z.strictObject({
   queueEnabled: z.boolean().optional(),
   maxWaitingChats: z.number().int().min(1).nullable().optional(),
   maxWaitSeconds: z.number().int().min(10).max(86_400).optional(),
+  returningVisitorDays: z.number().int().min(1).max(365).nullable().optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 

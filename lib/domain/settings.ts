@@ -15,6 +15,7 @@ export function initialSettings(siteId: string, input: CreateSiteInput): Setting
     queueEnabled: true,
     maxWaitingChats: null,
     maxWaitSeconds: DEFAULT_MAX_WAIT_SECONDS,
+    returningVisitorDays: null,
   };
 }
 

@@ -3,7 +3,7 @@ import { modeNamed } from '../domain/distribution/index.js';
 import type { Operator, Settings } from '../domain/model.js';
 import type { AssignWaitingInput, WaitingEntry } from '../store/port.js';
 import type { EngineDeps } from './deps.js';
-import { QUEUE_PAGE_SIZE } from './start-chat.js';
+import { orderOf, QUEUE_PAGE_SIZE } from './start-chat.js';
 
 /**
  * Waiting chats assigned per transaction at most (and read per step): a wave of freed slots is
@@ -46,11 +46,17 @@ async function readOperators(deps: EngineDeps, siteId: string, fresh: readonly O
   const site = await deps.store.getSite(siteId);
   if (!site) return null;
   const { settings } = site;
-  const needsAll = modeNamed(settings.distribution).reads === 'all-available';
+  const mode = modeNamed(settings.distribution);
+  const needsAll = mode.reads === 'all-available';
   const operators = new Map<string, Operator>();
   let cursor;
   do {
-    const page = await deps.store.readQueue(siteId, { limit: needsAll ? undefined : QUEUE_PAGE_SIZE, operatorsOnly: true, cursor });
+    const page = await deps.store.readQueue(siteId, {
+      limit: needsAll ? undefined : QUEUE_PAGE_SIZE,
+      operatorsOnly: true,
+      cursor,
+      order: orderOf(mode),
+    });
     for (const operator of page.operators) operators.set(operator.id, operator);
     cursor = page.cursor;
   } while (cursor && needsAll);
@@ -82,8 +88,12 @@ function planBatch(deps: EngineDeps, waiting: readonly WaitingEntry[], view: Ope
   const { settings } = view;
   const mode = modeNamed(settings.distribution);
   const taken = new Set<string>();
+  const visitors = new Set<string>();
   const batch: AssignWaitingInput[] = [];
   for (const entry of waiting.slice(0, BATCH_SIZE)) {
+    // One item once per transaction: a visitor's second waiting chat goes in the next batch.
+    if (visitors.has(entry.visitorId)) break;
+    visitors.add(entry.visitorId);
     const available = [...view.operators.values()].filter((operator) => !taken.has(operator.id) && isAvailable(operator, settings, nowMs));
     const operator = mode.pick(available, { random: deps.random, afterConflict });
     if (!operator) break;

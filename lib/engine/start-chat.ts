@@ -4,15 +4,16 @@ import {
   decideAssignment,
   lostClaimOf,
   namedOperator,
+  returningOperatorId,
   unchangedSinceLost,
   type ChatRequest,
   type LostClaim,
 } from '../domain/distribution/decide.js';
-import { modeNamed } from '../domain/distribution/index.js';
+import { modeNamed, type DistributionModeDefinition } from '../domain/distribution/index.js';
 import { siteNotFound, tooManyOpenChats } from '../domain/errors.js';
 import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, type Chat, type Operator, type Settings } from '../domain/model.js';
-import type { ChatStore } from '../store/port.js';
+import type { ChatStore, QueueOrder } from '../store/port.js';
 import { untilWritten, type EngineDeps } from './deps.js';
 import { queuePlace, type QueuePlace } from './queue.js';
 
@@ -45,19 +46,38 @@ export interface AssignmentView {
  * operator (random) or when the whole head is unavailable (stale operators the sweep has not
  * taken out yet).
  */
-export async function readAssignmentView(store: ChatStore, siteId: string, nowMs: number): Promise<AssignmentView> {
-  const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1 });
+/**
+ * The order each site's mode reads operators in, as this process last found it: a chat start
+ * reads the right index at once (one read), and the settings it reads correct a stale entry.
+ */
+const knownOrders = new Map<string, QueueOrder>();
+const MAX_KNOWN_ORDERS = 10_000;
+
+function rememberOrder(siteId: string, order: QueueOrder) {
+  if (knownOrders.get(siteId) === order) return;
+  if (knownOrders.size >= MAX_KNOWN_ORDERS) knownOrders.clear();
+  knownOrders.set(siteId, order);
+}
+
+/** The order a mode reads operators in (the settings read first tell which). */
+export const orderOf = (mode: DistributionModeDefinition): QueueOrder => (mode.reads === 'load-head' ? 'load' : 'last-assigned');
+
+export async function readAssignmentView(store: ChatStore, siteId: string, nowMs: number, order: QueueOrder): Promise<AssignmentView> {
+  const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1, order });
   if (!first.settings) throw siteNotFound();
   const { settings } = first;
+  const mode = modeNamed(settings.distribution);
   const chatsWaiting = first.waiting.length > 0;
   if (chatsWaiting && settings.queueEnabled) return { settings, candidates: [], chatsWaiting };
-  const needsAll = modeNamed(settings.distribution).reads === 'all-available';
+  // The site's mode reads in the other order (it changed since the caller learnt it): read again.
+  if (orderOf(mode) !== order) return readAssignmentView(store, siteId, nowMs, orderOf(mode));
+  const needsAll = mode.reads === 'all-available';
   // With the queue off while chats still wait, the operators lie past them.
-  const head = chatsWaiting ? await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE, operatorsOnly: true }) : first;
+  const head = chatsWaiting ? await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE, operatorsOnly: true, order }) : first;
   const candidates = [...head.operators];
   let cursor = head.cursor;
   while (cursor && (needsAll || !candidates.some((operator) => isAvailable(operator, settings, nowMs)))) {
-    const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE, operatorsOnly: true });
+    const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE, operatorsOnly: true, order });
     candidates.push(...page.operators);
     cursor = page.cursor;
   }
@@ -73,6 +93,18 @@ async function loadNamed(store: ChatStore, view: AssignmentView, request: ChatRe
   if (!naming) return null;
   const inHead = fresh ? undefined : view.candidates.find((operator) => operator.id === naming.operatorId);
   return inHead ?? (await store.getOperator(view.settings.siteId, naming.operatorId))?.operator ?? null;
+}
+
+/**
+ * The operator a returning visitor goes back to, when the site routes returning visitors (one
+ * read of the visitor's record; the operator itself from the queue head when it is there).
+ */
+async function loadReturning(store: ChatStore, view: AssignmentView, request: ChatRequest, nowMs: number): Promise<Operator | null> {
+  const { settings } = view;
+  if (settings.returningVisitorDays === null || request.operatorId !== undefined) return null;
+  const operatorId = returningOperatorId(settings, await store.lastAssignment(settings.siteId, request.visitorId), nowMs);
+  if (!operatorId) return null;
+  return view.candidates.find((operator) => operator.id === operatorId) ?? (await store.getOperator(settings.siteId, operatorId))?.operator ?? null;
 }
 
 /**
@@ -116,15 +148,20 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
   const chatToken = newChatToken(chatId);
   const chatTokenHash = hashToken(chatToken);
   const lostClaims = new Map<string, LostClaim>();
+  let order = knownOrders.get(siteId) ?? 'last-assigned';
   return untilWritten(async (attempt) => {
     const nowMs = deps.clock();
-    const view = await readAssignmentView(store, siteId, nowMs);
+    const view = await readAssignmentView(store, siteId, nowMs, order);
+    order = orderOf(modeNamed(view.settings.distribution));
+    rememberOrder(siteId, order);
     const named = await loadNamed(store, view, request, attempt > 0);
+    const returning = await loadReturning(store, view, request, nowMs);
     const candidates = withoutStale(view.candidates, lostClaims);
     const decision = decideAssignment({
       settings: view.settings,
       request,
       named,
+      returning,
       candidates,
       nowMs,
       random: deps.random,

@@ -19,6 +19,7 @@ export const settingsObject = z.strictObject({
   queueEnabled: z.boolean(),
   maxWaitingChats: z.number().int().nullable(),
   maxWaitSeconds: z.number().int(),
+  returningVisitorDays: z.number().int().nullable(),
 });
 
 export const operatorObject = z.strictObject({

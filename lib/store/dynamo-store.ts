@@ -52,6 +52,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     assignWaiting: (batch) => waiting.assignWaiting(ctx, batch),
     expireWaiting: (record, nowMs) => waiting.expireWaiting(ctx, record, nowMs),
     listAllWaiting: () => waiting.listAllWaiting(ctx),
+    lastAssignment: (siteId, visitorId) => waiting.lastAssignment(ctx, siteId, visitorId),
     countClose: (siteId, nowMs) => waiting.countClose(ctx, siteId, nowMs),
     recentCloses: (siteId, nowMs) => waiting.recentCloses(ctx, siteId, nowMs),
     getChat: (siteId, chatId) => chats.getChat(ctx, siteId, chatId),

@@ -37,8 +37,20 @@ export type QueueCursor = { readonly __queueCursor: never };
 export interface WaitingEntry {
   siteId: string;
   chatId: string;
+  visitorId: string;
   group: string | null;
   createdAt: string;
+}
+
+/** The order operators are read in: by last assignment (queue index) or by load (load index). */
+export type QueueOrder = 'last-assigned' | 'load';
+
+export interface QueueReadOptions {
+  limit?: number;
+  cursor?: QueueCursor;
+  /** Past the settings and the waiting chats, from the first operator. */
+  operatorsOnly?: boolean;
+  order?: QueueOrder;
 }
 
 /** One page of a site's queue: the settings come with the first page only. */
@@ -143,7 +155,7 @@ export interface ChatStore {
    * A page of the site's queue: the settings first, then the operators that can take chats, in
    * queue order (`limit` counts items, the settings among them on the first page). A read of an index, so it may lag a write.
    */
-  readQueue(siteId: string, options: { limit?: number; cursor?: QueueCursor; operatorsOnly?: boolean }): Promise<QueuePage>;
+  readQueue(siteId: string, options: QueueReadOptions): Promise<QueuePage>;
   /**
    * The claim: a conditional write of the operator, the new chat and the visitor's count of open
    * chats (held to the site's `maxOpenChatsPerVisitor`) together.
@@ -172,6 +184,8 @@ export interface ChatStore {
   expireWaiting(record: ChatRecord, nowMs: number): Promise<boolean>;
   /** Every waiting chat of every site (for the periodic repair), oldest first per shard. */
   listAllWaiting(): Promise<WaitingEntry[]>;
+  /** The operator of the visitor's last assigned chat on the site, and when; null when none. */
+  lastAssignment(siteId: string, visitorId: string): Promise<{ operatorId: string; assignedAt: string } | null>;
   /** Counts a close of an assigned chat in its hour (best effort). */
   countClose(siteId: string, nowMs: number): Promise<void>;
   /** Closes counted in the current and the previous hour. */

@@ -28,6 +28,7 @@ export { IDEMPOTENCY_TABLE };
  *              operators that are online and below capacity, in queue order (last assignment
  *              time, never-assigned first). One Query of the head of this index is all a chat
  *              start needs to read.
+ * - load:      the same items in load order (fewest open chats first), for least-busy mode.
  * - liveness:  operators that are online or away, sharded, sorted by the time their heartbeat
  *              goes stale (the sweep reads only the stale ones); and, in shards of their own,
  *              the waiting chats by creation time (the periodic repair reads them).
@@ -74,6 +75,19 @@ export const QUEUE_INDEX = {
   projectedAttributes: includedAttributes('queue'),
 } as const satisfies IndexDefinition;
 
+/**
+ * The same items as the queue index, in load order: `loadKey` is the operator's open chats
+ * × LOAD_UNIT + its last assignment in ms (0 before the first), kept by arithmetic in the very
+ * writes that move the count, so no write needs to know the count; the settings sort first
+ * (-2), then the waiting chats (-1). What least-busy mode reads.
+ */
+export const LOAD_INDEX = {
+  indexName: 'load',
+  partitionKey: { name: 'queuePk', type: 'S' },
+  sortKey: { name: 'loadKey', type: 'N' },
+  projectedAttributes: includedAttributes('load'),
+} as const satisfies IndexDefinition;
+
 export const LIVENESS_INDEX = {
   indexName: 'liveness',
   partitionKey: { name: 'liveShard', type: 'S' },
@@ -88,7 +102,7 @@ export const OPEN_CHATS_INDEX = {
   projectedAttributes: projectionOf('openChats'),
 } as const satisfies IndexDefinition;
 
-export const INDEXES: readonly IndexDefinition[] = [QUEUE_INDEX, LIVENESS_INDEX, OPEN_CHATS_INDEX];
+export const INDEXES: readonly IndexDefinition[] = [QUEUE_INDEX, LIVENESS_INDEX, OPEN_CHATS_INDEX, LOAD_INDEX];
 
 /** DynamoDB actions on the main table that a function may be granted (a transaction needs the action of each part). */
 export type TableAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';

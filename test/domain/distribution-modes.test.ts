@@ -60,7 +60,7 @@ describe('the distribution-mode registry', () => {
       expect(mode.name).toMatch(/^[a-z][a-z-]*$/);
       expect(mode.label.trim()).not.toBe('');
       expect(mode.description.trim()).not.toBe('');
-      expect(['queue-head', 'all-available']).toContain(mode.reads);
+      expect(['queue-head', 'load-head', 'all-available']).toContain(mode.reads);
     }
   });
 
@@ -72,9 +72,9 @@ describe('the distribution-mode registry', () => {
     }
   });
 
-  it('has no mode named like an assignment method of its own (default, visitor)', () => {
+  it('has no mode named like an assignment method of its own (default, visitor, returning)', () => {
     expect(new Set(ASSIGNMENT_METHODS).size).toBe(ASSIGNMENT_METHODS.length);
-    expect(ASSIGNMENT_METHODS).toEqual([...MODE_NAMES, 'default', 'visitor']);
+    expect(ASSIGNMENT_METHODS).toEqual([...MODE_NAMES, 'default', 'visitor', 'returning']);
   });
 
   it('finds every mode by name, and falls back to the first for a name it does not know', () => {

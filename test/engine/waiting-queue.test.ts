@@ -81,6 +81,8 @@ describe('the waiting queue', () => {
     const chats = await chatsNow(siteId, waiting.map((result) => result.chat.id));
     expect(chats.map((chat) => chat.operatorId)).toEqual(['late', 'late', 'late', null, null]);
     expect(chats.map((chat) => chat.status)).toEqual(['assigned', 'assigned', 'assigned', 'waiting', 'waiting']);
+    // A chat assigned from the queue is its visitor's last assignment too (returning visitors).
+    expect(await deps.store.lastAssignment(siteId, chats[0]!.visitorId)).toEqual({ operatorId: 'late', assignedAt: chats[0]!.assignedAt });
     expect((await queuePlace(deps, siteId, waiting[3]!.chat.id)).position).toBe(1);
   });
 

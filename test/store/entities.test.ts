@@ -14,7 +14,7 @@ import { tokenItem, tokenOwnerFromItem } from '../../lib/store/entities/token.js
 import { visitorKey } from '../../lib/store/entities/visitor.js';
 import { waitingItem } from '../../lib/store/entities/waiting.js';
 import type { ChatRecord, OperatorRecord, SiteRecord } from '../../lib/store/port.js';
-import { IDEMPOTENCY_TABLE, INDEXES, LIVENESS_INDEX, OPEN_CHATS_INDEX, QUEUE_INDEX, TABLE_KEYS } from '../../lib/store/table.js';
+import { IDEMPOTENCY_TABLE, INDEXES, LIVENESS_INDEX, LOAD_INDEX, OPEN_CHATS_INDEX, QUEUE_INDEX, TABLE_KEYS } from '../../lib/store/table.js';
 import { operatorOf, settingsOf } from '../support/domain.js';
 
 /**
@@ -84,10 +84,12 @@ describe('the site entity (settings item)', () => {
       queueEnabled: true,
       maxWaitingChats: null,
       maxWaitSeconds: 600,
+      returningVisitorDays: null,
       adminTokenHash: 'admin-hash',
       createdAt: CREATED_AT,
       queuePk: 'SITE#s1',
       queueSk: '!',
+      loadKey: -2,
       settingsCopy: settingsAttributes(site.settings),
     });
     expect(siteFromItem(stored(item))).toStrictEqual(site);
@@ -110,6 +112,7 @@ describe('the site entity (settings item)', () => {
       'queueEnabled',
       'maxWaitingChats',
       'maxWaitSeconds',
+      'returningVisitorDays',
     ]);
   });
 
@@ -169,6 +172,9 @@ describe('the operator entity', () => {
       version: 0,
       timeoutMs: 90_000,
       queueSk: '<queue position>',
+      // Its place in the load index: no open chat, never assigned.
+      loadBase: 0,
+      loadKey: 0,
       createdAt: CREATED_AT,
     });
     expect(newOperatorItem({ ...newOperator, operator: { ...newOperator.operator, maxChats: null } }, 90, CREATED_AT)).not.toHaveProperty('maxChats');
@@ -341,7 +347,7 @@ describe('the indexes, derived from the entities', () => {
 
   it('the queue index projects exactly what a chat start reads of the settings and the operators', async () => {
     const online: OperatorRecord = { ...newOperator, operator: { ...newOperator.operator, status: 'online', heartbeatAtMs: Date.parse(CREATED_AT) } };
-    const waiting = waitingItem({ siteId: 's1', chatId: '01JWAIT', group: null, createdAt: CREATED_AT });
+    const waiting = waitingItem({ siteId: 's1', chatId: '01JWAIT', visitorId: 'v1', group: null, createdAt: CREATED_AT });
     const items = [siteItem(site, CREATED_AT), waiting, newOperatorItem(online, 90, CREATED_AT)].map(stored);
     const { page, read, query } = await readQueueRecording(items);
 
@@ -378,6 +384,10 @@ describe('the indexes, derived from the entities', () => {
       'chatId',
       'group',
     ]);
+  });
+
+  it('the load index projects what the queue index does: the same items in another order', () => {
+    expect(LOAD_INDEX.projectedAttributes).toEqual(QUEUE_INDEX.projectedAttributes);
   });
 
   it('the liveness and openChats indexes project whole items, as the operator and the chat declare', () => {

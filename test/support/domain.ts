@@ -19,6 +19,7 @@ export function settingsOf(overrides: Partial<Settings> = {}): Settings {
     queueEnabled: true,
     maxWaitingChats: null,
     maxWaitSeconds: 600,
+    returningVisitorDays: null,
     ...overrides,
   };
 }

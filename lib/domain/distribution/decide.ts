@@ -45,6 +45,11 @@ export interface DecisionInput {
   request: ChatRequest;
   /** The operator `namedOperator` asked for, as loaded (null when it does not exist). */
   named: Operator | null;
+  /**
+   * The operator of the visitor's last assigned chat, when the site sends returning visitors back
+   * and that chat is within its window (see `returningOperatorId`), as loaded; null otherwise.
+   */
+  returning?: Operator | null;
   /** What the site's mode `reads`: operators from the head of the queue, or all of them. */
   candidates: readonly Operator[];
   nowMs: number;
@@ -54,8 +59,9 @@ export interface DecisionInput {
 }
 
 /**
- * Who gets the chat, by the contract's order: the visitor's choice, the default operator, then
- * the site's distribution mode. Null means nobody is available and the chat stays unassigned.
+ * Who gets the chat, by the contract's order: the visitor's choice, the default operator, the
+ * returning visitor's previous operator, then the site's distribution mode. Null means nobody
+ * is available.
  */
 export function decideAssignment(input: DecisionInput): Assignment | null {
   const { settings, request, named, nowMs, random, afterConflict } = input;
@@ -68,6 +74,8 @@ export function decideAssignment(input: DecisionInput): Assignment | null {
   if (naming && named && isAvailable(named, settings, nowMs)) {
     return { operator: named, assignedBy: 'default' };
   }
+  const { returning } = input;
+  if (returning && isAvailable(returning, settings, nowMs)) return { operator: returning, assignedBy: 'returning' };
   const mode = modeNamed(settings.distribution);
   const available = input.candidates.filter((operator) => isAvailable(operator, settings, nowMs));
   const operator = mode.pick(available, { random, afterConflict });
@@ -81,6 +89,19 @@ export function decideAssignment(input: DecisionInput): Assignment | null {
 export function claimGuardOf(assignment: Assignment): ClaimGuard {
   const mode = DISTRIBUTION_MODES.find((candidate) => candidate.name === assignment.assignedBy);
   return mode ? mode.claimGuard(assignment.operator) : {};
+}
+
+/**
+ * The operator a returning visitor goes back to: the operator of its last assigned chat on the
+ * site, when the site routes returning visitors and that chat was assigned within its window.
+ */
+export function returningOperatorId(
+  settings: Settings,
+  last: { operatorId: string; assignedAt: string } | null,
+  nowMs: number,
+): string | null {
+  if (settings.returningVisitorDays === null || !last) return null;
+  return nowMs - Date.parse(last.assignedAt) <= settings.returningVisitorDays * 86_400_000 ? last.operatorId : null;
 }
 
 /** What a claim that lost its race had read of the operator, as far as its guard could tell. */

@@ -15,6 +15,7 @@
  * This module and the modes it lists must stay pure (no I/O, no Node APIs, no zod): the admin
  * page bundles them.
  */
+import { leastBusyMode } from './least-busy.js';
 import type { DistributionModeDefinition } from './mode.js';
 import { queueMode } from './queue.js';
 import { randomMode } from './random.js';
@@ -22,7 +23,7 @@ import { randomMode } from './random.js';
 export type { ClaimGuard, DistributionModeDefinition, ModeReads, PickContext, Random } from './mode.js';
 
 /** Every mode, in the order the admin page shows them. */
-export const DISTRIBUTION_MODES = [queueMode, randomMode] as const;
+export const DISTRIBUTION_MODES = [queueMode, randomMode, leastBusyMode] as const;
 
 export type DistributionMode = (typeof DISTRIBUTION_MODES)[number]['name'];
 
@@ -43,6 +44,6 @@ export function modeNamed(name: DistributionMode): DistributionModeDefinition<Di
  * Every rule that can assign a chat: the modes, then the operators a request names (a rule
  * outside the modes, such as v2's `returning` or `transfer`, is added here).
  */
-export const ASSIGNMENT_METHODS = [...MODE_NAMES, 'default', 'visitor'] as const;
+export const ASSIGNMENT_METHODS = [...MODE_NAMES, 'default', 'visitor', 'returning'] as const;
 
 export type AssignedBy = (typeof ASSIGNMENT_METHODS)[number];

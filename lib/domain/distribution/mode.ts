@@ -4,11 +4,12 @@ import type { Operator } from '../model.js';
 export type Random = () => number;
 
 /**
- * What a chat start must read for the mode to pick: the head page of the site's queue index
- * (operators ordered by last assignment, enough when the mode's choice is always near the head),
- * or every available operator of the site.
+ * What a chat start must read for the mode to pick: the head page of the operators that can take
+ * chats in last-assignment order (`queue-head`) or in load order, fewest open chats first, then
+ * last assignment (`load-head`) — enough when the mode's choice is always near that head — or
+ * every available operator of the site (`all-available`).
  */
-export type ModeReads = 'queue-head' | 'all-available';
+export type ModeReads = 'queue-head' | 'load-head' | 'all-available';
 
 /**
  * What the claim's conditional write must find on the operator exactly as it was read, besides

@@ -3,9 +3,9 @@ import { heartbeatCutoffMs } from '../../domain/availability.js';
 import type { ClaimGuard } from '../../domain/distribution/index.js';
 import type { Chat, Operator } from '../../domain/model.js';
 import { CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, newChatItem, openChatsPk } from '../entities/chat.js';
-import { operatorKey, operatorQueueSk } from '../entities/operator.js';
+import { LOAD_UNIT, operatorKey, operatorQueueSk } from '../entities/operator.js';
 import { queuePk, sitePk } from '../entities/site.js';
-import { VISITOR, visitorKey } from '../entities/visitor.js';
+import { lastAssignmentUpdate, VISITOR, visitorKey, type VisitorAssignment } from '../entities/visitor.js';
 import type { ChatRecord, ClaimInput, ClaimOutcome } from '../port.js';
 import { OPEN_CHATS_INDEX } from '../table.js';
 import { ContentionError } from '../../domain/errors.js';
@@ -25,17 +25,21 @@ function visitorBelowLimit(limit: number) {
   };
 }
 
-/** Moves the visitor's count of open chats by `delta`, held to `limit` when it grows. */
-export function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1, limit: number | null) {
+/**
+ * Moves the visitor's count of open chats by `delta` (held to `limit` when it grows), and, for a
+ * chat given to an operator, records that operator as the visitor's last (returning visitors).
+ */
+export function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1 | 0, limit: number | null, assignment?: VisitorAssignment) {
   const guard = delta > 0 && limit !== null ? visitorBelowLimit(limit) : undefined;
+  const last = assignment ? lastAssignmentUpdate(assignment) : undefined;
   return {
     Update: {
       TableName: ctx.tableName,
       Key: visitorKey(chat.siteId, chat.visitorId),
-      UpdateExpression: 'SET #type = :type ADD openChats :delta',
-      ExpressionAttributeNames: { '#type': 'type' },
+      UpdateExpression: `SET #type = :type${last ? `, ${last.set}` : ''}${delta !== 0 ? ' ADD openChats :delta' : ''}`,
+      ExpressionAttributeNames: { '#type': 'type', ...last?.names },
       ...(guard ? { ConditionExpression: guard.ConditionExpression } : {}),
-      ExpressionAttributeValues: { ':delta': delta, ':type': VISITOR.type, ...guard?.ExpressionAttributeValues },
+      ExpressionAttributeValues: { ':type': VISITOR.type, ...(delta !== 0 ? { ':delta': delta } : {}), ...guard?.ExpressionAttributeValues, ...last?.values },
     },
   };
 }
@@ -56,6 +60,9 @@ export function operatorClaim(ctx: DynamoContext, input: Pick<ClaimInput, 'opera
     ':one': 1,
     ':online': 'online',
     ':cutoff': heartbeatCutoffMs(settings, nowMs),
+    ':noLoad': 0,
+    ':loadUnit': LOAD_UNIT,
+    ':loadKeyAfter': LOAD_UNIT + nowMs,
     ...(operator.incarnation ? { ':incarnation': operator.incarnation } : {}),
   };
   let turnClause = 'turn = turn + :one';
@@ -76,7 +83,8 @@ export function operatorClaim(ctx: DynamoContext, input: Pick<ClaimInput, 'opera
     Update: {
       TableName: ctx.tableName,
       Key: operatorKey(operator.siteId, operator.id),
-      UpdateExpression: `SET lastAssignedAt = :now, queueSk = :queueSk, ${turnClause}, activeChats = activeChats + :one, assigned = assigned + :one, version = version + :one REMOVE freedAtMs`,
+      // One more open chat, assigned now: loadKey = (loadBase before) + LOAD_UNIT + now.
+      UpdateExpression: `SET lastAssignedAt = :now, queueSk = :queueSk, ${turnClause}, activeChats = activeChats + :one, assigned = assigned + :one, version = version + :one, loadBase = if_not_exists(loadBase, :noLoad) + :loadUnit, loadKey = if_not_exists(loadBase, :noLoad) + :loadKeyAfter REMOVE freedAtMs`,
       ConditionExpression: condition,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: values,
@@ -107,7 +115,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    visitorCount(ctx, chat, 1, settings.maxOpenChatsPerVisitor),
+    visitorCount(ctx, chat, 1, settings.maxOpenChatsPerVisitor, { operatorId: operator.id, nowMs: input.nowMs }),
   ]);
   if (!outcome.written) {
     if (outcome.failedAt === 0) return 'lost';
@@ -232,12 +240,15 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
         TableName: ctx.tableName,
         Key: operatorKey(chat.siteId, chat.operatorId),
         // freedAtMs marks the stream record of a write that may let the operator take a waiting chat.
-        UpdateExpression: 'SET activeChats = activeChats - :one, version = version + :one, freedAtMs = :freedAt',
+        // One open chat fewer, the last assignment kept: both load attributes move down by one unit.
+        UpdateExpression:
+          'SET activeChats = activeChats - :one, version = version + :one, freedAtMs = :freedAt, loadBase = if_not_exists(loadBase, :loadUnit) - :loadUnit, loadKey = if_not_exists(loadKey, :loadUnit) - :loadUnit',
         // Only the operator the chat was given to: not a later one re-created under the same id.
         ConditionExpression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(record.operatorIncarnation)}`,
         ExpressionAttributeValues: {
           ':one': 1,
           ':freedAt': Date.parse(closedAt),
+          ':loadUnit': LOAD_UNIT,
           ...(record.operatorIncarnation ? { ':incarnation': record.operatorIncarnation } : {}),
         },
       },

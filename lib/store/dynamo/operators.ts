@@ -21,8 +21,8 @@ import {
 } from '../entities/site.js';
 import { isWaitingQueueItem, waitingFromQueueItem } from '../entities/waiting.js';
 import { tokenKey } from '../entities/token.js';
-import type { OperatorChanges, OperatorRecord, QueueCursor, QueuePage, SiteRecord, StatusChange } from '../port.js';
-import { QUEUE_INDEX } from '../table.js';
+import type { OperatorChanges, OperatorRecord, QueueCursor, QueuePage, QueueReadOptions, SiteRecord, StatusChange } from '../port.js';
+import { LOAD_INDEX, QUEUE_INDEX } from '../table.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
 import { getSite } from './sites.js';
 import { tokenPut } from './tokens.js';
@@ -238,14 +238,19 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, recor
 export async function readQueue(
   ctx: DynamoContext,
   siteId: string,
-  options: { limit?: number; cursor?: QueueCursor; operatorsOnly?: boolean },
+  options: QueueReadOptions,
 ): Promise<QueuePage> {
+  const byLoad = options.order === 'load';
+  const sortKey = byLoad ? LOAD_INDEX.sortKey.name : QUEUE_INDEX.sortKey.name;
   const page = await ctx.doc.send(
     new QueryCommand({
       TableName: ctx.tableName,
-      IndexName: QUEUE_INDEX.indexName,
-      KeyConditionExpression: options.operatorsOnly ? 'queuePk = :pk AND queueSk >= :operators' : 'queuePk = :pk',
-      ExpressionAttributeValues: { ':pk': queuePk(siteId), ...(options.operatorsOnly ? { ':operators': OPERATORS_QUEUE_SK_FROM } : {}) },
+      IndexName: byLoad ? LOAD_INDEX.indexName : QUEUE_INDEX.indexName,
+      KeyConditionExpression: options.operatorsOnly ? `queuePk = :pk AND ${sortKey} >= :operators` : 'queuePk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': queuePk(siteId),
+        ...(options.operatorsOnly ? { ':operators': byLoad ? 0 : OPERATORS_QUEUE_SK_FROM } : {}),
+      },
       Limit: options.limit,
       ExclusiveStartKey: options.cursor as Record<string, unknown> | undefined,
       ...CAPACITY,

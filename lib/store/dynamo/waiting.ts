@@ -1,9 +1,10 @@
-import { QueryCommand, UpdateCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ContentionError } from '../../domain/errors.js';
 import type { Chat } from '../../domain/model.js';
 import { chatKey, newChatItem, openChatsPk } from '../entities/chat.js';
 import { CLOSES, CLOSES_KEPT_SECONDS, closesKey, HOUR_MS } from '../entities/closes.js';
 import { sitePk } from '../entities/site.js';
+import { lastAssignmentFromItem, visitorKey } from '../entities/visitor.js';
 import { allWaitShards, WAIT_SK_PREFIX, waitingFromItem, waitingItem, waitKey } from '../entities/waiting.js';
 import type { AssignWaitingInput, AssignWaitingOutcome, ChatRecord, WaitingEntry } from '../port.js';
 import { LIVENESS_INDEX, TTL_ATTRIBUTE } from '../table.js';
@@ -11,7 +12,13 @@ import { CAPACITY, transact, type DynamoContext } from './context.js';
 import { afterClaim, operatorClaim, visitorCount } from './chats.js';
 import { conditionally } from './operators.js';
 
-const entryOf = (chat: Chat): WaitingEntry => ({ siteId: chat.siteId, chatId: chat.id, group: chat.group, createdAt: chat.createdAt });
+const entryOf = (chat: Chat): WaitingEntry => ({
+  siteId: chat.siteId,
+  chatId: chat.id,
+  visitorId: chat.visitorId,
+  group: chat.group,
+  createdAt: chat.createdAt,
+});
 
 /** The chat, its queue entry and the visitor's count of open chats (a waiting chat is open) together. */
 export async function recordWaitingChat(
@@ -84,8 +91,8 @@ export const countWaiting = (ctx: DynamoContext, siteId: string, upTo: number) =
 
 export const waitingPosition = (ctx: DynamoContext, siteId: string, chatId: string) => countEntries(ctx, siteId, { upToChatId: chatId });
 
-/** Items per assignment in the transaction: the operator, the chat, the queue entry. */
-const ITEMS_PER_ASSIGNMENT = 3;
+/** Items per assignment in the transaction: the operator, the chat, the queue entry, the visitor's last assignment. */
+const ITEMS_PER_ASSIGNMENT = 4;
 
 /** DynamoDB's limit of items in one transaction. */
 export const MAX_ASSIGNMENTS_PER_TRANSACTION = Math.floor(100 / ITEMS_PER_ASSIGNMENT);
@@ -114,6 +121,8 @@ function assignmentItems(ctx: DynamoContext, input: AssignWaitingInput) {
       },
     },
     { Delete: { TableName: ctx.tableName, Key: waitKey(entry.siteId, entry.chatId), ConditionExpression: 'attribute_exists(pk)' } },
+    // Its count of open chats already holds the waiting chat.
+    visitorCount(ctx, { siteId: entry.siteId, visitorId: entry.visitorId } as Chat, 0, null, { operatorId: operator.id, nowMs }),
   ];
 }
 
@@ -132,6 +141,7 @@ export async function assignWaiting(ctx: DynamoContext, batch: readonly AssignWa
   if (!outcome.written) {
     if (outcome.failedAt < 0) return { kind: 'conflict' };
     const input = batch[Math.floor(outcome.failedAt / ITEMS_PER_ASSIGNMENT)]!;
+    // The operator's condition, or the chat's or entry's (the visitor's update has none).
     return outcome.failedAt % ITEMS_PER_ASSIGNMENT === 0 ? { kind: 'operator-lost', operatorId: input.operator.id } : { kind: 'chat-gone' };
   }
   await Promise.all(batch.map((input) => afterClaim(ctx, input.operator, input.guard)));
@@ -188,6 +198,13 @@ export async function listAllWaiting(ctx: DynamoContext): Promise<WaitingEntry[]
     } while (cursor);
   }
   return entries;
+}
+
+export async function lastAssignment(ctx: DynamoContext, siteId: string, visitorId: string) {
+  const { Item } = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tableName, Key: visitorKey(siteId, visitorId), ProjectionExpression: 'lastOperatorId, lastAssignedAt', ...CAPACITY }),
+  );
+  return lastAssignmentFromItem(Item);
 }
 
 export async function countClose(ctx: DynamoContext, siteId: string, nowMs: number): Promise<void> {

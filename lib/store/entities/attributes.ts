@@ -23,7 +23,7 @@
 export type Item = Record<string, unknown>;
 
 /** The indexes of the table (lib/store/table.ts defines their keys). */
-export type IndexName = 'queue' | 'liveness' | 'openChats';
+export type IndexName = 'queue' | 'load' | 'liveness' | 'openChats';
 
 /** What an entity puts into each index it has items in: the attributes it projects, or all of them. */
 export type IndexProjections = Partial<Record<IndexName, readonly string[] | 'all'>>;

@@ -7,6 +7,8 @@
  *               the queue index, where queueSk orders it by last assignment
  * - liveShard   present while online or away: its place in the liveness index, ordered by
  *   staleAt     the time its heartbeat goes stale
+ * - loadBase    its open chats × LOAD_UNIT, and loadKey, loadBase + its last assignment in ms:
+ *   loadKey     its place in the load index (moved by arithmetic, see lib/store/table.ts)
  * - createdAt
  */
 import { createHash } from 'node:crypto';
@@ -24,6 +26,9 @@ export const operatorKey = (siteId: string, operatorId: string) => ({ pk: sitePk
  * which sorts ahead of every ISO time), then a random tiebreaker.
  */
 export const operatorQueueSk = (lastAssignedAt: string | null) => `${lastAssignedAt ?? '0'}#${tiebreaker()}`;
+
+/** What one open chat weighs in `loadKey`: more than any time in ms, so the count sorts first. */
+export const LOAD_UNIT = 10_000_000_000_000;
 
 /** Number of liveness-index partitions; the sweep queries each of them. */
 export const LIVENESS_SHARDS = 4;
@@ -67,7 +72,7 @@ const recordMapper = itemMapper<OperatorRecord>({
 
 export const OPERATOR = {
   type: 'operator',
-  indexes: { queue: operatorMapper.attributes, liveness: 'all' },
+  indexes: { queue: operatorMapper.attributes, load: operatorMapper.attributes, liveness: 'all' },
 } as const satisfies EntityDefinition;
 
 /**
@@ -82,6 +87,8 @@ export function newOperatorItem(record: OperatorRecord, timeoutSeconds: number, 
     ...recordMapper.write(record),
     timeoutMs: timeoutSeconds * 1000,
     queueSk: operatorQueueSk(lastAssignedAt),
+    loadBase: 0,
+    loadKey: 0,
     createdAt,
   };
 }

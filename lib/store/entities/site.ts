@@ -20,6 +20,8 @@ export const settingsKey = (siteId: string) => ({ pk: sitePk(siteId), sk: SETTIN
 /** The queue-index partition of a site: its settings and the operators that can take chats. */
 export const queuePk = (siteId: string) => `SITE#${siteId}`;
 export const SETTINGS_QUEUE_SK = '!';
+/** The settings' place in the load index: ahead of the waiting chats (-1) and every operator (≥ 0). */
+export const SETTINGS_LOAD_KEY = -2;
 
 /** The settings: all a chat start reads of the site, so all the queue index projects of this item. */
 const settingsMapper = itemMapper<Settings>({
@@ -40,6 +42,7 @@ const settingsMapper = itemMapper<Settings>({
   queueEnabled: flag().whenAbsent(true),
   maxWaitingChats: nullable<number>(),
   maxWaitSeconds: value<number>().whenAbsent(DEFAULT_MAX_WAIT_SECONDS),
+  returningVisitorDays: nullable<number>(),
 });
 
 const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>() });
@@ -48,7 +51,7 @@ export const SETTINGS_COPY = 'settingsCopy';
 
 export const SITE = {
   type: 'site',
-  indexes: { queue: [SETTINGS_COPY] },
+  indexes: { queue: [SETTINGS_COPY], load: [SETTINGS_COPY] },
 } as const satisfies EntityDefinition;
 
 /** The attributes naming the default operators (a deleted operator is cleared from them). */
@@ -65,6 +68,7 @@ export function siteItem(record: SiteRecord, createdAt: string): Item {
     createdAt,
     queuePk: queuePk(siteId),
     queueSk: SETTINGS_QUEUE_SK,
+    loadKey: SETTINGS_LOAD_KEY,
   };
 }
 
@@ -75,8 +79,8 @@ export const settingsAttributes = (settings: Settings): Item => settingsMapper.w
 
 export const settingsFromItem = (item: Item): Settings => settingsMapper.read(item);
 
-/** The settings item among a page of the queue index. */
-export const isSettingsQueueItem = (item: Item) => item.queueSk === SETTINGS_QUEUE_SK;
+/** The settings item among a page of the queue or load index (the table's keys are in every index). */
+export const isSettingsQueueItem = (item: Item) => item.sk === SETTINGS_SK;
 
 /** The settings as the queue index holds them; undefined for an item written before the copy existed. */
 export function settingsFromQueueItem(item: Item): Settings | undefined {

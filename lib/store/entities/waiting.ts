@@ -32,13 +32,15 @@ export const allWaitShards = () => Array.from({ length: WAITING_SHARDS }, (_, sh
 const entryMapper = itemMapper<WaitingEntry>({
   siteId: value<string>(),
   chatId: value<string>(),
+  // Entries written before it was recorded have none.
+  visitorId: value<string>().whenAbsent(''),
   group: nullable<string>(),
   createdAt: value<string>(),
 });
 
 export const WAITING = {
   type: 'waiting',
-  indexes: { queue: ['chatId', 'group'], liveness: 'all' },
+  indexes: { queue: ['chatId', 'group'], load: ['chatId', 'group'], liveness: 'all' },
 } as const satisfies EntityDefinition;
 
 export function waitingItem(entry: WaitingEntry): Item {
@@ -49,6 +51,7 @@ export function waitingItem(entry: WaitingEntry): Item {
     ...entryMapper.write(entry),
     queuePk: queuePk(siteId),
     queueSk: `${WAIT_QUEUE_SK_PREFIX}${chatId}`,
+    loadKey: WAITING_LOAD_KEY,
     liveShard: waitShard(siteId),
     staleAt: Date.parse(entry.createdAt),
   };
@@ -56,11 +59,14 @@ export function waitingItem(entry: WaitingEntry): Item {
 
 export const waitingFromItem = (item: Item): WaitingEntry => entryMapper.read(item);
 
-/** A waiting chat among a page of the queue index. */
-export const isWaitingQueueItem = (item: Item) => typeof item.queueSk === 'string' && item.queueSk.startsWith(WAIT_QUEUE_SK_PREFIX);
+/** The waiting chats' place in the load index: after the settings (-2), ahead of every operator (≥ 0). */
+export const WAITING_LOAD_KEY = -1;
 
-/** A waiting chat read from the queue index, which projects only its id and group. */
+/** A waiting chat among a page of the queue or load index (the table's keys are in every index). */
+export const isWaitingQueueItem = (item: Item) => typeof item.sk === 'string' && item.sk.startsWith(WAIT_SK_PREFIX);
+
+/** A waiting chat read from an index, which projects only its id and group. */
 export const waitingFromQueueItem = (item: Item): Pick<WaitingEntry, 'chatId' | 'group'> => ({
-  chatId: String(item.chatId ?? (item.queueSk as string).slice(WAIT_QUEUE_SK_PREFIX.length)),
+  chatId: String(item.chatId ?? (item.sk as string).slice(WAIT_SK_PREFIX.length)),
   group: (item.group as string | null | undefined) ?? null,
 });
