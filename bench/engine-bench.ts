@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ensureTable, LOCAL_CLIENT_CONFIG } from '../infra/local/dynamodb-local.js';
+import type { DistributionMode } from '../lib/domain/distribution/index.js';
 import type { EngineDeps } from '../lib/engine/deps.js';
 import { recordHeartbeat, setOperatorStatus, upsertOperator } from '../lib/engine/operators.js';
 import { createSite, updateSettings } from '../lib/engine/sites.js';
@@ -27,9 +28,10 @@ export async function harness(endpoint: string): Promise<Harness> {
   return { deps, meter, clock };
 }
 
-async function siteWith(deps: EngineDeps, operators: number, options: { timeoutSeconds?: number } = {}) {
+async function siteWith(deps: EngineDeps, operators: number, options: { timeoutSeconds?: number; mode?: DistributionMode } = {}) {
   const { siteId } = await createSite(deps, { name: 'Bench site' });
   if (options.timeoutSeconds) await updateSettings(deps, siteId, { heartbeatTimeoutSeconds: options.timeoutSeconds });
+  if (options.mode) await updateSettings(deps, siteId, { distribution: options.mode });
   const ids = Array.from({ length: operators }, (_, i) => `op${i + 1}`);
   for (let start = 0; start < ids.length; start += 25) {
     await Promise.all(
@@ -52,25 +54,29 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Sequential chat starts on a site of 10 operators: DynamoDB requests per assignment. */
-export async function uncontended(h: Harness, chats = 200) {
-  const { siteId } = await siteWith(h.deps, 10);
+export async function uncontended(h: Harness, chats = 200, mode: DistributionMode = 'queue') {
+  const { siteId } = await siteWith(h.deps, 10, { mode });
   h.meter.reset();
   for (let i = 0; i < chats; i += 1) await chat(h.deps, siteId);
   const totals = h.meter.snapshot();
+  const suffix = mode === 'queue' ? '' : suffixOf(mode);
   return {
-    requestsPerAssignment: totals.requests / chats,
-    readsPerAssignment: ((totals.byCommand.QueryCommand ?? 0) + (totals.byCommand.GetItemCommand ?? 0)) / chats,
-    writesPerAssignment: writesIn(totals.byCommand) / chats,
+    [`requestsPerAssignment${suffix}`]: totals.requests / chats,
+    [`readsPerAssignment${suffix}`]: ((totals.byCommand.QueryCommand ?? 0) + (totals.byCommand.GetItemCommand ?? 0)) / chats,
+    [`writesPerAssignment${suffix}`]: writesIn(totals.byCommand) / chats,
   };
 }
 
+/** 'least-busy' → 'LeastBusy', for figure names. */
+const suffixOf = (mode: DistributionMode) => mode.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+
 /** 50 simultaneous chat starts on one site of 10 operators, repeated: write attempts and spread. */
-export async function burst(h: Harness, rounds = 10, size = 50) {
+export async function burst(h: Harness, rounds = 10, size = 50, mode: DistributionMode = 'queue') {
   let writes = 0;
   let reads = 0;
   let worstSpread = 0;
   for (let round = 0; round < rounds; round += 1) {
-    const { siteId } = await siteWith(h.deps, 10);
+    const { siteId } = await siteWith(h.deps, 10, { mode });
     h.meter.reset();
     const results = await Promise.all(Array.from({ length: size }, () => chat(h.deps, siteId)));
     const totals = h.meter.snapshot();
@@ -80,10 +86,11 @@ export async function burst(h: Harness, rounds = 10, size = 50) {
     for (const result of results) counts.set(result.chat.operatorId ?? '-', (counts.get(result.chat.operatorId ?? '-') ?? 0) + 1);
     worstSpread = Math.max(worstSpread, Math.max(...counts.values()) - Math.min(...counts.values()));
   }
+  const suffix = mode === 'queue' ? '' : suffixOf(mode);
   return {
-    writesPerAssignmentBurst50: writes / (rounds * size),
-    readsPerAssignmentBurst50: reads / (rounds * size),
-    spreadBurst50: worstSpread,
+    [`writesPerAssignmentBurst50${suffix}`]: writes / (rounds * size),
+    [`readsPerAssignmentBurst50${suffix}`]: reads / (rounds * size),
+    [`spreadBurst50${suffix}`]: worstSpread,
   };
 }
 
@@ -91,18 +98,23 @@ export async function burst(h: Harness, rounds = 10, size = 50) {
  * Consumed read capacity per assignment on a site of `operators` operators, in steady state:
  * every operator has had a chat before the measurement starts.
  */
-async function readCapacityPerAssignment(h: Harness, operators: number, chats = 100) {
-  const { siteId } = await siteWith(h.deps, operators);
+async function readCapacityPerAssignment(h: Harness, operators: number, chats = 100, mode: DistributionMode = 'queue') {
+  const { siteId } = await siteWith(h.deps, operators, { mode });
   for (let i = 0; i < operators; i += 1) await chat(h.deps, siteId);
   h.meter.reset();
   for (let i = 0; i < chats; i += 1) await chat(h.deps, siteId);
   return h.meter.snapshot().readCapacity / chats;
 }
 
-export async function readCapacityScaling(h: Harness) {
-  const small = await readCapacityPerAssignment(h, 10);
-  const large = await readCapacityPerAssignment(h, 1000);
-  return { readCapacityPerAssignment10: small, readCapacityPerAssignment1000: large, readCapacityRatio1000vs10: large / small };
+export async function readCapacityScaling(h: Harness, mode: DistributionMode = 'queue') {
+  const small = await readCapacityPerAssignment(h, 10, 100, mode);
+  const large = await readCapacityPerAssignment(h, 1000, 100, mode);
+  const suffix = mode === 'queue' ? '' : suffixOf(mode);
+  return {
+    [`readCapacityPerAssignment10${suffix}`]: small,
+    [`readCapacityPerAssignment1000${suffix}`]: large,
+    [`readCapacityRatio1000vs10${suffix}`]: large / small,
+  };
 }
 
 /** 2,000 online operators on 10 sites, 20 of them with stale heartbeats: what the sweep reads. */

@@ -15,8 +15,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** `npm run bench -- queue`: only the steps whose label contains the word. */
-const only = process.argv[2];
+/** `npm run bench -- queue sweep`: only the steps whose label contains one of the words. */
+const only = process.argv.slice(2);
 
 async function main() {
   const dynamo = await startDynamoDbLocal();
@@ -24,13 +24,16 @@ async function main() {
     const h = await harness(dynamo.endpoint);
     const results: Record<string, number> = {};
     const step = async (label: string, run: () => Promise<Record<string, number>>) => {
-      if (only && !label.includes(only)) return;
+      if (only.length > 0 && !only.some((word) => label.includes(word))) return;
       process.stderr.write(`- ${label}…\n`);
       Object.assign(results, await run());
     };
     await step('uncontended chat starts', () => uncontended(h));
     await step('50-way bursts', () => burst(h));
     await step('read capacity, 10 vs 1,000 operators', () => readCapacityScaling(h));
+    await step('least-busy: uncontended chat starts', () => uncontended(h, 200, 'least-busy'));
+    await step('least-busy: 50-way bursts', () => burst(h, 10, 50, 'least-busy'));
+    await step('least-busy: read capacity, 10 vs 1,000 operators', () => readCapacityScaling(h, 'least-busy'));
     await step('stale sweep, 2,000 operators', () => staleSweep(dynamo.endpoint));
     await step('waiting queue: 500 waiting, 20 operators closing at once', () => queueDispatch(dynamo.endpoint));
     await step('dispatch cost, 50 vs 5,000 waiting', () => dispatchCostScaling(dynamo.endpoint));
@@ -47,7 +50,7 @@ async function main() {
     const file = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
     mkdirSync(dirname(file), { recursive: true });
     // A filtered run updates its own figures and keeps the others.
-    const kept = only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+    const kept = only.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
     writeFileSync(file, `${JSON.stringify({ ...kept, measuredAt: new Date().toISOString(), ...rounded }, null, 2)}\n`);
     console.log(`written to ${file}`);
   } finally {

@@ -5,7 +5,8 @@
  * order. A batch item failure is retried from the failed record (the records before it are
  * done), up to `retryAttempts`, then reported as Lambda's on-failure destination would be.
  */
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -18,6 +19,8 @@ import { LOCAL_CLIENT_CONFIG } from './dynamodb-local.js';
 import { passesFilters } from './event-filter.js';
 
 export const POLL_INTERVAL_MS = 250;
+/** The partition of the sentinel items `drained` writes (no entity of the service lives there). */
+const SENTINEL_PK = 'STREAM#SENTINEL';
 const BATCH_SIZE = 100;
 const RECORDS_PER_READ = 1000;
 
@@ -31,7 +34,12 @@ export interface StreamReaderOptions {
 }
 
 export interface StreamReader {
-  /** Resolves once every record written before the call has been handled (one whole pass started after it). */
+  /**
+   * Resolves once every record written before the call has been handled: it writes a sentinel
+   * item and waits until its record has come through the stream (DynamoDB Local, like AWS,
+   * may make a record readable some time after its write), then deletes it. For tests and
+   * benchmarks.
+   */
   drained(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,7 +74,7 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
   let stopped = false;
   let passes = 0;
   let shardsChanged = true;
-  const waiters: { afterPass: number; resolve(): void }[] = [];
+  const sentinels = new Map<string, () => void>();
 
   async function discoverShards(initial: boolean) {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
@@ -114,8 +122,9 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
       await discoverShards(passes === 0);
     }
     for (const shardId of [...iterators.keys()]) {
-      // As Lambda does, a shard that gave a full page is read again at once, until it is caught up.
-      for (let full = true; full; ) {
+      // As Lambda does, a shard that gave records is read again at once, until it is caught up (a
+      // page may hold fewer records than asked while more wait: only an empty one says so).
+      for (let more = true; more; ) {
         const iterator = iterators.get(shardId);
         if (!iterator) break;
         const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_READ }));
@@ -128,7 +137,11 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
         }
         const records = (page.Records ?? []).map((record) => lambdaRecord(record, streamArn!));
         await deliver(records.filter((record) => passesFilters(record, options.filterPatterns)));
-        full = records.length === RECORDS_PER_READ;
+        for (const record of records) {
+          const sentinel = record.dynamodb?.Keys?.pk?.S === SENTINEL_PK ? record.dynamodb.Keys.sk?.S : undefined;
+          if (sentinel) sentinels.get(sentinel)?.();
+        }
+        more = records.length > 0;
       }
     }
     passes += 1;
@@ -141,26 +154,27 @@ export async function startStreamReader(options: StreamReaderOptions): Promise<S
     timer = setTimeout(() => {
       running = pass()
         .catch((error: unknown) => console.error('stream reader failed', error))
-        .finally(() => {
-          for (const waiter of waiters.filter((entry) => passes > entry.afterPass)) {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            waiter.resolve();
-          }
-          schedule();
-        });
+        .finally(schedule);
     }, POLL_INTERVAL_MS);
   };
   await running;
   schedule();
 
   return {
-    // A pass that had started before the call may have missed its records: wait for the next one.
-    drained: () => new Promise<void>((resolve) => waiters.push({ afterPass: passes + 1, resolve })),
+    async drained() {
+      const id = randomUUID();
+      const Key = { pk: { S: SENTINEL_PK }, sk: { S: id } };
+      const seen = new Promise<void>((resolve) => sentinels.set(id, resolve));
+      await dynamo.send(new PutItemCommand({ TableName: options.tableName, Item: Key }));
+      await seen;
+      sentinels.delete(id);
+      if (!stopped) await dynamo.send(new DeleteItemCommand({ TableName: options.tableName, Key }));
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await running.catch(() => undefined);
-      for (const waiter of waiters.splice(0)) waiter.resolve();
+      for (const resolve of sentinels.values()) resolve();
       dynamo.destroy();
       streams.destroy();
     },

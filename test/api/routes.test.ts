@@ -55,6 +55,7 @@ describe('sites and settings', () => {
       queueEnabled: true,
       maxWaitingChats: null,
       maxWaitSeconds: 600,
+      returningVisitorDays: null,
     });
   });
 

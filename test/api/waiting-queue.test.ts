@@ -75,7 +75,7 @@ describe('the waiting queue over HTTP', () => {
   it('with the queue off, or full, a chat nobody takes is unassigned as in v1 (202 without a queue)', async () => {
     const site = await apiSite(api, []);
     const settings = await api.call('PUT', `/v1/sites/${site.siteId}/settings`, { token: site.adminToken, body: { maxWaitingChats: 1 } });
-    expect(settings.body).toMatchObject({ queueEnabled: true, maxWaitingChats: 1, maxWaitSeconds: 600 });
+    expect(settings.body).toMatchObject({ queueEnabled: true, maxWaitingChats: 1, maxWaitSeconds: 600, returningVisitorDays: null });
     const chats = `/v1/sites/${site.siteId}/chats`;
     expect((await api.call('POST', chats, { body: { visitorId: 'a' } })).body.chat.status).toBe('waiting');
     const full = await api.call('POST', chats, { body: { visitorId: 'b' } });
@@ -128,6 +128,9 @@ describe('reading a chat and the queue: refusals write nothing', () => {
     [{ maxWaitSeconds: 9 }, 'maxWaitSeconds'],
     [{ maxWaitSeconds: 86_401 }, 'maxWaitSeconds'],
     [{ maxWaitSeconds: null }, 'maxWaitSeconds'],
+    [{ returningVisitorDays: 0 }, 'returningVisitorDays'],
+    [{ returningVisitorDays: 366 }, 'returningVisitorDays'],
+    [{ distribution: 'busiest' }, 'distribution'],
   ])('settings %j are refused with 400 naming %s, and nothing is written', async (body, field) => {
     const site = await apiSite(api, []);
     const before = await api.snapshot();
@@ -136,5 +139,29 @@ describe('reading a chat and the queue: refusals write nothing', () => {
     expect(reply.body.error.code).toBe('invalid_request');
     expect(reply.body.error.message).toContain(field);
     expect(await api.snapshot()).toBe(before);
+  });
+});
+
+describe('least-busy and returning visitors over HTTP', () => {
+  it('least-busy gives the next chat to whoever has the fewest open chats; a returning visitor goes back to its operator', async () => {
+    const site = await apiSite(api, ['ann', 'bob']);
+    const settings = `/v1/sites/${site.siteId}/settings`;
+    const saved = await api.call('PUT', settings, { token: site.adminToken, body: { distribution: 'least-busy', returningVisitorDays: 30 } });
+    expect(saved.body).toMatchObject({ distribution: 'least-busy', returningVisitorDays: 30 });
+    const chats = `/v1/sites/${site.siteId}/chats`;
+    const first = await api.call('POST', chats, { body: { visitorId: 'v1' } });
+    const second = await api.call('POST', chats, { body: { visitorId: 'v2' } });
+    expect(first.body.chat.assignedBy).toBe('least-busy');
+    expect(second.body.chat.operatorId).not.toBe(first.body.chat.operatorId);
+    // v1 comes back: to its operator, though both have one open chat.
+    const back = await api.call('POST', chats, { body: { visitorId: 'v1' } });
+    expect(back.body.chat).toMatchObject({ operatorId: first.body.chat.operatorId, assignedBy: 'returning' });
+    // The other operator has fewer open chats now: a new visitor goes there.
+    const third = await api.call('POST', chats, { body: { visitorId: 'v3' } });
+    expect(third.body.chat).toMatchObject({ operatorId: second.body.chat.operatorId, assignedBy: 'least-busy' });
+    const stats = await api.call('GET', `/v1/sites/${site.siteId}/stats`, { token: site.adminToken });
+    const byMethod = (id: string) => stats.body.operators.find((operator: { id: string }) => operator.id === id).byMethod;
+    expect(byMethod(first.body.chat.operatorId).returning).toBe(1);
+    expect(byMethod(second.body.chat.operatorId)['least-busy']).toBe(2);
   });
 });

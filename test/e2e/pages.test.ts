@@ -235,6 +235,16 @@ describe('the pages in a real browser', () => {
     await expect.poll(settings).toMatchObject({ queueEnabled: false, maxWaitingChats: null, maxWaitSeconds: 120 });
     expect(await maxWaiting.inputValue()).toBe('');
     expect(await maxWait.inputValue()).toBe('120');
+
+    // Returning visitors: off when empty, else 1 to 365 days.
+    const returning = admin.getByLabel(/Send returning visitors back to their operator/);
+    expect(await returning.inputValue()).toBe('');
+    await returning.fill('30');
+    await save.click();
+    await expect.poll(settings).toMatchObject({ returningVisitorDays: 30 });
+    await returning.fill('');
+    await save.click();
+    await expect.poll(settings).toMatchObject({ returningVisitorDays: null });
   });
 
   it('tells the visitor the request was recorded when everyone is offline and the queue is off', async () => {

@@ -23,6 +23,7 @@ interface Settings {
   queueEnabled: boolean;
   maxWaitingChats: number | null;
   maxWaitSeconds: number;
+  returningVisitorDays: number | null;
 }
 
 interface Operator {
@@ -94,6 +95,7 @@ const ui = {
   queueEnabled: byId<HTMLInputElement>('queue-enabled'),
   maxWaitingChats: byId<HTMLInputElement>('max-waiting-chats'),
   maxWaitSeconds: byId<HTMLInputElement>('max-wait-seconds'),
+  returningDays: byId<HTMLInputElement>('returning-days'),
   rotateAdmin: byId<HTMLButtonElement>('rotate-admin-token'),
   avatarFile: byId<HTMLInputElement>('avatar-file'),
   avatarPreview: byId<HTMLImageElement>('avatar-preview'),
@@ -253,6 +255,7 @@ function fillSettings(settings: Settings) {
   ui.queueEnabled.checked = settings.queueEnabled;
   ui.maxWaitingChats.value = limitText(settings.maxWaitingChats);
   ui.maxWaitSeconds.value = String(settings.maxWaitSeconds);
+  ui.returningDays.value = settings.returningVisitorDays === null ? '' : String(settings.returningVisitorDays);
   ui.siteLabel.textContent = `${settings.name} (${settings.siteId})`;
   ui.siteLabel.hidden = false;
   showAvatar(settings.sharedAvatarUrl);
@@ -288,6 +291,7 @@ async function saveSettings() {
     queueEnabled: ui.queueEnabled.checked,
     maxWaitingChats: ui.maxWaitingChats.value === '' ? null : Number(ui.maxWaitingChats.value),
     maxWaitSeconds: Number(ui.maxWaitSeconds.value),
+    returningVisitorDays: ui.returningDays.value === '' ? null : Number(ui.returningDays.value),
   };
   const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
   fillSettings(data);
