@@ -15,7 +15,8 @@ export default async function setup(project: TestProject) {
   const dynamo = await startDynamoDbLocal();
   const tableName = 'chat-distribution-test';
   const idempotencyTableName = 'chat-distribution-test-idempotency';
-  await ensureTable(dynamo.endpoint, tableName, idempotencyTableName);
+  // Shared by the test files; nothing dispatches from it (dispatcher tests use tables of their own).
+  await ensureTable(dynamo.endpoint, tableName, idempotencyTableName, { stream: false });
   project.provide('dynamoEndpoint', dynamo.endpoint);
   project.provide('tableName', tableName);
   project.provide('idempotencyTableName', idempotencyTableName);

@@ -111,14 +111,22 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   };
 }
 
-/** Creates the tables that do not exist yet: the main table and, when named, the idempotency table. */
-export async function ensureTable(endpoint: string, tableName: string, idempotencyTableName?: string): Promise<void> {
+/**
+ * Creates the tables that do not exist yet: the main table and, when named, the idempotency
+ * table. `stream: false` for test tables no dispatcher reads (see createTableInput).
+ */
+export async function ensureTable(
+  endpoint: string,
+  tableName: string,
+  idempotencyTableName?: string,
+  options: { stream?: boolean } = {},
+): Promise<void> {
   const client = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint });
   try {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}));
     if (!TableNames.includes(tableName)) {
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
-    } else {
+      await client.send(new CreateTableCommand(createTableInput(tableName, options)));
+    } else if (options.stream !== false) {
       // Data kept from a version before the dispatcher: its table has no stream yet.
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
       if (!Table?.StreamSpecification?.StreamEnabled) {

@@ -11,7 +11,7 @@ import { observedEngine } from '../support/observed.js';
 
 /** Each test has a table of its own: the sweep reads across all sites of its table. */
 async function sweepEngine() {
-  return testEngine({ tableName: await isolatedTable('sweep') });
+  return testEngine({ tableName: await isolatedTable('sweep', { stream: false }) });
 }
 
 async function addOperator(deps: EngineDeps, siteId: string, id: string, status: 'online' | 'away' = 'online') {
@@ -146,7 +146,7 @@ describe('a heartbeat racing the sweep', () => {
   const TIMEOUT_SECONDS = 30;
 
   async function observedSite() {
-    const engine = observedEngine({ tableName: await isolatedTable('sweep-race') });
+    const engine = observedEngine({ tableName: await isolatedTable('sweep-race', { stream: false }) });
     const { siteId } = await createSite(engine.deps, { name: 'Race' });
     await updateSettings(engine.deps, siteId, { heartbeatTimeoutSeconds: TIMEOUT_SECONDS });
     return { ...engine, siteId };

@@ -63,7 +63,8 @@ export async function startTestApi(options: { isolated?: boolean; statics?: Stat
   const suffix = randomUUID();
   const tableName = options.isolated ? `api-${suffix}` : inject('tableName');
   const idempotencyTableName = options.isolated ? `api-idem-${suffix}` : inject('idempotencyTableName');
-  await ensureTable(endpoint, tableName, idempotencyTableName);
+  // Only a table the dispatcher reads needs its stream (DynamoDB Local writes it in every write).
+  await ensureTable(endpoint, tableName, idempotencyTableName, { stream: Boolean(options.dispatcher) });
   const platformToken = randomBytes(32).toString('base64url');
   const avatarDir = mkdtempSync(join(tmpdir(), 'avatars-'));
   Object.assign(process.env, {

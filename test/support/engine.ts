@@ -40,10 +40,13 @@ export function testDocumentClient() {
   return documentClient({ ...LOCAL_CLIENT_CONFIG, endpoint: inject('dynamoEndpoint') });
 }
 
-/** A table of its own, for tests that read across sites (the stale sweep). */
-export async function isolatedTable(prefix: string): Promise<string> {
+/**
+ * A table of its own, for tests that read across sites (the stale sweep) or run the dispatcher
+ * on its stream; `stream: false` when nothing reads the stream (faster bulk writes).
+ */
+export async function isolatedTable(prefix: string, options: { stream?: boolean } = {}): Promise<string> {
   const tableName = `${prefix}-${randomUUID()}`;
-  await ensureTable(inject('dynamoEndpoint'), tableName);
+  await ensureTable(inject('dynamoEndpoint'), tableName, undefined, options);
   return tableName;
 }
 
