@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { passesFilters } from '../../infra/local/event-filter.js';
 import { startStreamReader, type StreamReader } from '../../infra/local/stream-reader.js';
 import { closeChat, requireChat } from '../../lib/engine/chats.js';
@@ -37,56 +37,77 @@ beforeAll(async () => {
 });
 afterAll(() => reader.stop());
 
-/** The records one step wrote, as [item type, whether the dispatcher's filter passes it]. */
-async function recordsOf(step: () => Promise<unknown>) {
-  await reader.drained();
+const describeRecord = (record: DynamoDBRecord) => {
+  const image = unmarshall((record.dynamodb?.NewImage ?? record.dynamodb?.OldImage ?? {}) as Record<string, AttributeValue>);
+  return `${record.eventName} ${String(image.type)} ${passesFilters(record, DISPATCH_FILTER_PATTERNS) ? 'wakes' : '-'}`;
+};
+
+/** Until two passes of the stream in a row bring nothing new (what earlier steps wrote is in). */
+async function quiet() {
+  let seen = -1;
+  while (seen !== records.length) {
+    seen = records.length;
+    await reader.drained();
+    await reader.drained();
+  }
+}
+
+/**
+ * The records one step writes, as "<event> <item type> <wakes the dispatcher or ->", once all of
+ * them have come (a stream record may become readable a while after its write): waits until
+ * they are exactly `expected` (in any order), or fails after 20 s.
+ */
+async function expectRecords(step: () => Promise<unknown>, expected: string[]) {
+  await quiet();
   records.length = 0;
   await step();
-  await reader.drained();
-  return records.map((record) => {
-    const image = unmarshall((record.dynamodb?.NewImage ?? record.dynamodb?.OldImage ?? {}) as Record<string, AttributeValue>);
-    return `${record.eventName} ${String(image.type)} ${passesFilters(record, DISPATCH_FILTER_PATTERNS) ? 'wakes' : '-'}`;
-  });
+  await vi.waitFor(() => expect(records.map(describeRecord).sort()).toEqual([...expected].sort()), { timeout: 20_000, interval: 100 });
 }
 
 describe('the records that wake the dispatcher', () => {
-  it('a chat that starts waiting wakes it; its assignment and a claim do not', async () => {
+  it('a chat that starts waiting wakes it; a claim does not', async () => {
     const { siteId } = await siteWithOperators(deps, 1, { maxChats: 1 });
     // The claim fills the operator (maxChats 1), which then leaves the queue index: two operator writes, neither wakes.
-    expect((await recordsOf(() => chatFor(deps, siteId))).sort()).toEqual(
-      ['MODIFY operator -', 'MODIFY operator -', 'INSERT chat -', 'INSERT visitor -'].sort(),
-    );
-    const waiting = await recordsOf(() => chatFor(deps, siteId));
-    expect(waiting.sort()).toEqual(['INSERT chat -', 'INSERT visitor -', 'INSERT waiting wakes'].sort());
+    await expectRecords(() => chatFor(deps, siteId), ['MODIFY operator -', 'MODIFY operator -', 'INSERT chat -', 'INSERT visitor -']);
+    await expectRecords(() => chatFor(deps, siteId), ['INSERT chat -', 'INSERT visitor -', 'INSERT waiting wakes']);
   });
 
   it('a close of an assigned chat wakes it (for an operator that was full, through its return to the queue)', async () => {
     const { siteId } = await siteWithOperators(deps, 1, { maxChats: 2 });
     const { chat } = await chatFor(deps, siteId);
-    const close = await recordsOf(async () => closeChat(deps, await requireChat(deps, siteId, chat.id)));
-    expect(close.filter((record) => record.endsWith('wakes'))).toEqual(['MODIFY operator wakes']);
+    await expectRecords(async () => closeChat(deps, await requireChat(deps, siteId, chat.id)), [
+      'MODIFY chat -',
+      'MODIFY operator wakes',
+      'MODIFY visitor -',
+      'INSERT closes -',
+    ]);
 
     const full = await siteWithOperators(deps, 1, { maxChats: 1 });
     const only = await chatFor(deps, full.siteId);
-    const freed = await recordsOf(async () => closeChat(deps, await requireChat(deps, full.siteId, only.chat.id)));
     // The close itself leaves a full operator out of the queue index; its return wakes the dispatcher.
-    expect(freed.filter((record) => record.startsWith('MODIFY operator'))).toEqual(['MODIFY operator -', 'MODIFY operator wakes']);
+    await expectRecords(async () => closeChat(deps, await requireChat(deps, full.siteId, only.chat.id)), [
+      'MODIFY chat -',
+      'MODIFY operator -',
+      'MODIFY operator wakes',
+      'MODIFY visitor -',
+      'INSERT closes -',
+    ]);
   });
 
   it('coming online and a higher maxChats wake it; going away, offline, and heartbeats of a live operator do not', async () => {
     const { siteId } = await siteWithOperators(deps, 1, { maxChats: 1, online: false });
-    expect(await recordsOf(() => setOperatorStatus(deps, siteId, 'op1', 'online'))).toEqual(['MODIFY operator wakes']);
-    expect(await recordsOf(() => recordHeartbeat(deps, siteId, 'op1'))).toEqual(['MODIFY operator -']);
-    expect(await recordsOf(() => upsertOperator(deps, siteId, 'op1', { name: 'Renamed', maxChats: 1 }))).toEqual(['MODIFY operator -']);
-    expect(await recordsOf(() => upsertOperator(deps, siteId, 'op1', { name: 'Renamed', maxChats: 3 }))).toEqual(['MODIFY operator wakes']);
-    expect(await recordsOf(() => setOperatorStatus(deps, siteId, 'op1', 'away'))).toEqual(['MODIFY operator -']);
-    expect(await recordsOf(() => setOperatorStatus(deps, siteId, 'op1', 'offline'))).toEqual(['MODIFY operator -']);
+    await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'online'), ['MODIFY operator wakes']);
+    await expectRecords(() => recordHeartbeat(deps, siteId, 'op1'), ['MODIFY operator -']);
+    await expectRecords(() => upsertOperator(deps, siteId, 'op1', { name: 'Renamed', maxChats: 1 }), ['MODIFY operator -']);
+    await expectRecords(() => upsertOperator(deps, siteId, 'op1', { name: 'Renamed', maxChats: 3 }), ['MODIFY operator wakes']);
+    await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'away'), ['MODIFY operator -']);
+    await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'offline'), ['MODIFY operator -']);
   });
 
   it('a heartbeat that brings a stale operator back wakes it', async () => {
     const { siteId } = await siteWithOperators(deps, 1);
     engine.clock.advance(91_000);
-    expect(await recordsOf(() => recordHeartbeat(deps, siteId, 'op1'))).toEqual(['MODIFY operator wakes']);
-    expect(await recordsOf(() => recordHeartbeat(deps, siteId, 'op1'))).toEqual(['MODIFY operator -']);
+    await expectRecords(() => recordHeartbeat(deps, siteId, 'op1'), ['MODIFY operator wakes']);
+    await expectRecords(() => recordHeartbeat(deps, siteId, 'op1'), ['MODIFY operator -']);
   });
 });

@@ -252,8 +252,11 @@ async function recordStream() {
     },
   });
   return {
-    async stop() {
-      await reader.drained();
+    /** Stops once `atLeast` records have come (a record may be readable a while after its write). */
+    async stop(atLeast: number) {
+      const deadline = Date.now() + 20_000;
+      do await reader.drained();
+      while (events.flatMap((event) => event.Records).length < atLeast && Date.now() < deadline);
       await reader.stop();
       return events;
     },
@@ -521,7 +524,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
     expect(queue.waiting.map((entry: { chatId: string }) => entry.chatId)).toEqual([waiting.chat.id]);
     await expectStatus(call('list-queue', onQueueSite, { token: deeToken }), 200, 'list-queue: an operator');
     await expectStatus(call('close-chat', { ...onQueueSite, chatId: deesChat.chat.id }, { token: deeToken }), 200, 'dee closes her chat');
-    const batches = await stream.stop();
+    const batches = await stream.stop(2);
     const records = batches.flatMap((batch) => batch.Records);
     for (const record of records) expect(passesFilters(record, DISPATCH_FILTER_PATTERNS), recordKind(record)).toBe(true);
     expect(records.map(recordKind)).toEqual(['INSERT waiting', 'MODIFY operator']);

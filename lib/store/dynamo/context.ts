@@ -1,4 +1,11 @@
-import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 
 export interface DynamoContext {
   readonly doc: DynamoDBDocumentClient;
@@ -7,6 +14,16 @@ export interface DynamoContext {
 
 /** Asked of every request: the benchmarks and the capacity figures rely on it. */
 export const CAPACITY = { ReturnConsumedCapacity: 'TOTAL' } as const;
+
+/** Every page of a Query on the table (or one of its indexes), one after the other. */
+export async function* queryPages(ctx: DynamoContext, input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>) {
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page: QueryCommandOutput = await ctx.doc.send(new QueryCommand({ ...input, TableName: ctx.tableName, ExclusiveStartKey: cursor, ...CAPACITY }));
+    yield page;
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+}
 
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';

@@ -1,8 +1,8 @@
-import { QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { allLiveShards } from '../entities/operator.js';
 import type { SweepResult } from '../port.js';
 import { LIVENESS_INDEX } from '../table.js';
-import { CAPACITY, type DynamoContext } from './context.js';
+import { CAPACITY, queryPages, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
 
 /**
@@ -14,19 +14,13 @@ import { conditionally } from './operators.js';
 export async function sweepStaleOperators(ctx: DynamoContext, nowMs: number): Promise<SweepResult> {
   const result: SweepResult = { itemsRead: 0, markedOffline: 0 };
   for (const shard of allLiveShards()) {
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page: QueryCommandOutput = await ctx.doc.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          IndexName: LIVENESS_INDEX.indexName,
-          KeyConditionExpression: 'liveShard = :shard AND staleAt < :now',
-          ExpressionAttributeValues: { ':shard': shard, ':now': nowMs },
-          ProjectionExpression: 'pk, sk',
-          ExclusiveStartKey: cursor,
-          ...CAPACITY,
-        }),
-      );
+    const stalePages = queryPages(ctx, {
+      IndexName: LIVENESS_INDEX.indexName,
+      KeyConditionExpression: 'liveShard = :shard AND staleAt < :now',
+      ExpressionAttributeValues: { ':shard': shard, ':now': nowMs },
+      ProjectionExpression: 'pk, sk',
+    });
+    for await (const page of stalePages) {
       result.itemsRead += page.ScannedCount ?? 0;
       for (const key of page.Items ?? []) {
         const marked = await conditionally(() =>
@@ -44,8 +38,7 @@ export async function sweepStaleOperators(ctx: DynamoContext, nowMs: number): Pr
         );
         if (marked) result.markedOffline += 1;
       }
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
+    }
   }
   return result;
 }

@@ -8,7 +8,7 @@ import { lastAssignmentFromItem, visitorKey } from '../entities/visitor.js';
 import { allWaitShards, WAIT_SK_PREFIX, waitingFromItem, waitingItem, waitKey } from '../entities/waiting.js';
 import type { AssignWaitingInput, AssignWaitingOutcome, ChatRecord, WaitingEntry } from '../port.js';
 import { LIVENESS_INDEX, TTL_ATTRIBUTE } from '../table.js';
-import { CAPACITY, transact, type DynamoContext } from './context.js';
+import { CAPACITY, queryPages, transact, type DynamoContext } from './context.js';
 import { afterClaim, operatorClaim, visitorCount } from './chats.js';
 import { conditionally } from './operators.js';
 
@@ -38,9 +38,9 @@ export async function recordWaitingChat(
   throw new ContentionError();
 }
 
-function waitingQuery(ctx: DynamoContext, siteId: string, upToChatId?: string): QueryCommandInput {
+/** The site's waiting entries (up to a chat), oldest first, read consistently from the table. */
+function waitingQuery(siteId: string, upToChatId?: string) {
   return {
-    TableName: ctx.tableName,
     KeyConditionExpression: upToChatId ? 'pk = :pk AND sk BETWEEN :first AND :last' : 'pk = :pk AND begins_with(sk, :first)',
     ExpressionAttributeValues: {
       ':pk': sitePk(siteId),
@@ -48,23 +48,17 @@ function waitingQuery(ctx: DynamoContext, siteId: string, upToChatId?: string): 
       ...(upToChatId ? { ':last': `${WAIT_SK_PREFIX}${upToChatId}` } : {}),
     },
     ConsistentRead: true,
-    ...CAPACITY,
-  };
+  } satisfies Omit<QueryCommandInput, 'TableName'>;
 }
 
 export async function readWaiting(ctx: DynamoContext, siteId: string, limit: number): Promise<WaitingEntry[]> {
-  const page = await ctx.doc.send(new QueryCommand({ ...waitingQuery(ctx, siteId), Limit: limit }));
+  const page = await ctx.doc.send(new QueryCommand({ ...waitingQuery(siteId), TableName: ctx.tableName, Limit: limit, ...CAPACITY }));
   return (page.Items ?? []).map(waitingFromItem);
 }
 
 export async function listWaiting(ctx: DynamoContext, siteId: string): Promise<WaitingEntry[]> {
   const entries: WaitingEntry[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page: QueryCommandOutput = await ctx.doc.send(new QueryCommand({ ...waitingQuery(ctx, siteId), ExclusiveStartKey: cursor }));
-    entries.push(...(page.Items ?? []).map(waitingFromItem));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
+  for await (const page of queryPages(ctx, waitingQuery(siteId))) entries.push(...(page.Items ?? []).map(waitingFromItem));
   return entries;
 }
 
@@ -75,7 +69,9 @@ async function countEntries(ctx: DynamoContext, siteId: string, options: { upToC
   do {
     const page: QueryCommandOutput = await ctx.doc.send(
       new QueryCommand({
-        ...waitingQuery(ctx, siteId, options.upToChatId),
+        ...waitingQuery(siteId, options.upToChatId),
+        TableName: ctx.tableName,
+        ...CAPACITY,
         Select: 'COUNT',
         ...(options.limit !== undefined ? { Limit: options.limit - count } : {}),
         ExclusiveStartKey: cursor,
@@ -181,21 +177,12 @@ export const expireWaiting = (ctx: DynamoContext, record: ChatRecord, nowMs: num
 export async function listAllWaiting(ctx: DynamoContext): Promise<WaitingEntry[]> {
   const entries: WaitingEntry[] = [];
   for (const shard of allWaitShards()) {
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page: QueryCommandOutput = await ctx.doc.send(
-        new QueryCommand({
-          TableName: ctx.tableName,
-          IndexName: LIVENESS_INDEX.indexName,
-          KeyConditionExpression: 'liveShard = :shard',
-          ExpressionAttributeValues: { ':shard': shard },
-          ExclusiveStartKey: cursor,
-          ...CAPACITY,
-        }),
-      );
-      entries.push(...(page.Items ?? []).map(waitingFromItem));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
+    const shardPages = queryPages(ctx, {
+      IndexName: LIVENESS_INDEX.indexName,
+      KeyConditionExpression: 'liveShard = :shard',
+      ExpressionAttributeValues: { ':shard': shard },
+    });
+    for await (const page of shardPages) entries.push(...(page.Items ?? []).map(waitingFromItem));
   }
   return entries;
 }
