@@ -49,6 +49,8 @@ async function readOperators(deps: EngineDeps, siteId: string, fresh: readonly O
   const mode = modeNamed(settings.distribution);
   const needsAll = mode.reads === 'all-available';
   const operators = new Map<string, Operator>();
+  const nowMs = deps.clock();
+  const anyAvailable = () => [...operators.values()].some((operator) => isAvailable(operator, settings, nowMs));
   let cursor;
   do {
     const page = await deps.store.readQueue(siteId, {
@@ -59,7 +61,8 @@ async function readOperators(deps: EngineDeps, siteId: string, fresh: readonly O
     });
     for (const operator of page.operators) operators.set(operator.id, operator);
     cursor = page.cursor;
-  } while (cursor && needsAll);
+    // Past a head of stale operators the sweep has not taken out yet, as a chat start does.
+  } while (cursor && (needsAll || !anyAvailable()));
   for (const operator of fresh) {
     const known = operators.get(operator.id);
     operators.set(operator.id, known ? newer(known, operator) : operator);

@@ -78,7 +78,7 @@ export const dispatchJob = {
   // Reads the settings, the waiting chats (table) and the operators (queue index); an
   // assignment is one transaction (the operator's claim, the chat, the entry deleted); a claim
   // that fills an operator takes it out of the queue index.
-  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue'] } satisfies Grants,
+  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue', 'load'] } satisfies Grants,
   filterPatterns: DISPATCH_FILTER_PATTERNS,
   handler: () =>
     middy<DynamoDBStreamEvent, unknown, Error, Context>()

@@ -13,12 +13,12 @@ export const repairJob = {
   name: 'repair-waiting-chats',
   // Reads the waiting shards of the liveness index, the sites and chats; expires (chat, entry,
   // visitor count) and dispatches as the dispatcher does.
-  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'], queries: ['liveness', 'table', 'queue'] } satisfies Grants,
+  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'], queries: ['liveness', 'table', 'queue', 'load'] } satisfies Grants,
   handler: () =>
     middy()
       .use(injectLambdaContext(logger))
       .handler(async () => {
-        const result = await repairQueues(runtime().deps);
+        const result = await repairQueues(runtime().deps, (siteId, error) => logger.error('repair failed for a site', { siteId, error }));
         logger.info('waiting chats repaired', { ...result });
         return result;
       }),

@@ -25,10 +25,10 @@ export const startChatRoute = defineRoute({
   },
   // The claim's transaction writes the operator, the chat and the visitor's counter; a chat that
   // finds nobody is written with a ConditionCheck on the counter, or waits (chat, queue entry and
-  // counter). Query: the head of the queue index; the table for a waiting chat's position.
+  // counter). Query: the head of the queue index (the load index in least-busy mode); the table for a waiting chat's position.
   grants: {
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
-    queries: ['queue', 'table'],
+    queries: ['queue', 'load', 'table'],
     idempotency: true,
   },
   async handle({ path, body, headers, context, rt }) {

@@ -55,6 +55,22 @@ describe('throttling and network faults', () => {
     expect(after.status).toBe(201);
   });
 
+  it('a server fault of DynamoDB that outlives the retries (InternalFailure) is a 503 too, and writes nothing', async () => {
+    const { siteId } = await apiSite(api, ['a']);
+    const before = await api.snapshot();
+    mocks = injectFaults();
+    const fault = Object.assign(new Error('The request processing has failed because of an unknown error'), {
+      name: 'InternalFailure',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 500 },
+    });
+    mocks.documents.on(TransactWriteCommand).rejects(fault);
+    expectUnavailable(await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'v' } }));
+    mocks.documents.restore();
+    mocks.raw.restore();
+    expect(await api.snapshot()).toBe(before);
+  });
+
   it('a transaction cancelled for throttling is a 503 too', async () => {
     const { siteId } = await apiSite(api, ['a']);
     mocks = injectFaults();

@@ -186,6 +186,18 @@ describe('the waiting queue', () => {
     expect((await requireChat(deps, siteId, waiting.chat.id)).chat.status).toBe('assigned');
   });
 
+  it('a close that read the chat waiting, landing after its assignment, closes the assigned chat', async () => {
+    const { siteId } = await siteWithOperators(deps, 1, { maxChats: 1 });
+    const first = await chatFor(deps, siteId);
+    const waiting = await chatFor(deps, siteId);
+    const readWhileWaiting = await requireChat(deps, siteId, waiting.chat.id);
+    await closeChat(deps, await requireChat(deps, siteId, first.chat.id));
+    await settled(async () => expect((await requireChat(deps, siteId, waiting.chat.id)).chat.status).toBe('assigned'));
+    const closed = await closeChat(deps, readWhileWaiting);
+    expect(closed).toMatchObject({ status: 'closed', operatorId: 'op1' });
+    expect((await listOperators(deps, siteId))[0]!.activeChats).toBe(0);
+  });
+
   it('a visitor may close a waiting chat: it leaves the queue', async () => {
     const { siteId } = await siteWithOperators(deps, 0);
     const a = await chatFor(deps, siteId);

@@ -533,6 +533,20 @@ describe('every function is granted exactly what it sends to AWS', () => {
     expect(dispatched.chat).toMatchObject({ status: 'assigned', operatorId: 'dee' });
     expect(dispatched.operator).toMatchObject({ id: 'dee' });
 
+    // Least-busy: the chat start, the dispatcher and (below) the repair read the load index.
+    await expectStatus(
+      call('update-settings', onQueueSite, { ...queueAdmin, body: { distribution: 'least-busy' } }),
+      200,
+      'the queue site routes least-busy',
+    );
+    const byLoad = await recordStream();
+    const third = await expectStatus(call('start-chat', onQueueSite, { body: { visitorId: 'w3' } }), 202, 'dee is full again: waits');
+    await expectStatus(call('close-chat', { ...onQueueSite, chatId: waiting.chat.id }, { token: deeToken }), 200, 'dee closes that chat');
+    for (const batch of await byLoad.stop(2)) expect((await dispatch(batch)).result.batchItemFailures).toEqual([]);
+    const byLoadChat = await expectStatus(call('get-chat', { ...onQueueSite, chatId: third.chat.id }, { token: deeToken }), 200, 'get-chat: dee');
+    expect(byLoadChat.chat).toMatchObject({ status: 'assigned', operatorId: 'dee', assignedBy: 'least-busy' });
+    await expectStatus(call('start-chat', onQueueSite, { body: { visitorId: 'w4' } }), 202, 'one more waits, for the repair');
+
     // The periodic repair, on a site of its own where nobody is online: two chats wait, the older
     // longer than the site allows (set back by hand). Eve comes online and her event is lost (no
     // dispatcher here): the repair expires the older chat and assigns her the other.

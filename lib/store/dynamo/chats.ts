@@ -160,10 +160,12 @@ function rejoinQueueIfRoom(ctx: DynamoContext, siteId: string, operatorId: strin
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: operatorKey(siteId, operatorId),
-        UpdateExpression: 'SET queuePk = :queuePk',
-        ConditionExpression: '#status = :online AND attribute_exists(maxChats) AND activeChats < maxChats',
+        // Marked freed again: a heartbeat between the close and this write may have cleared the close's mark.
+        UpdateExpression: 'SET queuePk = :queuePk, freedAtMs = :now',
+        // Only an operator out of the index (it was full): one still in it needs no second write.
+        ConditionExpression: '#status = :online AND attribute_exists(maxChats) AND activeChats < maxChats AND attribute_not_exists(queuePk)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':queuePk': queuePk(siteId), ':online': 'online' },
+        ExpressionAttributeValues: { ':queuePk': queuePk(siteId), ':online': 'online', ':now': Date.now() },
         ...CAPACITY,
       }),
     ),
@@ -231,7 +233,8 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
   const { chat } = record;
   if (chat.status === 'closed') return 'not-open';
   const closed: Chat = { ...chat, status: 'closed', closedAt };
-  if (chat.status === 'waiting') return (await leaveWaiting(ctx, record, 'closed', closedAt)) ? closed : 'not-open';
+  // No longer waiting (assigned meanwhile, or closed): 'lost' makes the caller re-read and close what it is now.
+  if (chat.status === 'waiting') return (await leaveWaiting(ctx, record, 'closed', closedAt)) ? closed : 'lost';
   if (chat.status === 'unassigned' || !chat.operatorId) return closeChatAlone(ctx, record, closed);
   const outcome = await transact(ctx, [
     { Update: closeChatUpdate(ctx, chat, closedAt) },

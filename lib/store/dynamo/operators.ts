@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from
 import { belongsInQueue } from '../../domain/availability.js';
 import type { Operator } from '../../domain/model.js';
 import {
+  LOAD_UNIT,
   liveShard,
   newOperatorItem,
   OPERATOR_SK_PREFIX,
@@ -178,6 +179,13 @@ export function setStatus(ctx: DynamoContext, record: OperatorRecord, change: St
     .setExpression('heartbeatAtMs = :now, staleAt = timeoutMs + :now', { ':now': change.nowMs })
     .setOrRemove('liveShard', change.status === 'offline' ? null : liveShard(operator.siteId, operator.id));
   if (change.status === 'online') freed(update, change.nowMs);
+  // An operator written before the load index gets its place there from this versioned write,
+  // whose record is current (claims and closes then move it by arithmetic).
+  const loadBase = operator.activeChats * LOAD_UNIT;
+  update.setExpression('loadBase = if_not_exists(loadBase, :loadBaseRead), loadKey = if_not_exists(loadKey, :loadKeyRead)', {
+    ':loadBaseRead': loadBase,
+    ':loadKeyRead': loadBase + (operator.lastAssignedAt ? Date.parse(operator.lastAssignedAt) : 0),
+  });
   return versionedUpdate(ctx, record, placeInQueue(update, next));
 }
 

@@ -7,6 +7,8 @@ const THROTTLING = new Set([
   'ThrottlingError',
   'RequestLimitExceeded',
   'InternalServerError',
+  // The generic AWS server fault (HTTP 500): DynamoDB Local answers it, rarely, under load.
+  'InternalFailure',
   'ServiceUnavailable',
 ]);
 const NETWORK = new Set(['TimeoutError', 'RequestTimeout', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);

@@ -165,9 +165,8 @@ export async function leaveWaiting(ctx: DynamoContext, record: ChatRecord, statu
     { Delete: { TableName: ctx.tableName, Key: waitKey(chat.siteId, chat.id) } },
     ...(record.countsForVisitor ? [visitorCount(ctx, chat, -1, null)] : []),
   ]);
-  if (outcome.written) return true;
-  if (outcome.failedAt === 0) return false;
-  throw new ContentionError();
+  // Not waiting any more, or another transaction was on one of its items: the caller re-reads.
+  return outcome.written;
 }
 
 export const expireWaiting = (ctx: DynamoContext, record: ChatRecord, nowMs: number) =>
