@@ -60,6 +60,9 @@ export async function readChatFor(
   chatId: string,
   caller: Reader,
 ): Promise<ChatView> {
+  // A token of the platform or of another site is refused before the chat is looked for.
+  const { principal } = caller;
+  if (principal && (principal.role === 'platform' || principal.siteId !== siteId)) throw forbidden('This token belongs to another site.');
   const record = await requireChat(deps, siteId, chatId);
   await checkReader(deps, record, caller);
   const { chat } = record;

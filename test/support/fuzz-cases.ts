@@ -643,7 +643,8 @@ export function realize(recipe: Recipe, batch: BatchFixtures, fixtures: CaseFixt
     }
   };
   let bearer: string | undefined;
-  let authVerdict: 'ok' | 'refused' = 'ok';
+  // 'refused-or-missing': refused, unless the chat is looked for first and is not there (404).
+  let authVerdict: 'ok' | 'refused' | 'refused-or-missing' = 'ok';
   const tokens = acceptedTokens(route);
   const resolveRef = (ref: Ref): unknown => (ref.name === 'chatToken' ? (chat?.token ?? 'no-chat') : undefined);
   const bodyValue = recipe.body.kind === 'json' ? resolveRefs(recipe.body.value, resolveRef) : undefined;
@@ -670,7 +671,10 @@ export function realize(recipe: Recipe, batch: BatchFixtures, fixtures: CaseFixt
     case 'as':
       bearer = `Bearer ${tokenOf(recipe.auth.who)}`;
       if (tokens && !tokens.includes(recipe.auth.who)) authVerdict = 'refused';
-      if (onChat && recipe.auth.who === 'operator' && !chat?.operatorId) authVerdict = 'refused';
+      if (onChat && recipe.auth.who === 'operator' && !chat?.operatorId) {
+        // Whether an operator's token opens a chat depends on the chat: one that is not there is a 404.
+        authVerdict = route.role === 'chat-reader' ? 'refused-or-missing' : 'refused';
+      }
       break;
   }
   if (bearer !== undefined) headers.authorization = bearer;
@@ -784,6 +788,9 @@ export function realize(recipe: Recipe, batch: BatchFixtures, fixtures: CaseFixt
   if (recipe.mode === 'method') return result(statusIn([405], 'a method the path does not have'));
   if (unpredictable) return result({ describe: 'anything but a 5xx (the URL is normalised to another path)', accepts: (status) => status < 500 });
   if (authVerdict === 'refused') return result(statusIn([401, 403], `401 or 403 (${describeAuth(recipe.auth)})`));
+  if (authVerdict === 'refused-or-missing') {
+    return result(statusIn([401, 403, 404], `401 or 403, or 404 for a chat that is not there (${describeAuth(recipe.auth)})`));
+  }
 
   // A period the contract accepts must not be refused by a schema stricter than the contract.
   const period = parts.query ? periodVerdict(parts.query, queryObject, Date.now()) : undefined;
