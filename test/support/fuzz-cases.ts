@@ -789,7 +789,9 @@ export function realize(recipe: Recipe, batch: BatchFixtures, fixtures: CaseFixt
   if (unpredictable) return result({ describe: 'anything but a 5xx (the URL is normalised to another path)', accepts: (status) => status < 500 });
   if (authVerdict === 'refused') return result(statusIn([401, 403], `401 or 403 (${describeAuth(recipe.auth)})`));
   if (authVerdict === 'refused-or-missing') {
-    return result(statusIn([401, 403, 404], `401 or 403, or 404 for a chat that is not there (${describeAuth(recipe.auth)})`));
+    // The chat's own check runs after validation: a request the schemas refuse is refused for that first.
+    const statuses = [401, 403, 404, ...refusals];
+    return result(statusIn(statuses, `401 or 403, or 404 for a chat that is not there, or what its input gets (${describeAuth(recipe.auth)})`));
   }
 
   // A period the contract accepts must not be refused by a schema stricter than the contract.
