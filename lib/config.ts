@@ -16,6 +16,8 @@ const schema = z
     AVATAR_DIR: z.string().min(1).optional(),
     /** In AWS: the origin the pages and the API share (CloudFront's); its pages may call the widget routes of any site. */
     PUBLIC_ORIGIN: z.url().optional(),
+    /** In AWS: the SQS queue deadlines are sent to (absent locally: a queue in the process). */
+    DEADLINE_QUEUE_URL: z.url().optional(),
     /** Where uploaded avatars are served from: an absolute URL or a path starting with /. */
     AVATAR_BASE_URL: z.string().min(1).default('/avatars'),
   })

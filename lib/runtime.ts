@@ -1,4 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { localDeadlineQueue } from './deadlines/in-process-queue.js';
+import { sqsDeadlineQueue } from './deadlines/sqs-queue.js';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { AvatarStore } from './avatars/avatar-store.js';
@@ -46,7 +49,10 @@ export function runtime(): Runtime {
   const localToken = settings.PLATFORM_TOKEN ? hashToken(settings.PLATFORM_TOKEN) : undefined;
   built = {
     config: settings,
-    deps: systemDeps(dynamoStore(doc, settings.TABLE_NAME)),
+    deps: systemDeps(
+      dynamoStore(doc, settings.TABLE_NAME),
+      settings.DEADLINE_QUEUE_URL ? sqsDeadlineQueue(new SQSClient({}), settings.DEADLINE_QUEUE_URL) : localDeadlineQueue(),
+    ),
     idempotencyStore: new DynamoDBPersistenceLayer({
       tableName: settings.IDEMPOTENCY_TABLE_NAME,
       awsSdkV3Client: client,

@@ -1,9 +1,13 @@
 /**
  * What AWS runs besides the HTTP API, run locally by the same code: the dispatcher on the
  * table's stream (stream-reader.ts stands in for the event source mapping, with the same filter
- * patterns), and the minute jobs (EventBridge schedules in AWS).
+ * patterns), the deadline handler on the deadline queue (in-process-queue.ts stands in for SQS's
+ * delay queue and its event source), and the minute jobs (EventBridge schedules in AWS).
  */
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Deadline } from '../../lib/deadlines/deadline.js';
+import { localDeadlineQueue } from '../../lib/deadlines/in-process-queue.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { lambdaContext, loadFunction } from './lambda-context.js';
 import { startStreamReader, type StreamReader } from './stream-reader.js';
@@ -12,6 +16,29 @@ export const MINUTE_JOBS_EVERY_MS = 60_000;
 
 type StreamHandler = (event: DynamoDBStreamEvent, context: unknown) => Promise<DynamoDBBatchResponse>;
 type ScheduledHandler = (event: unknown, context: unknown) => Promise<unknown>;
+type QueueHandler = (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
+
+/** Deadlines as the SQS event source hands them over. */
+function sqsEvent(deadlines: readonly Deadline[]): SQSEvent {
+  return {
+    Records: deadlines.map((deadline) => ({
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body: JSON.stringify(deadline),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:local:000000000000:chat-deadlines',
+      awsRegion: 'local',
+    })),
+  };
+}
 
 export interface LocalEvents {
   dispatcher: StreamReader;
@@ -26,6 +53,13 @@ export async function startLocalEvents(options: { endpoint: string; tableName: s
     tableName: options.tableName,
     filterPatterns: DISPATCH_FILTER_PATTERNS,
     invoke: (event) => dispatch(event, lambdaContext('dispatch-waiting-chats')),
+  });
+  const handleDeadlines = await loadFunction<QueueHandler>('handle-chat-deadlines');
+  const deadlines = localDeadlineQueue();
+  deadlines.consume(async (due) => {
+    const response = await handleDeadlines(sqsEvent(due), lambdaContext('handle-chat-deadlines'));
+    // A reported failure comes back, as SQS redelivers it after the visibility timeout.
+    if (response.batchItemFailures.length > 0) throw new Error('a deadline failed');
   });
   const timers: NodeJS.Timeout[] = [];
   if (options.minuteJobs) {
@@ -42,6 +76,7 @@ export async function startLocalEvents(options: { endpoint: string; tableName: s
     dispatcher,
     async stop() {
       for (const timer of timers) clearInterval(timer);
+      deadlines.consume(undefined);
       await dispatcher.stop();
     },
   };

@@ -21,6 +21,7 @@ export const ERRORS = {
   site_not_found: { status: 404, message: 'No such site.' },
   operator_not_found: { status: 404, message: 'No such operator on this site.' },
   chat_not_found: { status: 404, message: 'No such chat on this site.' },
+  group_not_found: { status: 404, message: 'No such group on this site.' },
   not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
   operator_unavailable: { status: 409, message: 'The chosen operator is not available right now.' },
@@ -79,6 +80,7 @@ export const originNotAllowed = () => new DomainError('origin_not_allowed');
 export const siteNotFound = () => new DomainError('site_not_found');
 export const operatorNotFound = () => new DomainError('operator_not_found');
 export const chatNotFound = () => new DomainError('chat_not_found');
+export const groupNotFound = () => new DomainError('group_not_found');
 export const visitorChoiceDisabled = () => new DomainError('visitor_choice_disabled');
 export const tooManyOpenChats = () => new DomainError('too_many_open_chats');
 export const operatorUnavailable = () => new DomainError('operator_unavailable');

@@ -58,6 +58,8 @@ export interface Operator {
    * incarnation, so its predecessor's chats neither count against it nor show in its list.
    */
   incarnation: string;
+  /** The groups (departments) whose chats it takes, sorted; a chat without a group goes to anyone. */
+  groups: string[];
   /**
    * Assignment sequence number: raised by every assignment, and raised to the site's lowest
    * turn when the operator comes online. A queue claim is conditional on it, and after a
@@ -86,6 +88,18 @@ export interface Chat {
   missedBy: string[];
 }
 
+/** A group (department) of a site's operators; chats may ask for one. */
+export interface Group {
+  siteId: string;
+  id: string;
+  name: string;
+  /** A chat of the group still waiting this long may go to any operator of the site; null: never. */
+  fallbackAfterSeconds: number | null;
+}
+
+/** Whether the operator may take a chat of that group (null: a chat for anyone). */
+export const takesGroup = (operator: Pick<Operator, 'groups'>, group: string | null) => group === null || operator.groups.includes(group);
+
 /** The operator as the API shows it. */
 export function publicOperator(operator: Operator) {
   return {
@@ -98,6 +112,7 @@ export function publicOperator(operator: Operator) {
     lastAssignedAt: operator.lastAssignedAt,
     lastHeartbeatAt: operator.heartbeatAtMs === null ? null : new Date(operator.heartbeatAtMs).toISOString(),
     assigned: operator.assigned,
+    groups: operator.groups,
   };
 }
 

@@ -50,10 +50,18 @@ export const settingsPatch = z.strictObject({
 });
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 
+/** The most groups one operator may be in (each is a copy of the operator that its writes keep up to date). */
+export const MAX_GROUPS_PER_OPERATOR = 20;
+
 export const operatorInput = z.strictObject({
   name,
   avatarUrl: avatarUrl.nullable().optional(),
   maxChats: z.number().int().min(1).max(1000).nullable().optional(),
+  groups: z
+    .array(identifier)
+    .max(MAX_GROUPS_PER_OPERATOR)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not name a group twice')
+    .optional(),
 });
 export type OperatorInput = z.infer<typeof operatorInput>;
 
@@ -65,10 +73,20 @@ export const startChatInput = z.strictObject({
   visitorId: identifier,
   clientType: z.enum(CLIENT_TYPES).optional(),
   operatorId: identifier.optional(),
+  group: identifier.optional(),
 });
 export type StartChatInput = z.infer<typeof startChatInput>;
 
+export const MAX_FALLBACK_SECONDS = 3600;
+
+export const groupInput = z.strictObject({
+  name,
+  fallbackAfterSeconds: z.number().int().min(0).max(MAX_FALLBACK_SECONDS).nullable().optional(),
+});
+export type GroupInput = z.infer<typeof groupInput>;
+
 export const sitePath = z.strictObject({ siteId: identifier });
+export const groupPath = z.strictObject({ siteId: identifier, groupId: identifier });
 export const operatorPath = z.strictObject({ siteId: identifier, operatorId: identifier });
 export const chatPath = z.strictObject({ siteId: identifier, chatId: identifier });
 

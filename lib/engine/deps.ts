@@ -1,3 +1,4 @@
+import type { DeadlineQueue } from '../deadlines/deadline.js';
 import type { Random } from '../domain/distribution/index.js';
 import { ContentionError } from '../domain/errors.js';
 import type { ChatStore } from '../store/port.js';
@@ -8,10 +9,12 @@ export interface EngineDeps {
   /** Epoch milliseconds. */
   clock: () => number;
   random: Random;
+  /** Where the moments the service must act at are sent (a group chat's fallback). */
+  deadlines: DeadlineQueue;
 }
 
-export function systemDeps(store: ChatStore): EngineDeps {
-  return { store, clock: Date.now, random: Math.random };
+export function systemDeps(store: ChatStore, deadlines: DeadlineQueue): EngineDeps {
+  return { store, clock: Date.now, random: Math.random, deadlines };
 }
 
 const DEFAULT_MAX_ATTEMPTS = 20;

@@ -1,7 +1,7 @@
 import { isAvailable } from '../domain/availability.js';
 import { modeNamed } from '../domain/distribution/index.js';
-import type { Operator, Settings } from '../domain/model.js';
-import type { AssignWaitingInput, WaitingEntry } from '../store/port.js';
+import { takesGroup, type Operator, type Settings } from '../domain/model.js';
+import { assignmentWeight, MAX_BATCH_WEIGHT, type AssignWaitingInput, type WaitingEntry } from '../store/port.js';
 import type { EngineDeps } from './deps.js';
 import { orderOf, QUEUE_PAGE_SIZE } from './start-chat.js';
 
@@ -21,9 +21,21 @@ export interface DispatchResult {
   stoppedBecause: 'queue-empty' | 'nobody-available' | 'site-gone' | 'step-limit';
 }
 
+/** Waiting chats read per page while planning a batch (group chats nobody can take are passed over). */
+const WAITING_PAGE = 50;
+
+/** The partition of the site's queue index a waiting chat is served from: its group's, or '' for the site's. */
+const SITE = '';
+const partitionOf = (entry: WaitingEntry) => (entry.group !== null && !entry.escalated ? entry.group : SITE);
+
 interface OperatorsView {
   settings: Settings;
+  /** Every operator read, as its freshest known copy. */
   operators: Map<string, Operator>;
+  /** The operators each partition read showed (the site's head, each group's copies), by id. */
+  partitions: Map<string, Set<string>>;
+  /** The operators the triggering events carried (their new images: fresher than an index that may lag the write). */
+  fresh: readonly Operator[];
 }
 
 /**
@@ -37,20 +49,28 @@ function newer(a: Operator, b: Operator): Operator {
   return (a.heartbeatAtMs ?? 0) >= (b.heartbeatAtMs ?? 0) ? a : b;
 }
 
+function remember(view: OperatorsView, partition: string, operators: readonly Operator[]) {
+  const ids = view.partitions.get(partition) ?? new Set<string>();
+  for (const operator of operators) {
+    const known = view.operators.get(operator.id);
+    view.operators.set(operator.id, known ? newer(known, operator) : operator);
+    ids.add(operator.id);
+  }
+  view.partitions.set(partition, ids);
+}
+
 /**
- * The settings and the operators that may take chats: the head of the queue index (operators
- * only, past the waiting chats), every page for a mode that reads all, and the operators the
- * triggering events carried (their new images: fresher than an index that may lag the write).
+ * Reads a partition's operators: the head (operators only, past the waiting chats), further
+ * pages past a head of stale operators the sweep has not taken out yet, as a chat start does,
+ * and every page for a mode that reads all. The triggering operators join each partition they
+ * belong to.
  */
-async function readOperators(deps: EngineDeps, siteId: string, fresh: readonly Operator[]): Promise<OperatorsView | null> {
-  const site = await deps.store.getSite(siteId);
-  if (!site) return null;
-  const { settings } = site;
+async function readPartition(deps: EngineDeps, siteId: string, view: OperatorsView, partition: string) {
+  const { settings } = view;
   const mode = modeNamed(settings.distribution);
   const needsAll = mode.reads === 'all-available';
-  const operators = new Map<string, Operator>();
   const nowMs = deps.clock();
-  const anyAvailable = () => [...operators.values()].some((operator) => isAvailable(operator, settings, nowMs));
+  const read: Operator[] = [];
   let cursor;
   do {
     const page = await deps.store.readQueue(siteId, {
@@ -58,16 +78,21 @@ async function readOperators(deps: EngineDeps, siteId: string, fresh: readonly O
       operatorsOnly: true,
       cursor,
       order: orderOf(mode),
+      ...(partition === SITE ? {} : { group: partition }),
     });
-    for (const operator of page.operators) operators.set(operator.id, operator);
+    read.push(...page.operators);
     cursor = page.cursor;
-    // Past a head of stale operators the sweep has not taken out yet, as a chat start does.
-  } while (cursor && (needsAll || !anyAvailable()));
-  for (const operator of fresh) {
-    const known = operators.get(operator.id);
-    operators.set(operator.id, known ? newer(known, operator) : operator);
-  }
-  return { settings, operators };
+  } while (cursor && (needsAll || !read.some((operator) => isAvailable(operator, settings, nowMs))));
+  remember(view, partition, read);
+  remember(view, partition, view.fresh.filter((operator) => takesGroup(operator, partition === SITE ? null : partition)));
+}
+
+async function readView(deps: EngineDeps, siteId: string, fresh: readonly Operator[]): Promise<OperatorsView | null> {
+  const site = await deps.store.getSite(siteId);
+  if (!site) return null;
+  const view: OperatorsView = { settings: site.settings, operators: new Map(), partitions: new Map(), fresh };
+  await readPartition(deps, siteId, view, SITE);
+  return view;
 }
 
 /** The operator's copy after a claim this pass made on it. */
@@ -81,70 +106,135 @@ function afterAssignment(operator: Operator, nowMs: number): Operator {
   };
 }
 
+interface Plan {
+  batch: AssignWaitingInput[];
+  taken: Set<string>;
+  visitors: Set<string>;
+  weight: number;
+  /** Planning stopped before the end of the waiting chats (batch full, or a visitor's second chat). */
+  full: boolean;
+}
+
 /**
- * The next batch: the oldest waiting chats, each to the operator the site's distribution picks
- * among those available and not yet given a chat of this batch (one claim per operator per
+ * Adds to the batch, oldest first, each waiting chat of the page that an operator of its
+ * partition (its group's, or the site's) may take: the one the site's distribution picks among
+ * those available and not yet given a chat of this batch (one claim per operator per
  * transaction: two on one item cannot share a transaction, and its next turn is not known
- * before the first lands). Stops at the first chat nobody is left for.
+ * before the first lands). A chat nobody is left for is passed over: whoever could take it
+ * already took an older chat of this batch, so no chat is passed over by a younger one that the
+ * same operator could take.
  */
-function planBatch(deps: EngineDeps, waiting: readonly WaitingEntry[], view: OperatorsView, afterConflict: boolean, nowMs: number) {
+function planPage(deps: EngineDeps, page: readonly WaitingEntry[], view: OperatorsView, plan: Plan, afterConflict: boolean, nowMs: number) {
   const { settings } = view;
   const mode = modeNamed(settings.distribution);
-  const taken = new Set<string>();
-  const visitors = new Set<string>();
-  const batch: AssignWaitingInput[] = [];
-  for (const entry of waiting.slice(0, BATCH_SIZE)) {
-    // One item once per transaction: a visitor's second waiting chat goes in the next batch.
-    if (visitors.has(entry.visitorId)) break;
-    visitors.add(entry.visitorId);
-    const available = [...view.operators.values()].filter((operator) => !taken.has(operator.id) && isAvailable(operator, settings, nowMs));
+  for (const entry of page) {
+    const ids = view.partitions.get(partitionOf(entry)) ?? new Set<string>();
+    const available = [...ids]
+      .filter((id) => !plan.taken.has(id))
+      .map((id) => view.operators.get(id)!)
+      .filter((operator) => isAvailable(operator, settings, nowMs));
     const operator = mode.pick(available, { random: deps.random, afterConflict });
-    if (!operator) break;
-    taken.add(operator.id);
-    batch.push({ settings, operator, guard: mode.claimGuard(operator), entry, assignedBy: mode.name, nowMs });
+    if (!operator) continue;
+    const input: AssignWaitingInput = { settings, operator, guard: mode.claimGuard(operator), entry, assignedBy: mode.name, nowMs };
+    // One item once per transaction: a visitor's second chat goes in the next batch (and so do younger ones).
+    if (plan.visitors.has(entry.visitorId) || plan.weight + assignmentWeight(input) > MAX_BATCH_WEIGHT) {
+      plan.full = true;
+      return;
+    }
+    plan.taken.add(operator.id);
+    plan.visitors.add(entry.visitorId);
+    plan.weight += assignmentWeight(input);
+    plan.batch.push(input);
+    if (plan.batch.length === BATCH_SIZE) {
+      plan.full = true;
+      return;
+    }
   }
-  return batch;
+}
+
+/** Whether some operator read is still available and not yet in the batch. */
+function anyoneLeft(view: OperatorsView, plan: Plan, nowMs: number) {
+  return [...view.operators.values()].some((operator) => !plan.taken.has(operator.id) && isAvailable(operator, view.settings, nowMs));
+}
+
+/**
+ * The next batch: the oldest waiting chats someone may take, page after page of them while
+ * operators are left, reading each group's partition the first time one of its chats comes up.
+ * Null when no chat waits.
+ */
+async function planBatch(deps: EngineDeps, siteId: string, view: OperatorsView, afterConflict: boolean): Promise<AssignWaitingInput[] | null> {
+  const plan: Plan = { batch: [], taken: new Set(), visitors: new Set(), weight: 0, full: false };
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.store.readWaiting(siteId, WAITING_PAGE, after);
+    if (page.length === 0 && after === undefined) return null;
+    for (const partition of new Set(page.map(partitionOf))) {
+      if (!view.partitions.has(partition)) await readPartition(deps, siteId, view, partition);
+    }
+    const nowMs = deps.clock();
+    planPage(deps, page, view, plan, afterConflict, nowMs);
+    if (plan.full || page.length < WAITING_PAGE || !anyoneLeft(view, plan, nowMs)) return plan.batch;
+    after = page[page.length - 1]!.chatId;
+  }
 }
 
 /**
  * Assigns the site's waiting chats, oldest first, while an operator may take them: by the site's
  * distribution (`assignedBy` its mode) and the same conditional claim as a new chat, with the
  * chat's move from waiting to assigned in the same transaction, up to BATCH_SIZE chats per
- * transaction. Safe to run concurrently and to repeat: a chat or a slot another pass took makes
- * this one re-read and go on. `fresh`: the operators as the triggering stream records showed them.
+ * transaction. A group chat goes to an operator of its group (to anyone once it has fallen back).
+ * Safe to run concurrently and to repeat: a chat or a slot another pass took makes this one
+ * re-read and go on. `fresh`: the operators as the triggering stream records showed them.
  */
 export async function dispatchWaiting(deps: EngineDeps, siteId: string, fresh: readonly Operator[] = []): Promise<DispatchResult> {
   let assigned = 0;
-  let waiting: WaitingEntry[] = [];
   let view: OperatorsView | null = null;
+  let viewIsNew = false;
   let afterConflict = false;
+  // Operators read from the table after a lost claim: newer than the images that triggered the
+  // pass, which count only until the view is first read (read again, the index has caught up).
+  let known: readonly Operator[] = fresh;
+  const current = new Map<string, Operator>();
   for (let step = 0; step < MAX_STEPS; step += 1) {
-    if (waiting.length === 0) waiting = await deps.store.readWaiting(siteId, BATCH_SIZE);
-    if (waiting.length === 0) return { assigned, stoppedBecause: 'queue-empty' };
-    view ??= await readOperators(deps, siteId, fresh);
-    if (!view) return { assigned, stoppedBecause: 'site-gone' };
-    const nowMs = deps.clock();
-    const batch = planBatch(deps, waiting, view, afterConflict, nowMs);
-    if (batch.length === 0) return { assigned, stoppedBecause: 'nobody-available' };
+    if (!view) {
+      view = await readView(deps, siteId, [...known, ...current.values()]);
+      if (!view) return { assigned, stoppedBecause: 'site-gone' };
+      known = [];
+      viewIsNew = true;
+    }
+    const batch = await planBatch(deps, siteId, view, afterConflict);
+    if (batch === null) return { assigned, stoppedBecause: 'queue-empty' };
+    if (batch.length === 0) {
+      if (viewIsNew) return { assigned, stoppedBecause: 'nobody-available' };
+      // Past operators this pass filled, the index may show others: read it once more.
+      view = null;
+      continue;
+    }
+    viewIsNew = false;
     const outcome = await deps.store.assignWaiting(batch);
     afterConflict = outcome.kind !== 'assigned';
     if (outcome.kind === 'assigned') {
       assigned += batch.length;
-      waiting = waiting.slice(batch.length);
-      for (const { operator } of batch) view.operators.set(operator.id, afterAssignment(operator, nowMs));
+      for (const { operator, nowMs } of batch) {
+        const after = afterAssignment(operator, nowMs);
+        view.operators.set(operator.id, after);
+        if (current.has(operator.id)) current.set(operator.id, after);
+      }
     } else if (outcome.kind === 'operator-lost') {
       // The copy was stale (the index lags, an image ages): the operator as it is now.
-      const current = await deps.store.getOperator(siteId, outcome.operatorId);
-      if (current) view.operators.set(outcome.operatorId, current.operator);
-      else view.operators.delete(outcome.operatorId);
-    } else if (outcome.kind === 'chat-gone') {
-      waiting = [];
-    } else {
+      const record = await deps.store.getOperator(siteId, outcome.operatorId);
+      if (record) {
+        view.operators.set(outcome.operatorId, record.operator);
+        current.set(outcome.operatorId, record.operator);
+      } else {
+        view.operators.delete(outcome.operatorId);
+      }
+    } else if (outcome.kind === 'conflict') {
       // Another transaction held an item: re-read after a short random pause, so racers part.
-      waiting = [];
       view = null;
       await new Promise((resolve) => setTimeout(resolve, deps.random() * 20));
     }
+    // 'chat-gone': the next plan re-reads the waiting chats.
   }
   return { assigned, stoppedBecause: 'step-limit' };
 }

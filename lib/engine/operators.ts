@@ -1,6 +1,6 @@
 import { isAvailable } from '../domain/availability.js';
 import { turnOnComingOnline } from '../domain/distribution/decide.js';
-import { operatorNotFound } from '../domain/errors.js';
+import { invalidRequest, operatorNotFound } from '../domain/errors.js';
 import { hashToken, newToken, tiebreaker } from '../domain/ids.js';
 import type { Operator, OperatorStatus } from '../domain/model.js';
 import type { OperatorInput } from '../domain/schemas.js';
@@ -29,8 +29,13 @@ function newOperator(siteId: string, operatorId: string, input: OperatorInput): 
     assigned: 0,
     turn: 0,
     incarnation: tiebreaker(),
+    groups: sortedGroups(input.groups ?? []),
   };
 }
+
+const sortedGroups = (groups: readonly string[]) => [...new Set(groups)].sort();
+
+const noSuchGroup = (groupId: string) => invalidRequest(`groups: no group "${groupId}" on this site`);
 
 /** Creates the operator (offline, with a fresh token) or updates its profile. */
 export async function upsertOperator(
@@ -54,15 +59,18 @@ export async function upsertOperator(
         site.settings.heartbeatTimeoutSeconds,
         new Date(deps.clock()).toISOString(),
       );
-      return created ? { operator: record.operator, operatorToken } : undefined;
+      if (!created.written && created.missingGroup !== undefined) throw noSuchGroup(created.missingGroup);
+      return created.written ? { operator: record.operator, operatorToken } : undefined;
     }
     const changes = {
       name: input.name,
       avatarUrl: input.avatarUrl !== undefined ? input.avatarUrl : existing.operator.avatarUrl,
       maxChats: input.maxChats !== undefined ? input.maxChats : existing.operator.maxChats,
+      groups: input.groups !== undefined ? sortedGroups(input.groups) : existing.operator.groups,
     };
     const updated = await deps.store.updateOperator(existing, changes, deps.clock());
-    return updated ? { operator: { ...existing.operator, ...changes } } : undefined;
+    if (!updated.written && updated.missingGroup !== undefined) throw noSuchGroup(updated.missingGroup);
+    return updated.written ? { operator: { ...existing.operator, ...changes } } : undefined;
   });
 }
 
@@ -104,8 +112,10 @@ export async function recordHeartbeat(deps: EngineDeps, siteId: string, operator
 
 export async function deleteOperator(deps: EngineDeps, siteId: string, operatorId: string): Promise<void> {
   const site = await requireSite(deps, siteId);
-  const record = await requireOperator(deps, siteId, operatorId);
-  if (!(await deps.store.deleteOperator(site, record))) throw operatorNotFound();
+  await untilWritten(async () => {
+    const record = await requireOperator(deps, siteId, operatorId);
+    return (await deps.store.deleteOperator(site, record)) || undefined;
+  });
 }
 
 export async function listOperators(deps: EngineDeps, siteId: string): Promise<Operator[]> {

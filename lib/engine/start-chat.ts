@@ -2,6 +2,7 @@ import { isAvailable } from '../domain/availability.js';
 import {
   claimGuardOf,
   decideAssignment,
+  distribute,
   lostClaimOf,
   namedOperator,
   returningOperatorId,
@@ -10,9 +11,9 @@ import {
   type LostClaim,
 } from '../domain/distribution/decide.js';
 import { modeNamed, type DistributionModeDefinition } from '../domain/distribution/index.js';
-import { siteNotFound, tooManyOpenChats } from '../domain/errors.js';
+import { groupNotFound, siteNotFound, tooManyOpenChats } from '../domain/errors.js';
 import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
-import { displayedAvatar, type Chat, type Operator, type Settings } from '../domain/model.js';
+import { displayedAvatar, type Chat, type Group, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore, QueueOrder } from '../store/port.js';
 import { untilWritten, type EngineDeps } from './deps.js';
 import { queuePlace, type QueuePlace } from './queue.js';
@@ -34,6 +35,8 @@ export interface StartChatResult {
 
 export interface AssignmentView {
   settings: Settings;
+  /** The group the view is of (its partition), or null for the whole site. */
+  group: Group | null;
   candidates: Operator[];
   /** Chats wait in the site's queue (seen at its head): with the queue on, a new chat joins them. */
   chatsWaiting: boolean;
@@ -62,26 +65,49 @@ function rememberOrder(siteId: string, order: QueueOrder) {
 /** The order a mode reads operators in (the settings read first tell which). */
 export const orderOf = (mode: DistributionModeDefinition): QueueOrder => (mode.reads === 'load-head' ? 'load' : 'last-assigned');
 
-export async function readAssignmentView(store: ChatStore, siteId: string, nowMs: number, order: QueueOrder): Promise<AssignmentView> {
-  const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1, order });
+/**
+ * The site's view, or the group's (`groupId`): its own partition, with a copy of the settings
+ * at its head, its waiting chats and copies of its operators. A group the index does not show
+ * is looked up in the table: unknown, it is a 404; just created (the index lags), its view is
+ * empty for now.
+ */
+export async function readAssignmentView(
+  store: ChatStore,
+  siteId: string,
+  nowMs: number,
+  order: QueueOrder,
+  groupId?: string,
+): Promise<AssignmentView> {
+  const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1, order, ...(groupId ? { group: groupId } : {}) });
+  if (groupId && (!first.settings || !first.group)) return unindexedGroup(store, siteId, groupId);
   if (!first.settings) throw siteNotFound();
   const { settings } = first;
+  const group = first.group ?? null;
   const mode = modeNamed(settings.distribution);
   const chatsWaiting = first.waiting.length > 0;
-  if (chatsWaiting && settings.queueEnabled) return { settings, candidates: [], chatsWaiting };
+  if (chatsWaiting && settings.queueEnabled) return { settings, group, candidates: [], chatsWaiting };
   // The site's mode reads in the other order (it changed since the caller learnt it): read again.
-  if (orderOf(mode) !== order) return readAssignmentView(store, siteId, nowMs, orderOf(mode));
+  if (orderOf(mode) !== order) return readAssignmentView(store, siteId, nowMs, orderOf(mode), groupId);
   const needsAll = mode.reads === 'all-available';
+  const inPartition = groupId ? { group: groupId } : {};
   // With the queue off while chats still wait, the operators lie past them.
-  const head = chatsWaiting ? await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE, operatorsOnly: true, order }) : first;
+  const head = chatsWaiting ? await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE, operatorsOnly: true, order, ...inPartition }) : first;
   const candidates = [...head.operators];
   let cursor = head.cursor;
   while (cursor && (needsAll || !candidates.some((operator) => isAvailable(operator, settings, nowMs)))) {
-    const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE, operatorsOnly: true, order });
+    const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE, operatorsOnly: true, order, ...inPartition });
     candidates.push(...page.operators);
     cursor = page.cursor;
   }
-  return { settings, candidates, chatsWaiting };
+  return { settings, group, candidates, chatsWaiting };
+}
+
+async function unindexedGroup(store: ChatStore, siteId: string, groupId: string): Promise<AssignmentView> {
+  const site = await store.getSite(siteId);
+  if (!site) throw siteNotFound();
+  const group = await store.getGroup(siteId, groupId);
+  if (!group) throw groupNotFound();
+  return { settings: site.settings, group, candidates: [], chatsWaiting: false };
 }
 
 /**
@@ -118,14 +144,24 @@ function withoutStale(candidates: Operator[], lostClaims: Map<string, LostClaim>
   });
 }
 
-/** A chat that finds nobody waits, unless the site's queue is off or full; undefined then. */
-async function waitInQueue(deps: EngineDeps, settings: Settings, chat: Chat, chatTokenHash: string) {
+/**
+ * A chat that finds nobody waits, unless the site's queue is off or full; undefined then. A
+ * group chat waits for its group, or for anyone when it already may go to anyone (`escalated`);
+ * with a fallback to come, its moment is sent to the deadline queue.
+ */
+async function waitInQueue(deps: EngineDeps, settings: Settings, chat: Chat, chatTokenHash: string, fallback: { escalated: boolean; group: Group | null }) {
   if (!settings.queueEnabled) return undefined;
   const { maxWaitingChats } = settings;
   if (maxWaitingChats !== null && (await deps.store.countWaiting(chat.siteId, maxWaitingChats)) >= maxWaitingChats) return undefined;
   const waiting: Chat = { ...chat, status: 'waiting' };
-  if ((await deps.store.recordWaitingChat(waiting, chatTokenHash, settings.maxOpenChatsPerVisitor)) === 'visitor-limit') {
+  if ((await deps.store.recordWaitingChat(waiting, chatTokenHash, settings.maxOpenChatsPerVisitor, fallback.escalated)) === 'visitor-limit') {
     throw tooManyOpenChats();
+  }
+  const seconds = fallback.group?.fallbackAfterSeconds ?? null;
+  if (!fallback.escalated && seconds !== null) {
+    const dueAtMs = Date.parse(chat.createdAt) + seconds * 1000;
+    // Not sent (the queue out of reach): the repair job falls it back within a minute.
+    await deps.deadlines.schedule({ kind: 'group-fallback', siteId: chat.siteId, chatId: chat.id, dueAtMs }, deps.clock()).catch(() => undefined);
   }
   return { chat: waiting, queue: await queuePlace(deps, chat.siteId, chat.id) };
 }
@@ -151,22 +187,30 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
   let order = knownOrders.get(siteId) ?? 'last-assigned';
   return untilWritten(async (attempt) => {
     const nowMs = deps.clock();
-    const view = await readAssignmentView(store, siteId, nowMs, order);
+    const view = await readAssignmentView(store, siteId, nowMs, order, request.group);
     order = orderOf(modeNamed(view.settings.distribution));
     rememberOrder(siteId, order);
     const named = await loadNamed(store, view, request, attempt > 0);
     const returning = await loadReturning(store, view, request, nowMs);
-    const candidates = withoutStale(view.candidates, lostClaims);
-    const decision = decideAssignment({
+    const choice = {
       settings: view.settings,
-      request,
-      named,
-      returning,
-      candidates,
       nowMs,
       random: deps.random,
       afterConflict: attempt > 0,
-    });
+    };
+    const candidates = withoutStale(view.candidates, lostClaims);
+    let decision = decideAssignment({ ...choice, request, named, returning, candidates });
+    let droppedAvailable = view.candidates.some((operator) => !candidates.includes(operator) && isAvailable(operator, view.settings, nowMs));
+    // A group that falls back at once: nobody of the group, so anyone of the site.
+    const fallsBackNow = view.group?.fallbackAfterSeconds === 0 && !view.chatsWaiting;
+    let escalated = false;
+    if (!decision && !droppedAvailable && fallsBackNow) {
+      const siteView = await readAssignmentView(store, siteId, nowMs, order);
+      const siteCandidates = withoutStale(siteView.candidates, lostClaims);
+      decision = distribute({ ...choice, candidates: siteCandidates });
+      droppedAvailable = siteView.candidates.some((operator) => !siteCandidates.includes(operator) && isAvailable(operator, view.settings, nowMs));
+      escalated = true;
+    }
     const createdAt = new Date(nowMs).toISOString();
     const chat: Chat = {
       id: chatId,
@@ -178,17 +222,14 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       assignedBy: decision?.assignedBy ?? null,
       createdAt,
       closedAt: null,
-      group: null,
+      group: request.group ?? null,
       assignedAt: decision ? createdAt : null,
       acceptedAt: null,
       missedBy: [],
     };
-    const droppedAvailable = view.candidates.some(
-      (operator) => !candidates.includes(operator) && isAvailable(operator, view.settings, nowMs),
-    );
     if (!decision && droppedAvailable) return undefined; // only stale copies left: read again
     if (!decision) {
-      const waiting = await waitInQueue(deps, view.settings, chat, chatTokenHash);
+      const waiting = await waitInQueue(deps, view.settings, chat, chatTokenHash, { escalated, group: view.group });
       return waiting ? { ...waiting, chatToken } : recordUnassigned(deps, view.settings, chat, chatToken, chatTokenHash);
     }
     const guard = claimGuardOf(decision);

@@ -32,6 +32,13 @@ export const operatorObject = z.strictObject({
   lastAssignedAt: isoTime.nullable(),
   lastHeartbeatAt: isoTime.nullable(),
   assigned: z.number().int(),
+  groups: z.array(z.string()),
+});
+
+export const groupObject = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  fallbackAfterSeconds: z.number().int().min(0).nullable(),
 });
 
 export const chatObject = z.strictObject({

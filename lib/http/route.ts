@@ -72,6 +72,8 @@ export interface Grants {
   idempotency?: boolean;
   /** Writes avatars to the assets bucket, under the site's own prefix. */
   avatars?: boolean;
+  /** Sends messages to the deadline queue (SQS). */
+  deadlines?: boolean;
 }
 
 interface RouteFields<P extends string, Q extends RequestSchemas, R extends ResponseSchemas> {

@@ -23,6 +23,7 @@ export const getWidget = defineRoute({
       allowVisitorChoice: z.boolean(),
       sharedAvatarUrl: z.string().nullable(),
       operators: z.array(widgetOperator),
+      groups: z.array(z.strictObject({ id: z.string(), name: z.string(), available: z.boolean() })),
     }),
   },
   grants: { table: ['GetItem', 'Query'], queries: ['table'] },

@@ -2,6 +2,7 @@ import { openApiDocument } from '../http/openapi.js';
 import type { Endpoint, Route } from '../http/route.js';
 import { closeChatRoute } from './close-chat.js';
 import { createSiteRoute } from './create-site.js';
+import { deleteGroupRoute } from './delete-group.js';
 import { deleteOperatorRoute } from './delete-operator.js';
 import { getChat } from './get-chat.js';
 import { getHealth } from './get-health.js';
@@ -10,9 +11,11 @@ import { getOpenapi } from './get-openapi.js';
 import { getSettings } from './get-settings.js';
 import { getStats } from './get-stats.js';
 import { getWidget } from './get-widget.js';
+import { listGroupsRoute } from './list-groups.js';
 import { listOperatorChats } from './list-operator-chats.js';
 import { listOperatorsRoute } from './list-operators.js';
 import { listQueueRoute } from './list-queue.js';
+import { putGroupRoute } from './put-group.js';
 import { putOperator } from './put-operator.js';
 import { recordHeartbeatRoute } from './record-heartbeat.js';
 import { rotateAdminTokenRoute } from './rotate-admin-token.js';
@@ -36,6 +39,9 @@ export const ROUTES: readonly Route[] = [
   listOperatorsRoute,
   putOperator,
   deleteOperatorRoute,
+  listGroupsRoute,
+  putGroupRoute,
+  deleteGroupRoute,
   uploadAvatar,
   getStats,
   setOperatorStatusRoute,

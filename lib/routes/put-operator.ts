@@ -16,7 +16,8 @@ export const putOperator = defineRoute({
     201: z.strictObject({ operator: operatorObject, operatorToken: z.string() }),
     200: z.strictObject({ operator: operatorObject }),
   },
-  grants: { table: ['GetItem', 'PutItem', 'UpdateItem'] },
+  // The operator, its token and its group copies; groups it joins are checked to exist in the same transaction.
+  grants: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'] },
   async handle({ path, body, rt }) {
     const { operator, operatorToken } = await upsertOperator(rt.deps, path.siteId, path.operatorId, body);
     return operatorToken

@@ -30,6 +30,8 @@ export const startChatRoute = defineRoute({
     table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
     queries: ['queue', 'load', 'table'],
     idempotency: true,
+    // A group chat that waits sends its fallback moment to the deadline queue.
+    deadlines: true,
   },
   async handle({ path, body, headers, context, rt }) {
     const { chat, chatToken, operator, queue } = await startChatOnce(rt, path.siteId, body, headers['idempotency-key'], context);

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChatStore } from './port.js';
 import * as chats from './dynamo/chats.js';
 import type { DynamoContext } from './dynamo/context.js';
+import * as groups from './dynamo/groups.js';
 import * as operators from './dynamo/operators.js';
 import * as sites from './dynamo/sites.js';
 import * as tokens from './dynamo/tokens.js';
@@ -44,8 +45,8 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
     claim: (input) => chats.claim(ctx, input),
     recordUnassignedChat: (chat, tokenHash, visitorLimit) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit),
-    recordWaitingChat: (chat, tokenHash, visitorLimit) => waiting.recordWaitingChat(ctx, chat, tokenHash, visitorLimit),
-    readWaiting: (siteId, limit) => waiting.readWaiting(ctx, siteId, limit),
+    recordWaitingChat: (chat, tokenHash, visitorLimit, escalated) => waiting.recordWaitingChat(ctx, chat, tokenHash, visitorLimit, escalated),
+    readWaiting: (siteId, limit, afterChatId) => waiting.readWaiting(ctx, siteId, limit, afterChatId),
     listWaiting: (siteId) => waiting.listWaiting(ctx, siteId),
     countWaiting: (siteId, upTo) => waiting.countWaiting(ctx, siteId, upTo),
     waitingPosition: (siteId, chatId) => waiting.waitingPosition(ctx, siteId, chatId),
@@ -55,6 +56,12 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     lastAssignment: (siteId, visitorId) => waiting.lastAssignment(ctx, siteId, visitorId),
     countClose: (siteId, nowMs) => waiting.countClose(ctx, siteId, nowMs),
     recentCloses: (siteId, nowMs) => waiting.recentCloses(ctx, siteId, nowMs),
+    getGroup: (siteId, groupId) => groups.getGroup(ctx, siteId, groupId),
+    listGroups: (siteId) => groups.listGroups(ctx, siteId),
+    putGroup: (group, settings, nowIso) => groups.putGroup(ctx, group, settings, nowIso),
+    deleteGroupItem: (siteId, groupId) => groups.deleteGroupItem(ctx, siteId, groupId),
+    listMemberIds: (siteId, groupId) => groups.listMemberIds(ctx, siteId, groupId),
+    escalateWaiting: (entry) => groups.escalateWaiting(ctx, entry),
     getChat: (siteId, chatId) => chats.getChat(ctx, siteId, chatId),
     closeChat: (record, closedAt) => chats.closeChat(ctx, record, closedAt),
     listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),

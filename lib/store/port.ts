@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/auth.js';
 import type { AssignedBy, ClaimGuard } from '../domain/distribution/index.js';
-import type { Chat, Operator, OperatorStatus, Settings } from '../domain/model.js';
+import type { Chat, Group, Operator, OperatorStatus, Settings } from '../domain/model.js';
 
 /**
  * The store speaks these domain shapes only: how they are kept (keys, attribute names,
@@ -40,6 +40,8 @@ export interface WaitingEntry {
   visitorId: string;
   group: string | null;
   createdAt: string;
+  /** A group chat that may now go to any operator of the site (its fallback came, or its group was deleted). */
+  escalated: boolean;
 }
 
 /** The order operators are read in: by last assignment (queue index) or by load (load index). */
@@ -51,11 +53,16 @@ export interface QueueReadOptions {
   /** Past the settings and the waiting chats, from the first operator. */
   operatorsOnly?: boolean;
   order?: QueueOrder;
+  /** The group's partition instead of the site's: its waiting chats and the copies of its operators. */
+  group?: string;
 }
 
 /** One page of a site's queue: the settings come with the first page only. */
 export interface QueuePage {
+  /** From the site's settings item, or the copy at the head of a group's partition. */
   settings: Settings | null;
+  /** In a group's partition (first page): the group, or null when the index shows none. */
+  group?: Group | null;
   /** Waiting chats at the head of the queue (first page only), oldest first: their ids. */
   waiting: string[];
   operators: Operator[];
@@ -79,6 +86,14 @@ export interface ClaimInput {
  * the visitor already has the site's maximum of open chats (nothing was written).
  */
 export type ClaimOutcome = 'claimed' | 'lost' | 'conflict' | 'visitor-limit';
+
+/**
+ * What an assignment of a waiting chat weighs in the store's transaction: four items, and one
+ * per group copy of its operator; a batch may weigh at most MAX_BATCH_WEIGHT (DynamoDB's limit
+ * of items in a transaction).
+ */
+export const assignmentWeight = (input: Pick<AssignWaitingInput, 'operator'>) => 4 + input.operator.groups.length;
+export const MAX_BATCH_WEIGHT = 100;
 
 export interface AssignWaitingInput {
   settings: Settings;
@@ -104,7 +119,12 @@ export interface OperatorChanges {
   name: string;
   avatarUrl: string | null;
   maxChats: number | null;
+  /** Sorted. */
+  groups: string[];
 }
+
+/** A create or update of an operator: not written when it changed meanwhile (or exists, for a create), or a group it names does not exist. */
+export type OperatorWriteOutcome = { written: true } | { written: false; missingGroup?: string };
 
 export interface StatusChange {
   status: OperatorStatus;
@@ -134,15 +154,15 @@ export interface ChatStore {
 
   getOperator(siteId: string, operatorId: string): Promise<OperatorRecord | null>;
   listOperators(siteId: string): Promise<Operator[]>;
-  /** False when the operator already exists. */
-  createOperator(record: OperatorRecord, timeoutSeconds: number, createdAt: string): Promise<boolean>;
-  /** False when the operator changed since it was read. */
-  updateOperator(record: OperatorRecord, changes: OperatorChanges, nowMs: number): Promise<boolean>;
+  /** Not written when the operator already exists, or one of its groups does not. */
+  createOperator(record: OperatorRecord, timeoutSeconds: number, createdAt: string): Promise<OperatorWriteOutcome>;
+  /** Not written when the operator changed since it was read, or a group it joins does not exist. */
+  updateOperator(record: OperatorRecord, changes: OperatorChanges, nowMs: number): Promise<OperatorWriteOutcome>;
   /** False when the operator changed since it was read. */
   setStatus(record: OperatorRecord, change: StatusChange): Promise<boolean>;
   /** False when there is no such operator. */
   recordHeartbeat(siteId: string, operatorId: string, nowMs: number): Promise<boolean>;
-  /** Deletes the operator and its token, and clears it from the site's default operators. */
+  /** Deletes the operator, its token and its group copies, and clears it from the site's default operators; false when it changed since read (or is gone). */
   deleteOperator(site: SiteRecord, record: OperatorRecord): Promise<boolean>;
   /** The owner of an admin or operator token, by the token's hash. */
   findTokenOwner(tokenHash: string): Promise<Principal | null>;
@@ -164,10 +184,13 @@ export interface ChatStore {
   /** Records a chat nobody took, unless the visitor already has `visitorLimit` open chats. */
   recordUnassignedChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null): Promise<'recorded' | 'visitor-limit'>;
 
-  /** Records a chat that waits for an operator, unless the visitor already has `visitorLimit` open chats. */
-  recordWaitingChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null): Promise<'recorded' | 'visitor-limit'>;
-  /** The site's oldest waiting chats, up to `limit`, read consistently from the table. */
-  readWaiting(siteId: string, limit: number): Promise<WaitingEntry[]>;
+  /**
+   * Records a chat that waits for an operator (a group chat for its group, unless `escalated`:
+   * for anyone), unless the visitor already has `visitorLimit` open chats.
+   */
+  recordWaitingChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null, escalated?: boolean): Promise<'recorded' | 'visitor-limit'>;
+  /** The site's oldest waiting chats (after `afterChatId`), up to `limit`, read consistently from the table. */
+  readWaiting(siteId: string, limit: number, afterChatId?: string): Promise<WaitingEntry[]>;
   /** Every waiting chat of the site, oldest first. */
   listWaiting(siteId: string): Promise<WaitingEntry[]>;
   /** How many chats wait, counting at most `upTo` (reads grow with the count, not with the queue). */
@@ -190,6 +213,17 @@ export interface ChatStore {
   countClose(siteId: string, nowMs: number): Promise<void>;
   /** Closes counted in the current and the previous hour. */
   recentCloses(siteId: string, nowMs: number): Promise<number>;
+
+  getGroup(siteId: string, groupId: string): Promise<Group | null>;
+  listGroups(siteId: string): Promise<Group[]>;
+  /** Creates the group (with a copy of the site's settings) or updates its name and fallback. */
+  putGroup(group: Group, settings: Settings, nowIso: string): Promise<'created' | 'updated'>;
+  /** Deletes the group's item only; false when there was none. */
+  deleteGroupItem(siteId: string, groupId: string): Promise<boolean>;
+  /** Every operator of the group, available or not. */
+  listMemberIds(siteId: string, groupId: string): Promise<string[]>;
+  /** Lets a waiting group chat go to any operator of the site; false when it no longer waits or already may. */
+  escalateWaiting(entry: WaitingEntry): Promise<boolean>;
 
   getChat(siteId: string, chatId: string): Promise<ChatRecord | null>;
   /**

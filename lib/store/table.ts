@@ -1,6 +1,7 @@
 import type { EntityDefinition, IndexName } from './entities/attributes.js';
 import { CHAT } from './entities/chat.js';
 import { CLOSES } from './entities/closes.js';
+import { GROUP, MEMBER } from './entities/group.js';
 import { IDEMPOTENCY_TABLE } from './entities/idempotency.js';
 import { OPERATOR } from './entities/operator.js';
 import { SITE } from './entities/site.js';
@@ -21,6 +22,8 @@ export { IDEMPOTENCY_TABLE };
  * - visitor         SITE#<siteId> / VISITOR#<visitorId>      (entities/visitor.ts: its open chats, for the per-visitor limit)
  * - waiting chat    SITE#<siteId> / WAIT#<chatId>            (entities/waiting.ts: its place in the site's waiting queue)
  * - closes per hour SITE#<siteId> / CLOSES#<hour>            (entities/closes.ts: for the estimated wait)
+ * - group           SITE#<siteId> / GROUP#<groupId>          (entities/group.ts: a department)
+ * - member copy     SITE#<siteId> / GM#<groupId>#<operatorId> (entities/group.ts: an operator in its group's partition)
  * - token           TOKEN#<tokenHash> / TOKEN                (entities/token.ts)
  *
  * Indexes:
@@ -29,6 +32,8 @@ export { IDEMPOTENCY_TABLE };
  *              time, never-assigned first). One Query of the head of this index is all a chat
  *              start needs to read.
  * - load:      the same items in load order (fewest open chats first), for least-busy mode.
+ *   Each group has a partition of its own in both: the group item (with the settings), its
+ *   waiting chats and the copies of its operators, in the same orders.
  * - liveness:  operators that are online or away, sharded, sorted by the time their heartbeat
  *              goes stale (the sweep reads only the stale ones); and, in shards of their own,
  *              the waiting chats by creation time (the periodic repair reads them).
@@ -39,7 +44,7 @@ export { IDEMPOTENCY_TABLE };
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** Every kind of item in the table; each index projects what these declare for it. */
-const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES];
+const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER];
 
 export interface IndexDefinition {
   readonly indexName: IndexName;

@@ -29,11 +29,13 @@ function validRequest(route: RouteDefinition) {
   const path = route.path
     .replace('{siteId}', a.siteId)
     .replace('{operatorId}', owner)
-    .replace('{chatId}', chatId);
+    .replace('{chatId}', chatId)
+    .replace('{groupId}', 'sales');
   const bodies: Record<string, unknown> = {
     'create-site': { name: 'Other' },
     'update-settings': { allowVisitorChoice: true },
     'put-operator': { name: 'Renamed' },
+    'put-group': { name: 'Sales' },
     'set-operator-status': { status: 'away' },
   };
   if (route.name === 'upload-avatar') {

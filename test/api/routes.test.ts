@@ -135,6 +135,7 @@ describe('operators', () => {
       lastAssignedAt: null,
       lastHeartbeatAt: null,
       assigned: 0,
+      groups: [],
     });
     expect(created.body.operatorToken.length).toBeGreaterThanOrEqual(22);
     const updated = await api.call('PUT', path, { token: adminToken, body: { name: 'Ann B', avatarUrl: '/a.png' } });
@@ -324,6 +325,7 @@ describe('widget and shared avatar', () => {
         { id: 'a', name: 'Operator a', avatarUrl: null, status: 'online' },
         { id: 'b', name: 'Operator b', avatarUrl: null, status: 'away' },
       ],
+      groups: [],
     });
 
     const upload = await api.call('POST', `/v1/sites/${siteId}/avatar`, {

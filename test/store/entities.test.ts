@@ -8,6 +8,7 @@ import { dynamoStore } from '../../lib/store/dynamo-store.js';
 import { itemMapper, value, type Item } from '../../lib/store/entities/attributes.js';
 import { chatFromItem, chatRecordFromItem, newChatItem } from '../../lib/store/entities/chat.js';
 import { IDEMPOTENCY_RECORD } from '../../lib/store/entities/idempotency.js';
+import { COPY_HEARTBEAT, groupItem, memberItem } from '../../lib/store/entities/group.js';
 import { newOperatorItem, operatorFromItem, operatorRecordFromItem } from '../../lib/store/entities/operator.js';
 import { settingsAttributes, settingsFromItem, settingsFromQueueItem, siteFromItem, siteItem } from '../../lib/store/entities/site.js';
 import { tokenItem, tokenOwnerFromItem } from '../../lib/store/entities/token.js';
@@ -168,6 +169,7 @@ describe('the operator entity', () => {
       assigned: 0,
       turn: 0,
       incarnation: 'inc-1',
+      groups: [],
       tokenHash: 'ann-hash',
       version: 0,
       timeoutMs: 90_000,
@@ -209,6 +211,7 @@ describe('the operator entity', () => {
         assigned: 0,
         turn: 0,
         incarnation: '',
+        groups: [],
       },
       tokenHash: 'h',
       version: 0,
@@ -323,7 +326,7 @@ describe('the visitor entity and the idempotency table', () => {
 
 describe('the indexes, derived from the entities', () => {
   /** Runs the store's queue read on these items, recording every attribute it reads of them. */
-  async function readQueueRecording(items: Item[]) {
+  async function readQueueRecording(items: Item[], group?: string) {
     const read = new Set<string>();
     const recording = items.map(
       (item) =>
@@ -341,13 +344,13 @@ describe('the indexes, derived from the entities', () => {
         return { Items: recording };
       },
     } as unknown as DynamoDBDocumentClient;
-    const page = await dynamoStore(doc, 'table').readQueue('s1', { limit: 11 });
+    const page = await dynamoStore(doc, 'table').readQueue('s1', { limit: 11, ...(group ? { group } : {}) });
     return { page, read, query };
   }
 
   it('the queue index projects exactly what a chat start reads of the settings and the operators', async () => {
     const online: OperatorRecord = { ...newOperator, operator: { ...newOperator.operator, status: 'online', heartbeatAtMs: Date.parse(CREATED_AT) } };
-    const waiting = waitingItem({ siteId: 's1', chatId: '01JWAIT', visitorId: 'v1', group: null, createdAt: CREATED_AT });
+    const waiting = waitingItem({ siteId: 's1', chatId: '01JWAIT', visitorId: 'v1', group: null, createdAt: CREATED_AT, escalated: false });
     const items = [siteItem(site, CREATED_AT), waiting, newOperatorItem(online, 90, CREATED_AT)].map(stored);
     const { page, read, query } = await readQueueRecording(items);
 
@@ -355,6 +358,14 @@ describe('the indexes, derived from the entities', () => {
     expect(page.settings).toStrictEqual(site.settings);
     expect(page.waiting).toStrictEqual(['01JWAIT']);
     expect(page.operators).toStrictEqual([online.operator]);
+    // A group's partition: the group (with the settings), its waiting chats, the copies of its operators.
+    const group = { siteId: 's1', id: 'sales', name: 'Sales', fallbackAfterSeconds: 30 };
+    const member = { ...online.operator, groups: ['sales'] };
+    const groupWaiting = waitingItem({ siteId: 's1', chatId: '01JWAIT2', visitorId: 'v2', group: 'sales', createdAt: CREATED_AT, escalated: false });
+    const inGroup = await readQueueRecording([groupItem(group, site.settings, CREATED_AT), groupWaiting, memberItem(member, 'sales', true)].map(stored), 'sales');
+    expect(inGroup.page).toMatchObject({ settings: site.settings, group, waiting: ['01JWAIT2'] });
+    expect(inGroup.page.operators).toStrictEqual([{ ...member, heartbeatAtMs: COPY_HEARTBEAT }]);
+    for (const attribute of inGroup.read) read.add(attribute);
     const keys = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, QUEUE_INDEX.partitionKey.name, QUEUE_INDEX.sortKey.name]);
     const nonKeyRead = [...read].filter((attribute) => !keys.has(attribute));
     expect([...nonKeyRead].sort()).toEqual([...QUEUE_INDEX.projectedAttributes].sort());
@@ -381,8 +392,10 @@ describe('the indexes, derived from the entities', () => {
       'assigned',
       'turn',
       'incarnation',
+      'groups',
       'chatId',
       'group',
+      'groupCopy',
     ]);
   });
 

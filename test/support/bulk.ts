@@ -16,14 +16,14 @@ export async function inBatches<T, R>(items: readonly T[], size: number, run: (i
 /**
  * Adds many online operators fast, for the scale tests: each is written with the same two store
  * calls the engine ends in (createOperator, then setStatus online, which counts as a heartbeat at
- * `heartbeatAtMs`), skipping the engine's extra reads. The site's current heartbeat timeout is
+ * `heartbeatAtMs`), skipping the engine's extra reads; `groups` must exist. The site's current heartbeat timeout is
  * used, as upsertOperator does. Only for a site whose operators are all new (turn 0).
  */
 export async function addOnlineOperators(
   deps: EngineDeps,
   siteId: string,
   ids: readonly string[],
-  options: { heartbeatAtMs?: number; concurrency?: number; maxChats?: number | null } = {},
+  options: { heartbeatAtMs?: number; concurrency?: number; maxChats?: number | null; groups?: string[] } = {},
 ): Promise<void> {
   const site = await requireSite(deps, siteId);
   const nowMs = options.heartbeatAtMs ?? deps.clock();
@@ -41,10 +41,11 @@ export async function addOnlineOperators(
       assigned: 0,
       turn: 0,
       incarnation: `i-${id}`,
+      groups: options.groups ?? [],
     };
     const record = { operator, tokenHash: hashToken(`token-${siteId}-${id}`), version: 0 };
-    if (!(await deps.store.createOperator(record, site.settings.heartbeatTimeoutSeconds, new Date(nowMs).toISOString()))) {
-      throw new Error(`operator ${id} already exists`);
+    if (!(await deps.store.createOperator(record, site.settings.heartbeatTimeoutSeconds, new Date(nowMs).toISOString())).written) {
+      throw new Error(`operator ${id} already exists, or a group of it does not`);
     }
     if (!(await deps.store.setStatus(record, { status: 'online', turn: 0, nowMs }))) {
       throw new Error(`operator ${id} changed while it was being set online`);

@@ -39,6 +39,7 @@ export function operatorOf(id: string, overrides: Partial<Operator> = {}): Opera
     assigned: 0,
     turn: 0,
     incarnation: 'i1',
+    groups: [],
     ...overrides,
   };
 }

@@ -1,3 +1,4 @@
+import { InProcessDeadlineQueue } from '../../lib/deadlines/in-process-queue.js';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ensureTable, LOCAL_CLIENT_CONFIG } from '../../infra/local/dynamodb-local.js';
@@ -52,6 +53,8 @@ export async function isolatedTable(prefix: string, options: { stream?: boolean 
 
 export interface TestEngine {
   deps: EngineDeps;
+  /** The deps' deadline queue: a test hands it a consumer to see deadlines delivered. */
+  deadlines: InProcessDeadlineQueue;
   clock: ReturnType<typeof testClock>;
   meter: ReturnType<typeof meterRequests>;
   tableName: string;
@@ -62,8 +65,10 @@ export function testEngine(options: { tableName?: string; random?: Random; clock
   const doc = testDocumentClient();
   const meter = meterRequests(doc);
   const tableName = options.tableName ?? inject('tableName');
+  const deadlines = new InProcessDeadlineQueue();
   return {
-    deps: { store: dynamoStore(doc, tableName), clock: options.clock ?? clock.now, random: options.random ?? Math.random },
+    deps: { store: dynamoStore(doc, tableName), clock: options.clock ?? clock.now, random: options.random ?? Math.random, deadlines },
+    deadlines,
     clock,
     meter,
     tableName,

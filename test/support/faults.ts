@@ -1,3 +1,4 @@
+import { InProcessDeadlineQueue } from '../../lib/deadlines/in-process-queue.js';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { EngineDeps } from '../../lib/engine/deps.js';
 import { dynamoStore } from '../../lib/store/dynamo-store.js';
@@ -23,7 +24,7 @@ export function faultyEngine(options: { tableName: string }) {
     },
     { step: 'initialize', name: 'faults' },
   );
-  const deps: EngineDeps = { store: dynamoStore(doc, options.tableName), clock: clock.now, random: Math.random };
+  const deps: EngineDeps = { store: dynamoStore(doc, options.tableName), clock: clock.now, random: Math.random, deadlines: new InProcessDeadlineQueue() };
   return {
     deps,
     clock,

@@ -290,7 +290,14 @@ export function validRecipe(parts: RouteParts, walk: Walk): fc.Arbitrary<Recipe>
   if (route.method === 'DELETE' && parts.params.length > 1 && !creatorBody) {
     throw new Error(`fuzz: route ${route.name} deletes a resource but no PUT on its path creates one`);
   }
-  const setupBody = creatorBody ? validArb(creatorBody, bodyWalk(walk)) : fc.constant(undefined);
+  // The batches' sites have no groups: what the set-up creates names none (it must succeed).
+  const setupBody = creatorBody
+    ? validArb(creatorBody, bodyWalk(walk)).map((value) => {
+        if (!value || typeof value !== 'object' || !('groups' in value)) return value;
+        const { groups: _groups, ...rest } = value as Record<string, unknown>;
+        return rest;
+      })
+    : fc.constant(undefined);
   return fc.record({ path: pathArb(parts), body, query, headers, auth, setupBody }).map(
     (drawn) =>
       ({
@@ -871,10 +878,16 @@ function validOutcome(
       allowed.push([403, 'visitor_choice_disabled'], [409, 'operator_unavailable']);
       if (!fixtureOperator(value.operatorId)) allowed.push([404, 'operator_not_found']);
     }
+    // The batches' sites have no groups.
+    if (value.group !== undefined) allowed.push([404, 'group_not_found']);
     allowed.push([429, 'too_many_open_chats']);
     // Another request of the batch with the same key (before this one, or at the same time).
     const key = headers['idempotency-key'];
     if (key !== undefined) allowed.push([422, 'idempotency_key_reused', () => (batch.idempotencyKeys.get(key) ?? 0) > 1]);
+  }
+  if (route.name === 'put-operator' && Array.isArray(value.groups) && value.groups.length > 0) {
+    // The batches' sites have no groups: every group an operator names is unknown.
+    allowed.push([400, 'invalid_request']);
   }
   if (route.name === 'update-settings') {
     const defaults = value.defaultOperators as Record<string, unknown> | undefined;

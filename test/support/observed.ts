@@ -1,3 +1,4 @@
+import { InProcessDeadlineQueue } from '../../lib/deadlines/in-process-queue.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EngineDeps } from '../../lib/engine/deps.js';
 import { dynamoStore } from '../../lib/store/dynamo-store.js';
@@ -54,7 +55,7 @@ export function observedEngine(options: { tableName: string }) {
     { step: 'initialize', name: 'observer' },
   );
 
-  const deps: EngineDeps = { store: dynamoStore(doc, options.tableName), clock: clock.now, random: Math.random };
+  const deps: EngineDeps = { store: dynamoStore(doc, options.tableName), clock: clock.now, random: Math.random, deadlines: new InProcessDeadlineQueue() };
   return {
     deps,
     clock,

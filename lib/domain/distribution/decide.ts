@@ -4,7 +4,7 @@
  */
 import { isAvailable } from '../availability.js';
 import { operatorNotFound, operatorUnavailable, visitorChoiceDisabled } from '../errors.js';
-import type { ClientType, Operator, Settings } from '../model.js';
+import { takesGroup, type ClientType, type Operator, type Settings } from '../model.js';
 import { DISTRIBUTION_MODES, modeNamed, type AssignedBy } from './index.js';
 import type { ClaimGuard, Random } from './mode.js';
 
@@ -15,6 +15,8 @@ export interface ChatRequest {
   clientType: ClientType;
   /** The operator the visitor picked, if any. */
   operatorId?: string | undefined;
+  /** The group (department) the chat is for, if any. */
+  group?: string | undefined;
 }
 
 export interface Assignment {
@@ -61,21 +63,30 @@ export interface DecisionInput {
 /**
  * Who gets the chat, by the contract's order: the visitor's choice, the default operator, the
  * returning visitor's previous operator, then the site's distribution mode. Null means nobody
- * is available.
+ * is available. A chat for a group goes only to operators of that group: a chosen operator
+ * outside it is unavailable for it, a default or previous one outside it is passed over.
  */
 export function decideAssignment(input: DecisionInput): Assignment | null {
-  const { settings, request, named, nowMs, random, afterConflict } = input;
+  const { settings, request, named, nowMs } = input;
+  const group = request.group ?? null;
+  const mayTake = (operator: Operator) => takesGroup(operator, group) && isAvailable(operator, settings, nowMs);
   const naming = namedOperator(settings, request);
   if (naming?.assignedBy === 'visitor') {
     if (!named) throw operatorNotFound();
-    if (!isAvailable(named, settings, nowMs)) throw operatorUnavailable();
+    if (!mayTake(named)) throw operatorUnavailable();
     return { operator: named, assignedBy: 'visitor' };
   }
-  if (naming && named && isAvailable(named, settings, nowMs)) {
+  if (naming && named && mayTake(named)) {
     return { operator: named, assignedBy: 'default' };
   }
   const { returning } = input;
-  if (returning && isAvailable(returning, settings, nowMs)) return { operator: returning, assignedBy: 'returning' };
+  if (returning && mayTake(returning)) return { operator: returning, assignedBy: 'returning' };
+  return distribute({ ...input, candidates: input.candidates.filter((operator) => takesGroup(operator, group)) });
+}
+
+/** The site's distribution mode alone, among the candidates (a group chat falling back to the whole site). */
+export function distribute(input: Pick<DecisionInput, 'settings' | 'candidates' | 'nowMs' | 'random' | 'afterConflict'>): Assignment | null {
+  const { settings, nowMs, random, afterConflict } = input;
   const mode = modeNamed(settings.distribution);
   const available = input.candidates.filter((operator) => isAvailable(operator, settings, nowMs));
   const operator = mode.pick(available, { random, afterConflict });

@@ -10,7 +10,8 @@ import type { ChatRecord, ClaimInput, ClaimOutcome } from '../port.js';
 import { OPEN_CHATS_INDEX } from '../table.js';
 import { ContentionError } from '../../domain/errors.js';
 import { CAPACITY, transact, type DynamoContext } from './context.js';
-import { conditionally } from './operators.js';
+import { OperatorUpdate, operatorWriteItems, writeOperator } from './operator-write.js';
+import { conditionally, getOperator } from './operators.js';
 import { countClose, leaveWaiting } from './waiting.js';
 
 /** The operator is the same record (items written before incarnations existed have none). */
@@ -45,51 +46,53 @@ export function visitorCount(ctx: DynamoContext, chat: Chat, delta: 1 | -1 | 0, 
 }
 
 /**
- * The operator's side of a claim. The update is conditional on it still being available when the
- * write lands (online, live heartbeat, below its limit) and on what the mode's guard pinned as
- * read: its `turn` (which the claim moves on by one, so two requests can never take the same
- * turn) and/or its count of open chats. A heartbeat does not touch any attribute in the
- * condition, so it never makes a claim fail. It clears `freedAtMs`: a claim frees nothing, so
- * its stream record wakes no dispatcher.
+ * The operator's side of a claim (and its group copies'). The update is conditional on it still
+ * being available when the write lands (online, live heartbeat, below its limit) and on what the
+ * mode's guard pinned as read: its `turn` (which the claim moves on by one, so two requests can
+ * never take the same turn) and/or its count of open chats. A heartbeat does not touch any
+ * attribute in the condition, so it never makes a claim fail. It clears `freedAtMs`: a claim
+ * frees nothing, so its stream record wakes no dispatcher.
  */
 export function operatorClaim(ctx: DynamoContext, input: Pick<ClaimInput, 'operator' | 'settings' | 'guard' | 'nowMs'>) {
   const { operator, settings, nowMs, guard } = input;
-  const values: Record<string, unknown> = {
-    ':now': new Date(nowMs).toISOString(),
-    ':queueSk': operatorQueueSk(new Date(nowMs).toISOString()),
-    ':one': 1,
+  const now = new Date(nowMs).toISOString();
+  const conditionValues: Record<string, unknown> = {
     ':online': 'online',
     ':cutoff': heartbeatCutoffMs(settings, nowMs),
-    ':noLoad': 0,
-    ':loadUnit': LOAD_UNIT,
-    ':loadKeyAfter': LOAD_UNIT + nowMs,
     ...(operator.incarnation ? { ':incarnation': operator.incarnation } : {}),
   };
-  let turnClause = 'turn = turn + :one';
   // The incarnation keeps a claim from landing on a re-created operator of the same id.
   let condition =
     `#status = :online AND heartbeatAtMs > :cutoff AND (attribute_not_exists(maxChats) OR activeChats < maxChats) AND ${sameIncarnation(operator.incarnation)}`;
+  const update = new OperatorUpdate()
+    .setExpression('lastAssignedAt = :now, queueSk = :queueSk', { ':now': now, ':queueSk': operatorQueueSk(now) }, 'same')
+    // One more open chat, assigned now: loadKey = (loadBase before) + LOAD_UNIT + now.
+    .setExpression(
+      'activeChats = activeChats + :one, assigned = assigned + :one, loadBase = if_not_exists(loadBase, :noLoad) + :loadUnit, loadKey = if_not_exists(loadBase, :noLoad) + :loadKeyAfter',
+      { ':one': 1, ':noLoad': 0, ':loadUnit': LOAD_UNIT, ':loadKeyAfter': LOAD_UNIT + nowMs },
+      'same',
+    )
+    .setExpression('version = version + :one', { ':one': 1 })
+    .remove('freedAtMs');
   if (guard.turn !== undefined) {
-    turnClause = 'turn = :nextTurn';
     condition += ' AND turn = :turn';
-    values[':turn'] = guard.turn;
-    values[':nextTurn'] = guard.turn + 1;
+    conditionValues[':turn'] = guard.turn;
+    update.setExpression('turn = :nextTurn', { ':nextTurn': guard.turn + 1 }, 'same');
+  } else {
+    update.setExpression('turn = turn + :one', { ':one': 1 }, 'same');
   }
   if (guard.activeChats !== undefined) {
     condition += ' AND activeChats = :activeChatsRead';
-    values[':activeChatsRead'] = guard.activeChats;
+    conditionValues[':activeChatsRead'] = guard.activeChats;
   }
-  return {
-    Update: {
-      TableName: ctx.tableName,
-      Key: operatorKey(operator.siteId, operator.id),
-      // One more open chat, assigned now: loadKey = (loadBase before) + LOAD_UNIT + now.
-      UpdateExpression: `SET lastAssignedAt = :now, queueSk = :queueSk, ${turnClause}, activeChats = activeChats + :one, assigned = assigned + :one, version = version + :one, loadBase = if_not_exists(loadBase, :noLoad) + :loadUnit, loadKey = if_not_exists(loadBase, :noLoad) + :loadKeyAfter REMOVE freedAtMs`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: values,
-    },
-  };
+  const [own, ...copies] = operatorWriteItems(ctx, {
+    siteId: operator.siteId,
+    operatorId: operator.id,
+    groups: operator.groups,
+    update,
+    condition: { expression: condition, names: { '#status': 'status' }, values: conditionValues },
+  });
+  return { own: own!, copies };
 }
 
 /**
@@ -100,14 +103,15 @@ export function operatorClaim(ctx: DynamoContext, input: Pick<ClaimInput, 'opera
 export async function afterClaim(ctx: DynamoContext, operator: Operator, guard: ClaimGuard) {
   const countKnown = guard.activeChats !== undefined || guard.turn !== undefined;
   const mayBeFull = operator.maxChats !== null && (!countKnown || operator.activeChats + 1 >= operator.maxChats);
-  if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator.siteId, operator.id));
+  if (mayBeFull) await bestEffort(() => leaveQueueIfFull(ctx, operator));
 }
 
 /** The claim of an operator for a new chat: the operator, the chat and the visitor's count of open chats together. */
 export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<ClaimOutcome> {
   const { operator, settings, chat, guard } = input;
+  const { own, copies } = operatorClaim(ctx, input);
   const outcome = await transact(ctx, [
-    operatorClaim(ctx, input),
+    own,
     {
       Put: {
         TableName: ctx.tableName,
@@ -116,6 +120,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
       },
     },
     visitorCount(ctx, chat, 1, settings.maxOpenChatsPerVisitor, { operatorId: operator.id, nowMs: input.nowMs }),
+    ...copies,
   ]);
   if (!outcome.written) {
     if (outcome.failedAt === 0) return 'lost';
@@ -138,38 +143,32 @@ export async function bestEffort(write: () => Promise<unknown>) {
   }
 }
 
-/** Takes a full operator out of the queue index; a close running meanwhile re-checks after its own write. */
-function leaveQueueIfFull(ctx: DynamoContext, siteId: string, operatorId: string) {
-  return conditionally(() =>
-    ctx.doc.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: operatorKey(siteId, operatorId),
-        UpdateExpression: 'REMOVE queuePk',
-        ConditionExpression: 'activeChats >= maxChats',
-        ...CAPACITY,
-      }),
-    ),
-  );
+/** Takes a full operator (and its copies) out of the queue index; a close running meanwhile re-checks after its own write. */
+function leaveQueueIfFull(ctx: DynamoContext, operator: Operator) {
+  return writeOperator(ctx, {
+    siteId: operator.siteId,
+    operatorId: operator.id,
+    groups: operator.groups,
+    update: new OperatorUpdate().queue(operator.siteId, false),
+    condition: { expression: 'activeChats >= maxChats' },
+  });
 }
 
-/** Puts an operator that has room again back into the queue index. */
-function rejoinQueueIfRoom(ctx: DynamoContext, siteId: string, operatorId: string) {
-  return conditionally(() =>
-    ctx.doc.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: operatorKey(siteId, operatorId),
-        // Marked freed again: a heartbeat between the close and this write may have cleared the close's mark.
-        UpdateExpression: 'SET queuePk = :queuePk, freedAtMs = :now',
-        // Only an operator out of the index (it was full): one still in it needs no second write.
-        ConditionExpression: '#status = :online AND attribute_exists(maxChats) AND activeChats < maxChats AND attribute_not_exists(queuePk)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':queuePk': queuePk(siteId), ':online': 'online', ':now': Date.now() },
-        ...CAPACITY,
-      }),
-    ),
-  );
+/** Puts an operator that has room again (and its copies) back into the queue index. */
+function rejoinQueueIfRoom(ctx: DynamoContext, operator: Operator) {
+  return writeOperator(ctx, {
+    siteId: operator.siteId,
+    operatorId: operator.id,
+    groups: operator.groups,
+    // Marked freed again: a heartbeat between the close and this write may have cleared the close's mark.
+    update: new OperatorUpdate().queue(operator.siteId, true).set('freedAtMs', Date.now()),
+    // Only an operator out of the index (it was full): one still in it needs no second write.
+    condition: {
+      expression: '#status = :online AND attribute_exists(maxChats) AND activeChats < maxChats AND attribute_not_exists(queuePk)',
+      names: { '#status': 'status' },
+      values: { ':online': 'online' },
+    },
+  });
 }
 
 export async function recordUnassignedChat(
@@ -225,9 +224,10 @@ async function closeChatAlone(ctx: DynamoContext, record: ChatRecord, closed: Ch
 }
 
 /**
- * Closes the chat and gives its operator the capacity back in one transaction. When the
- * operator was deleted meanwhile, the chat is closed alone; when another transaction on the
- * operator got in the way, nothing was written and the caller retries.
+ * Closes the chat and gives its operator (and its group copies) the capacity back in one
+ * transaction. The operator is read first, for its groups. When it was deleted meanwhile (or
+ * re-created), the chat is closed alone; when it changed or another transaction got in the
+ * way, nothing was written and the caller retries.
  */
 export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt: string): Promise<Chat | 'not-open' | 'lost'> {
   const { chat } = record;
@@ -236,34 +236,37 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
   // No longer waiting (assigned meanwhile, or closed): 'lost' makes the caller re-read and close what it is now.
   if (chat.status === 'waiting') return (await leaveWaiting(ctx, record, 'closed', closedAt)) ? closed : 'lost';
   if (chat.status === 'unassigned' || !chat.operatorId) return closeChatAlone(ctx, record, closed);
+  const operator = (await getOperator(ctx, chat.siteId, chat.operatorId))?.operator;
+  const sameOperator = operator && operator.incarnation === (record.operatorIncarnation ?? '') && operator.activeChats >= 1;
+  if (!sameOperator) return closeChatAlone(ctx, record, closed);
+  const [own, ...copies] = operatorWriteItems(ctx, {
+    siteId: chat.siteId,
+    operatorId: chat.operatorId,
+    groups: operator.groups,
+    // freedAtMs marks the stream record of a write that may let the operator take a waiting chat.
+    // One open chat fewer, the last assignment kept: both load attributes move down by one unit.
+    update: new OperatorUpdate()
+      .setExpression(
+        'activeChats = activeChats - :one, loadBase = if_not_exists(loadBase, :loadUnit) - :loadUnit, loadKey = if_not_exists(loadKey, :loadUnit) - :loadUnit',
+        { ':one': 1, ':loadUnit': LOAD_UNIT },
+        'same',
+      )
+      .setExpression('version = version + :one, freedAtMs = :freedAt', { ':one': 1, ':freedAt': Date.parse(closedAt) }),
+    // Only the operator the chat was given to: not a later one re-created under the same id.
+    condition: {
+      expression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(record.operatorIncarnation)}`,
+      values: { ':one': 1, ...(record.operatorIncarnation ? { ':incarnation': record.operatorIncarnation } : {}) },
+    },
+  });
   const outcome = await transact(ctx, [
     { Update: closeChatUpdate(ctx, chat, closedAt) },
-    {
-      Update: {
-        TableName: ctx.tableName,
-        Key: operatorKey(chat.siteId, chat.operatorId),
-        // freedAtMs marks the stream record of a write that may let the operator take a waiting chat.
-        // One open chat fewer, the last assignment kept: both load attributes move down by one unit.
-        UpdateExpression:
-          'SET activeChats = activeChats - :one, version = version + :one, freedAtMs = :freedAt, loadBase = if_not_exists(loadBase, :loadUnit) - :loadUnit, loadKey = if_not_exists(loadKey, :loadUnit) - :loadUnit',
-        // Only the operator the chat was given to: not a later one re-created under the same id.
-        ConditionExpression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(record.operatorIncarnation)}`,
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':freedAt': Date.parse(closedAt),
-          ':loadUnit': LOAD_UNIT,
-          ...(record.operatorIncarnation ? { ':incarnation': record.operatorIncarnation } : {}),
-        },
-      },
-    },
+    own!,
     ...(record.countsForVisitor ? [visitorCount(ctx, chat, -1, null)] : []),
+    ...copies,
   ]);
-  if (!outcome.written) {
-    if (outcome.failedAt === 0) return 'not-open';
-    if (outcome.failedAt === 1) return closeChatAlone(ctx, record, closed);
-    return 'lost';
-  }
-  await bestEffort(() => rejoinQueueIfRoom(ctx, chat.siteId, chat.operatorId!));
+  if (!outcome.written) return outcome.failedAt === 0 ? 'not-open' : 'lost';
+  const after = { ...operator, activeChats: operator.activeChats - 1 };
+  await bestEffort(() => rejoinQueueIfRoom(ctx, after));
   await bestEffort(() => countClose(ctx, chat.siteId, Date.parse(closedAt)));
   return closed;
 }

@@ -1,8 +1,20 @@
 import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import {
+  groupFromQueueItem,
+  groupKey,
+  groupQueuePk,
+  isGroupQueueItem,
+  isMemberQueueItem,
+  memberItem,
+  memberKey,
+  operatorFromMemberItem,
+} from '../entities/group.js';
+import { OperatorUpdate, operatorWriteItems, writeOperator, type OperatorWrite } from './operator-write.js';
 import { belongsInQueue } from '../../domain/availability.js';
-import type { Operator } from '../../domain/model.js';
+import type { Operator, Settings } from '../../domain/model.js';
 import {
   LOAD_UNIT,
+  loadKeyOf,
   liveShard,
   newOperatorItem,
   OPERATOR_SK_PREFIX,
@@ -22,7 +34,7 @@ import {
 } from '../entities/site.js';
 import { isWaitingQueueItem, waitingFromQueueItem } from '../entities/waiting.js';
 import { tokenKey } from '../entities/token.js';
-import type { OperatorChanges, OperatorRecord, QueueCursor, QueuePage, QueueReadOptions, SiteRecord, StatusChange } from '../port.js';
+import type { OperatorChanges, OperatorRecord, OperatorWriteOutcome, QueueCursor, QueuePage, QueueReadOptions, SiteRecord, StatusChange } from '../port.js';
 import { LOAD_INDEX, QUEUE_INDEX } from '../table.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
 import { getSite } from './sites.js';
@@ -36,47 +48,6 @@ export async function conditionally(write: () => Promise<unknown>): Promise<bool
   } catch (error) {
     if (isConditionFailure(error)) return false;
     throw error;
-  }
-}
-
-/** Collects SET and REMOVE clauses of an update expression with their values. */
-export class UpdateBuilder {
-  private readonly sets: string[] = [];
-  private readonly removes: string[] = [];
-  readonly names: Record<string, string> = {};
-  readonly values: Record<string, unknown> = {};
-
-  set(attribute: string, value: unknown): this {
-    this.names[`#${attribute}`] = attribute;
-    this.values[`:${attribute}`] = value;
-    this.sets.push(`#${attribute} = :${attribute}`);
-    return this;
-  }
-
-  setExpression(clause: string, values: Record<string, unknown> = {}): this {
-    Object.assign(this.values, values);
-    this.sets.push(clause);
-    return this;
-  }
-
-  remove(attribute: string): this {
-    this.names[`#${attribute}`] = attribute;
-    this.removes.push(`#${attribute}`);
-    return this;
-  }
-
-  /** SET when the value is present, REMOVE otherwise (attributes used in conditions stay absent when null). */
-  setOrRemove(attribute: string, value: unknown): this {
-    return value === null || value === undefined ? this.remove(attribute) : this.set(attribute, value);
-  }
-
-  expression(): string {
-    return [
-      this.sets.length ? `SET ${this.sets.join(', ')}` : '',
-      this.removes.length ? `REMOVE ${this.removes.join(', ')}` : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
   }
 }
 
@@ -107,14 +78,22 @@ export async function listOperators(ctx: DynamoContext, siteId: string): Promise
   return operators;
 }
 
-/** Creates the operator and its token together; false when the operator already exists. */
+/** Checks, in a transaction, that each group exists (a group deleted meanwhile fails it). */
+const groupExists = (ctx: DynamoContext, siteId: string, groupId: string) => ({
+  ConditionCheck: { TableName: ctx.tableName, Key: groupKey(siteId, groupId), ConditionExpression: 'attribute_exists(pk)' },
+});
+
+/**
+ * Creates the operator, its token and its group copies together: 'exists' when the operator
+ * already exists, or the first of its groups that does not.
+ */
 export async function createOperator(
   ctx: DynamoContext,
   record: OperatorRecord,
   timeoutSeconds: number,
   createdAt: string,
-): Promise<boolean> {
-  const { siteId, id } = record.operator;
+): Promise<OperatorWriteOutcome> {
+  const { siteId, id, groups } = record.operator;
   const outcome = await transact(ctx, [
     {
       Put: {
@@ -124,26 +103,24 @@ export async function createOperator(
       },
     },
     tokenPut(ctx, record.tokenHash, { role: 'operator', siteId, operatorId: id }),
+    ...groups.map((groupId) => groupExists(ctx, siteId, groupId)),
+    ...groups.map((groupId) => ({ Put: { TableName: ctx.tableName, Item: memberItem(record.operator, groupId, false) } })),
   ]);
-  return outcome.written;
+  if (outcome.written) return { written: true };
+  const missingGroup = groups[outcome.failedAt - 2];
+  return missingGroup !== undefined ? { written: false, missingGroup } : { written: false };
 }
 
-/** A versioned write of an operator: it fails when anything but a heartbeat changed it since it was read. */
-function versionedUpdate(ctx: DynamoContext, record: OperatorRecord, update: UpdateBuilder): Promise<boolean> {
-  update.setExpression('version = version + :one', { ':one': 1, ':version': record.version });
-  return conditionally(() =>
-    ctx.doc.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: operatorKey(record.operator.siteId, record.operator.id),
-        UpdateExpression: update.expression(),
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeNames: update.names,
-        ExpressionAttributeValues: update.values,
-        ...CAPACITY,
-      }),
-    ),
-  );
+/** A versioned write of an operator (and its copies): it fails when anything but a heartbeat changed it since it was read. */
+function versionedWrite(record: OperatorRecord, update: OperatorUpdate): OperatorWrite {
+  update.setExpression('version = version + :one', { ':one': 1 });
+  return {
+    siteId: record.operator.siteId,
+    operatorId: record.operator.id,
+    groups: record.operator.groups,
+    update,
+    condition: { expression: 'version = :version', values: { ':version': record.version } },
+  };
 }
 
 /** A higher limit, or none where there was one. */
@@ -152,41 +129,69 @@ function roomGrew(before: Operator, after: Operator): boolean {
   return before.maxChats !== null && after.maxChats > before.maxChats;
 }
 
-/** Adds or removes the operator's queue-index key so the index holds exactly who can take chats. */
-function placeInQueue(update: UpdateBuilder, operator: Operator): UpdateBuilder {
-  return update.setOrRemove('queuePk', belongsInQueue(operator) ? queuePk(operator.siteId) : null);
+/** Adds or removes the operator's queue-index key so the index holds exactly who can take chats (its copies follow). */
+function placeInQueue(update: OperatorUpdate, operator: Operator): OperatorUpdate {
+  return update.queue(operator.siteId, belongsInQueue(operator));
 }
 
 /** Marks the write's stream record: the operator may now take a waiting chat (see the dispatcher's filter). */
-const freed = (update: UpdateBuilder, nowMs: number) => update.set('freedAtMs', nowMs);
+const freed = (update: OperatorUpdate, nowMs: number) => update.set('freedAtMs', nowMs);
 
-export function updateOperator(ctx: DynamoContext, record: OperatorRecord, changes: OperatorChanges, nowMs: number): Promise<boolean> {
-  const next = { ...record.operator, ...changes };
-  const update = new UpdateBuilder()
-    .set('name', changes.name)
-    .set('avatarUrl', changes.avatarUrl)
-    .setOrRemove('maxChats', changes.maxChats);
-  if (roomGrew(record.operator, next)) freed(update, nowMs);
-  return versionedUpdate(ctx, record, placeInQueue(update, next));
+/**
+ * The profile, the limit and the groups. Copies of groups it leaves are deleted, copies for
+ * groups it joins are written whole (from this record, current by its version), each joined
+ * group checked to exist in the same transaction.
+ */
+export async function updateOperator(
+  ctx: DynamoContext,
+  record: OperatorRecord,
+  changes: OperatorChanges,
+  nowMs: number,
+): Promise<OperatorWriteOutcome> {
+  const { operator } = record;
+  const next = { ...operator, ...changes };
+  const update = new OperatorUpdate()
+    .set('name', changes.name, 'same')
+    .set('avatarUrl', changes.avatarUrl, 'same')
+    .setOrRemove('maxChats', changes.maxChats, 'same')
+    .set('groups', changes.groups, 'same');
+  if (roomGrew(operator, next)) freed(update, nowMs);
+  const write = versionedWrite(record, placeInQueue(update, next));
+  const kept = operator.groups.filter((groupId) => changes.groups.includes(groupId));
+  const left = operator.groups.filter((groupId) => !changes.groups.includes(groupId));
+  const joined = changes.groups.filter((groupId) => !operator.groups.includes(groupId));
+  if (left.length === 0 && joined.length === 0) return { written: await writeOperator(ctx, write) };
+  const [own, ...keptCopies] = operatorWriteItems(ctx, { ...write, copiesOf: kept });
+  const outcome = await transact(ctx, [
+    own!,
+    ...joined.map((groupId) => groupExists(ctx, operator.siteId, groupId)),
+    ...keptCopies,
+    ...left.map((groupId) => ({ Delete: { TableName: ctx.tableName, Key: memberKey(operator.siteId, groupId, operator.id) } })),
+    ...joined.map((groupId) => ({ Put: { TableName: ctx.tableName, Item: memberItem(next, groupId, belongsInQueue(next)) } })),
+  ]);
+  if (outcome.written) return { written: true };
+  const missingGroup = joined[outcome.failedAt - 1];
+  return missingGroup !== undefined ? { written: false, missingGroup } : { written: false };
 }
 
 export function setStatus(ctx: DynamoContext, record: OperatorRecord, change: StatusChange): Promise<boolean> {
   const { operator } = record;
   const next = { ...operator, status: change.status };
-  const update = new UpdateBuilder()
-    .set('status', change.status)
-    .set('turn', change.turn)
+  const update = new OperatorUpdate()
+    .setExpression('#status = :status', { ':status': change.status }, 'same', { '#status': 'status' })
+    .set('turn', change.turn, 'same')
     .setExpression('heartbeatAtMs = :now, staleAt = timeoutMs + :now', { ':now': change.nowMs })
     .setOrRemove('liveShard', change.status === 'offline' ? null : liveShard(operator.siteId, operator.id));
   if (change.status === 'online') freed(update, change.nowMs);
   // An operator written before the load index gets its place there from this versioned write,
   // whose record is current (claims and closes then move it by arithmetic).
   const loadBase = operator.activeChats * LOAD_UNIT;
-  update.setExpression('loadBase = if_not_exists(loadBase, :loadBaseRead), loadKey = if_not_exists(loadKey, :loadKeyRead)', {
-    ':loadBaseRead': loadBase,
-    ':loadKeyRead': loadBase + (operator.lastAssignedAt ? Date.parse(operator.lastAssignedAt) : 0),
-  });
-  return versionedUpdate(ctx, record, placeInQueue(update, next));
+  update.setExpression(
+    'loadBase = if_not_exists(loadBase, :loadBaseRead), loadKey = if_not_exists(loadKey, :loadKeyRead)',
+    { ':loadBaseRead': loadBase, ':loadKeyRead': loadKeyOf(operator) },
+    'same',
+  );
+  return writeOperator(ctx, versionedWrite(record, placeInQueue(update, next)));
 }
 
 function heartbeat(ctx: DynamoContext, siteId: string, operatorId: string, nowMs: number, live: boolean) {
@@ -215,12 +220,22 @@ export async function recordHeartbeat(ctx: DynamoContext, siteId: string, operat
   return (await heartbeat(ctx, siteId, operatorId, nowMs, true)) || heartbeat(ctx, siteId, operatorId, nowMs, false);
 }
 
+/** False when the operator changed since it was read (or is gone): the caller reads it again. */
 export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, record: OperatorRecord): Promise<boolean> {
   const { siteId } = site.settings;
   const operatorId = record.operator.id;
   const outcome = await transact(ctx, [
-    { Delete: { TableName: ctx.tableName, Key: operatorKey(siteId, operatorId), ConditionExpression: 'attribute_exists(pk)' } },
+    {
+      Delete: {
+        TableName: ctx.tableName,
+        Key: operatorKey(siteId, operatorId),
+        // Its groups as read, so that every copy goes with it.
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': record.version },
+      },
+    },
     { Delete: { TableName: ctx.tableName, Key: tokenKey(record.tokenHash) } },
+    ...record.operator.groups.map((groupId) => ({ Delete: { TableName: ctx.tableName, Key: memberKey(siteId, groupId, operatorId) } })),
   ]);
   if (!outcome.written) return false;
   // A default that names a deleted operator would only be skipped, but the admin should see it
@@ -250,13 +265,14 @@ export async function readQueue(
 ): Promise<QueuePage> {
   const byLoad = options.order === 'load';
   const sortKey = byLoad ? LOAD_INDEX.sortKey.name : QUEUE_INDEX.sortKey.name;
+  const { group } = options;
   const page = await ctx.doc.send(
     new QueryCommand({
       TableName: ctx.tableName,
       IndexName: byLoad ? LOAD_INDEX.indexName : QUEUE_INDEX.indexName,
       KeyConditionExpression: options.operatorsOnly ? `queuePk = :pk AND ${sortKey} >= :operators` : 'queuePk = :pk',
       ExpressionAttributeValues: {
-        ':pk': queuePk(siteId),
+        ':pk': group ? groupQueuePk(siteId, group) : queuePk(siteId),
         ...(options.operatorsOnly ? { ':operators': byLoad ? 0 : OPERATORS_QUEUE_SK_FROM } : {}),
       },
       Limit: options.limit,
@@ -265,13 +281,19 @@ export async function readQueue(
     }),
   );
   const items = page.Items ?? [];
-  const settingsItem = items.find(isSettingsQueueItem);
-  // A settings item from before the packed copy: read from the table itself.
-  const settings = settingsItem ? (settingsFromQueueItem(settingsItem) ?? (await getSite(ctx, siteId))?.settings ?? null) : null;
+  const headItem = items.find(group ? isGroupQueueItem : isSettingsQueueItem);
+  let settings: Settings | null = null;
+  if (headItem) {
+    // A settings item from before the packed copy: read from the table itself.
+    settings = settingsFromQueueItem(headItem) ?? (await getSite(ctx, siteId))?.settings ?? null;
+  }
   return {
     settings,
+    ...(group ? { group: headItem ? (groupFromQueueItem(headItem) ?? null) : null } : {}),
     waiting: items.filter(isWaitingQueueItem).map((item) => waitingFromQueueItem(item).chatId),
-    operators: items.filter((item) => item !== settingsItem && !isWaitingQueueItem(item)).map(operatorFromItem),
+    operators: items
+      .filter((item) => item !== headItem && !isWaitingQueueItem(item))
+      .map((item) => (isMemberQueueItem(item) ? operatorFromMemberItem(item) : operatorFromItem(item))),
     cursor: page.LastEvaluatedKey as QueueCursor | undefined,
   };
 }

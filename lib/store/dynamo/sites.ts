@@ -5,6 +5,7 @@ import { SETTINGS_COPY, settingsAttributes, settingsKey, siteFromItem, siteItem,
 import type { SiteRecord } from '../port.js';
 import { ContentionError, siteNotFound } from '../../domain/errors.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
+import { copySettingsToGroups } from './groups.js';
 import { platformTokenPut, tokenPut } from './tokens.js';
 
 export async function createSite(ctx: DynamoContext, site: SiteRecord, createdAt: string, platformTokenHash?: string): Promise<void> {
@@ -75,6 +76,7 @@ export async function saveSettings(
     if (outcome.failedAt === 0) throw siteNotFound();
     throw new ContentionError();
   }
+  await copySettingsToGroups(ctx, settings.siteId, Object.fromEntries(names.map((name) => [name, next[name]])), SETTINGS_COPY);
   if (settings.heartbeatTimeoutSeconds !== previous.heartbeatTimeoutSeconds) {
     await propagateTimeout(ctx, settings.siteId, settings.heartbeatTimeoutSeconds * 1000);
   }

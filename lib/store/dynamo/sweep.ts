@@ -1,9 +1,8 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { allLiveShards } from '../entities/operator.js';
 import type { SweepResult } from '../port.js';
 import { LIVENESS_INDEX } from '../table.js';
-import { CAPACITY, queryPages, type DynamoContext } from './context.js';
-import { conditionally } from './operators.js';
+import { queryPages, type DynamoContext } from './context.js';
+import { OperatorUpdate, writeOperator } from './operator-write.js';
 
 /**
  * Reads, in each liveness shard, only the operators whose heartbeat is older than their site's
@@ -18,24 +17,23 @@ export async function sweepStaleOperators(ctx: DynamoContext, nowMs: number): Pr
       IndexName: LIVENESS_INDEX.indexName,
       KeyConditionExpression: 'liveShard = :shard AND staleAt < :now',
       ExpressionAttributeValues: { ':shard': shard, ':now': nowMs },
-      ProjectionExpression: 'pk, sk',
+      ProjectionExpression: 'siteId, operatorId, groups',
     });
     for await (const page of stalePages) {
       result.itemsRead += page.ScannedCount ?? 0;
-      for (const key of page.Items ?? []) {
-        const marked = await conditionally(() =>
-          ctx.doc.send(
-            new UpdateCommand({
-              TableName: ctx.tableName,
-              Key: { pk: key.pk, sk: key.sk },
-              UpdateExpression: 'SET #status = :offline, version = version + :one REMOVE liveShard, queuePk',
-              ConditionExpression: 'attribute_exists(liveShard) AND staleAt < :now',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':offline': 'offline', ':one': 1, ':now': nowMs },
-              ...CAPACITY,
-            }),
-          ),
-        );
+      for (const item of page.Items ?? []) {
+        const marked = await writeOperator(ctx, {
+          siteId: String(item.siteId),
+          operatorId: String(item.operatorId),
+          // If its groups changed since the index showed them, the next sweep has the new ones.
+          groups: (item.groups as string[] | undefined) ?? [],
+          update: new OperatorUpdate()
+            .setExpression('#status = :offline', { ':offline': 'offline' }, 'same', { '#status': 'status' })
+            .setExpression('version = version + :one', { ':one': 1 })
+            .remove('liveShard')
+            .queue(String(item.siteId), false),
+          condition: { expression: 'attribute_exists(liveShard) AND staleAt < :now', values: { ':now': nowMs } },
+        });
         if (marked) result.markedOffline += 1;
       }
     }

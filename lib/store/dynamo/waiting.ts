@@ -6,18 +6,19 @@ import { CLOSES, CLOSES_KEPT_SECONDS, closesKey, HOUR_MS } from '../entities/clo
 import { sitePk } from '../entities/site.js';
 import { lastAssignmentFromItem, visitorKey } from '../entities/visitor.js';
 import { allWaitShards, WAIT_SK_PREFIX, waitingFromItem, waitingItem, waitKey } from '../entities/waiting.js';
-import type { AssignWaitingInput, AssignWaitingOutcome, ChatRecord, WaitingEntry } from '../port.js';
+import { assignmentWeight, MAX_BATCH_WEIGHT, type AssignWaitingInput, type AssignWaitingOutcome, type ChatRecord, type WaitingEntry } from '../port.js';
 import { LIVENESS_INDEX, TTL_ATTRIBUTE } from '../table.js';
 import { CAPACITY, queryPages, transact, type DynamoContext } from './context.js';
 import { afterClaim, operatorClaim, visitorCount } from './chats.js';
 import { conditionally } from './operators.js';
 
-const entryOf = (chat: Chat): WaitingEntry => ({
+const entryOf = (chat: Chat, escalated: boolean): WaitingEntry => ({
   siteId: chat.siteId,
   chatId: chat.id,
   visitorId: chat.visitorId,
   group: chat.group,
   createdAt: chat.createdAt,
+  escalated: escalated && chat.group !== null,
 });
 
 /** The chat, its queue entry and the visitor's count of open chats (a waiting chat is open) together. */
@@ -26,11 +27,12 @@ export async function recordWaitingChat(
   chat: Chat,
   chatTokenHash: string,
   visitorLimit: number | null,
+  escalated = false,
 ): Promise<'recorded' | 'visitor-limit'> {
   const outcome = await transact(ctx, [
     visitorCount(ctx, chat, 1, visitorLimit),
     { Put: { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' } },
-    { Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(chat)) } },
+    { Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(chat, escalated)) } },
   ]);
   if (outcome.written) return 'recorded';
   if (outcome.failedAt === 0) return 'visitor-limit';
@@ -51,8 +53,16 @@ function waitingQuery(siteId: string, upToChatId?: string) {
   } satisfies Omit<QueryCommandInput, 'TableName'>;
 }
 
-export async function readWaiting(ctx: DynamoContext, siteId: string, limit: number): Promise<WaitingEntry[]> {
-  const page = await ctx.doc.send(new QueryCommand({ ...waitingQuery(siteId), TableName: ctx.tableName, Limit: limit, ...CAPACITY }));
+export async function readWaiting(ctx: DynamoContext, siteId: string, limit: number, afterChatId?: string): Promise<WaitingEntry[]> {
+  const page = await ctx.doc.send(
+    new QueryCommand({
+      ...waitingQuery(siteId),
+      TableName: ctx.tableName,
+      Limit: limit,
+      ...(afterChatId ? { ExclusiveStartKey: waitKey(siteId, afterChatId) } : {}),
+      ...CAPACITY,
+    }),
+  );
   return (page.Items ?? []).map(waitingFromItem);
 }
 
@@ -87,16 +97,13 @@ export const countWaiting = (ctx: DynamoContext, siteId: string, upTo: number) =
 
 export const waitingPosition = (ctx: DynamoContext, siteId: string, chatId: string) => countEntries(ctx, siteId, { upToChatId: chatId });
 
-/** Items per assignment in the transaction: the operator, the chat, the queue entry, the visitor's last assignment. */
+/** Items per assignment in the transaction: the operator, the chat, the queue entry, the visitor's last assignment (then its group copies). */
 const ITEMS_PER_ASSIGNMENT = 4;
 
-/** DynamoDB's limit of items in one transaction. */
-export const MAX_ASSIGNMENTS_PER_TRANSACTION = Math.floor(100 / ITEMS_PER_ASSIGNMENT);
-
-function assignmentItems(ctx: DynamoContext, input: AssignWaitingInput) {
+function assignmentItems(ctx: DynamoContext, input: AssignWaitingInput, own: ReturnType<typeof operatorClaim>['own']) {
   const { operator, entry, nowMs, assignedBy } = input;
   return [
-    operatorClaim(ctx, input),
+    own,
     {
       Update: {
         TableName: ctx.tableName,
@@ -129,13 +136,16 @@ function assignmentItems(ctx: DynamoContext, input: AssignWaitingInput) {
  * while a younger one of the same batch got its operator).
  */
 export async function assignWaiting(ctx: DynamoContext, batch: readonly AssignWaitingInput[]): Promise<AssignWaitingOutcome> {
-  if (batch.length === 0 || batch.length > MAX_ASSIGNMENTS_PER_TRANSACTION) throw new RangeError(`a batch of ${batch.length} assignments`);
-  const outcome = await transact(
-    ctx,
-    batch.flatMap((input) => assignmentItems(ctx, input)),
-  );
+  const weight = batch.reduce((sum, input) => sum + assignmentWeight(input), 0);
+  if (batch.length === 0 || weight > MAX_BATCH_WEIGHT) throw new RangeError(`a batch of ${batch.length} assignments, ${weight} items`);
+  const claims = batch.map((input) => operatorClaim(ctx, input));
+  const outcome = await transact(ctx, [
+    ...batch.flatMap((input, index) => assignmentItems(ctx, input, claims[index]!.own)),
+    // The copies last, so that a failed condition's index tells the assignment; theirs never fail (see operatorWriteItems).
+    ...claims.flatMap((claimed) => claimed.copies),
+  ]);
   if (!outcome.written) {
-    if (outcome.failedAt < 0) return { kind: 'conflict' };
+    if (outcome.failedAt < 0 || outcome.failedAt >= batch.length * ITEMS_PER_ASSIGNMENT) return { kind: 'conflict' };
     const input = batch[Math.floor(outcome.failedAt / ITEMS_PER_ASSIGNMENT)]!;
     // The operator's condition, or the chat's or entry's (the visitor's update has none).
     return outcome.failedAt % ITEMS_PER_ASSIGNMENT === 0 ? { kind: 'operator-lost', operatorId: input.operator.id } : { kind: 'chat-gone' };

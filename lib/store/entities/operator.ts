@@ -10,6 +10,7 @@
  * - loadBase    its open chats × LOAD_UNIT, and loadKey, loadBase + its last assignment in ms:
  *   loadKey     its place in the load index (moved by arithmetic, see lib/store/table.ts)
  * - createdAt
+ * And for each of its groups, a copy in the group's partition of the same indexes (entities/group.ts).
  */
 import { createHash } from 'node:crypto';
 import { tiebreaker } from '../../domain/ids.js';
@@ -60,6 +61,8 @@ const operatorMapper = itemMapper<Operator>({
   turn: value<number>().whenAbsent(0),
   // Items written before incarnations existed have none.
   incarnation: value<string>().whenAbsent(''),
+  // Items written before groups existed have none.
+  groups: value<string[]>().whenAbsent([]),
 });
 
 /** With what only the server sees, never projected. */
@@ -96,3 +99,13 @@ export function newOperatorItem(record: OperatorRecord, timeoutSeconds: number, 
 export const operatorRecordFromItem = (item: Item): OperatorRecord => recordMapper.read(item);
 
 export const operatorFromItem = (item: Item): Operator => operatorMapper.read(item);
+
+/** The attributes of an operator that its group copies hold too (all the indexes show of it). */
+export const OPERATOR_ATTRIBUTES = operatorMapper.attributes;
+
+export const operatorAttributes = (operator: Operator): Item => operatorMapper.write(operator);
+
+/** The operator's queue-index sort key when it is written whole (a copy made for a new group). */
+export function loadKeyOf(operator: Pick<Operator, 'activeChats' | 'lastAssignedAt'>): number {
+  return operator.activeChats * LOAD_UNIT + (operator.lastAssignedAt ? Date.parse(operator.lastAssignedAt) : 0);
+}

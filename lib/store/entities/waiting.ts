@@ -6,13 +6,15 @@
  *
  * The entry is also in two indexes:
  * - queue:    queueSk '#W#<chatId>', between the settings ('!') and the operators, so the one
- *             read a chat start makes of the queue head shows whether chats are waiting;
+ *             read a chat start makes of the queue head shows whether chats are waiting; a
+ *             group chat in its group's partition until it escalates to the site's;
  * - liveness: liveShard 'WAIT#<n>', staleAt its creation time in ms, so the periodic repair
  *             finds every site with waiting chats without a scan.
  */
 import { createHash } from 'node:crypto';
 import type { WaitingEntry } from '../port.js';
-import { itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
+import { flag, itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
+import { groupQueuePk } from './group.js';
 import { queuePk, sitePk } from './site.js';
 
 export const WAIT_SK_PREFIX = 'WAIT#';
@@ -36,6 +38,7 @@ const entryMapper = itemMapper<WaitingEntry>({
   visitorId: value<string>().whenAbsent(''),
   group: nullable<string>(),
   createdAt: value<string>(),
+  escalated: flag().sparse(),
 });
 
 export const WAITING = {
@@ -49,13 +52,17 @@ export function waitingItem(entry: WaitingEntry): Item {
     ...waitKey(siteId, chatId),
     type: WAITING.type,
     ...entryMapper.write(entry),
-    queuePk: queuePk(siteId),
+    queuePk: waitingQueuePk(entry),
     queueSk: `${WAIT_QUEUE_SK_PREFIX}${chatId}`,
     loadKey: WAITING_LOAD_KEY,
     liveShard: waitShard(siteId),
     staleAt: Date.parse(entry.createdAt),
   };
 }
+
+/** A group chat waits in its group's partition until it escalates; any other in the site's. */
+export const waitingQueuePk = (entry: Pick<WaitingEntry, 'siteId' | 'group' | 'escalated'>) =>
+  entry.group !== null && !entry.escalated ? groupQueuePk(entry.siteId, entry.group) : queuePk(entry.siteId);
 
 export const waitingFromItem = (item: Item): WaitingEntry => entryMapper.read(item);
 

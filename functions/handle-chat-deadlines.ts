@@ -1,0 +1,3 @@
+import { deadlineJob } from '../lib/jobs/handle-chat-deadlines.js';
+
+export const handler = deadlineJob.handler();

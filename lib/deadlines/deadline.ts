@@ -1,0 +1,25 @@
+import * as z from 'zod';
+import { identifier } from '../domain/schemas.js';
+
+/**
+ * A moment the service must act at, delivered as a message that becomes visible then (in AWS an
+ * SQS message with DelaySeconds; locally a timer in the process, see in-process-queue.ts):
+ * - group-fallback: a group chat still waiting may now go to any operator of the site.
+ * (The no-answer timeout will be the second kind.)
+ */
+export const deadlineSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('group-fallback'), siteId: identifier, chatId: identifier, dueAtMs: z.number().int().nonnegative() }),
+]);
+export type Deadline = z.infer<typeof deadlineSchema>;
+
+/** Where deadlines are sent; each is delivered once its moment has come (at least once: handlers must be idempotent). */
+export interface DeadlineQueue {
+  schedule(deadline: Deadline, nowMs: number): Promise<void>;
+}
+
+/** SQS delays a message by at most 15 minutes: a later deadline is sent again when it arrives (see the handler). */
+export const MAX_DELAY_SECONDS = 900;
+
+/** Whole seconds from now to the deadline, never early, at most MAX_DELAY_SECONDS. */
+export const delaySecondsUntil = (dueAtMs: number, nowMs: number) =>
+  Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((dueAtMs - nowMs) / 1000)));
