@@ -8,6 +8,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Api, PROJECT_ROOT } from './constructs/api.js';
 import { Data } from './constructs/data.js';
+import { Deadlines } from './constructs/deadlines.js';
 import { Hosting } from './constructs/hosting.js';
 import { Operations } from './constructs/operations.js';
 import { suppressReviewedFindings } from './nag-suppressions.js';
@@ -51,6 +52,7 @@ export function visitorThrottle(scope: Construct, stageThrottle: Required<Thrott
 /** Everything the service needs in AWS. */
 export class ChatDistributionStack extends Stack {
   readonly data: Data;
+  readonly deadlines: Deadlines;
   readonly api: Api;
   readonly hosting: Hosting;
   readonly operations: Operations;
@@ -65,6 +67,7 @@ export class ChatDistributionStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
     });
     this.hosting = new Hosting(this, 'Hosting');
+    this.deadlines = new Deadlines(this, 'Deadlines');
     const cdnUrl = `https://${this.hosting.distribution.distributionDomainName}`;
     const throttle = production ? { rateLimit: 500, burstLimit: 1000 } : { rateLimit: 100, burstLimit: 200 };
     this.api = new Api(this, 'Api', {
@@ -72,6 +75,7 @@ export class ChatDistributionStack extends Stack {
       idempotencyTable: this.data.idempotencyTable,
       platformSecret,
       assets: this.hosting.assets,
+      deadlineQueue: this.deadlines.queue,
       avatarBaseUrl: `${cdnUrl}/avatars`,
       publicOrigin: cdnUrl,
       logRetention: production ? RetentionDays.SIX_MONTHS : RetentionDays.ONE_MONTH,
@@ -86,6 +90,9 @@ export class ChatDistributionStack extends Stack {
       sweep: this.api.sweep,
       dispatcher: this.api.dispatcher,
       repair: this.api.repair,
+      deadlineQueue: this.deadlines.queue,
+      deadlineDeadLetters: this.deadlines.deadLetters,
+      deadlineHandler: this.api.deadlineHandler,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: `${cdnUrl}/v1`, description: 'The API (through CloudFront)' });

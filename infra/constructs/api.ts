@@ -10,14 +10,17 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { roleAdmitsPlatform } from '../../lib/domain/auth.js';
 import type { Endpoint, Grants } from '../../lib/http/route.js';
 import { dispatchJob } from '../../lib/jobs/dispatch-waiting-chats.js';
+import { deadlineJob } from '../../lib/jobs/handle-chat-deadlines.js';
 import { repairJob } from '../../lib/jobs/repair-waiting-chats.js';
 import { sweepJob } from '../../lib/jobs/sweep-stale-operators.js';
 import { ENDPOINTS } from '../../lib/routes/index.js';
 import { BUNDLING } from '../bundling.js';
+import { DEADLINE_HANDLER_TIMEOUT } from './deadlines.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -35,6 +38,8 @@ export interface ApiProps {
   readonly idempotencyTable: TableV2;
   readonly platformSecret: ISecret;
   readonly assets: IBucket;
+  /** Where the functions granted `deadlines` send them, and the deadline handler reads them from. */
+  readonly deadlineQueue: IQueue;
   /** Where the CDN serves uploaded avatars from. */
   readonly avatarBaseUrl: string;
   /** The origin the pages and the API share (the CDN's): its pages may call the widget routes whatever a site's allowedOrigins. */
@@ -52,8 +57,8 @@ export interface Job {
   readonly grants: Grants;
 }
 
-/** The jobs' functions, each with its own grants; Operations schedules them or feeds them the stream. */
-export const JOBS = { sweep: sweepJob, dispatcher: dispatchJob, repair: repairJob } as const satisfies Record<string, Job>;
+/** The jobs' functions, each with its own grants; Operations schedules them or feeds them the stream or the deadline queue. */
+export const JOBS = { sweep: sweepJob, dispatcher: dispatchJob, deadlines: deadlineJob, repair: repairJob } as const satisfies Record<string, Job>;
 
 /**
  * The Lambda functions (one per handler, each with only the grants it needs), the HTTP API
@@ -68,6 +73,8 @@ export class Api extends Construct {
   readonly dispatcher: NodejsFunction;
   /** Expires overdue waiting chats and dispatches what an event missed (every minute). */
   readonly repair: NodejsFunction;
+  /** Acts on the deadlines of the deadline queue (a group chat's fallback). */
+  readonly deadlineHandler: NodejsFunction;
   /** The jobs' functions by job name. */
   readonly jobs = new Map<string, NodejsFunction>();
 
@@ -82,6 +89,8 @@ export class Api extends Construct {
     this.dispatcher = this.jobFunction(JOBS.dispatcher, Duration.seconds(30));
     // Every site with waiting chats, one after another; a run may overlap the next (it is safe to).
     this.repair = this.jobFunction(JOBS.repair, Duration.seconds(60));
+    // A batch of deadlines, each a fallback and a dispatch pass of its site; the queue's visibility timeout follows it.
+    this.deadlineHandler = this.jobFunction(JOBS.deadlines, DEADLINE_HANDLER_TIMEOUT);
 
     this.httpApi = new HttpApi(this, 'HttpApi', { createDefaultStage: false, description: 'Chat distribution API' });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -179,6 +188,13 @@ export class Api extends Construct {
       fn.addToRolePolicy(
         new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.props.assets.arnForObjects('avatars/*')] }),
       );
+    }
+    if (grants.deadlines) {
+      // SendMessage only (not grantSendMessages, which adds GetQueueAttributes and GetQueueUrl):
+      // the function is given the queue's URL. The queue is SQS-managed encrypted: no KMS key to use.
+      const { deadlineQueue } = this.props;
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadlineQueue.queueArn] }));
+      fn.addEnvironment('DEADLINE_QUEUE_URL', deadlineQueue.queueUrl);
     }
   }
 

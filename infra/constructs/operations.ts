@@ -5,9 +5,10 @@ import { Operation, type TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.js';
 import { dispatchJob } from '../../lib/jobs/dispatch-waiting-chats.js';
 
 export interface OperationsProps {
@@ -17,6 +18,10 @@ export interface OperationsProps {
   readonly sweep: IFunction;
   readonly dispatcher: IFunction;
   readonly repair: IFunction;
+  /** The deadline queue, its dead-letter queue, and the handler that consumes it. */
+  readonly deadlineQueue: IQueue;
+  readonly deadlineDeadLetters: IQueue;
+  readonly deadlineHandler: IFunction;
 }
 
 /**
@@ -34,9 +39,20 @@ export const DISPATCH_MAX_RECORD_AGE = Duration.hours(1);
 /** The contract assigns a waiting chat within 2 s of the event that lets an operator take it. */
 export const DISPATCH_LATENCY_BUDGET_MS = 2_000;
 
+/** Deadlines per invocation of their handler at most (SQS's largest batch without a batching window). */
+export const DEADLINE_BATCH_SIZE = 10;
+
+/**
+ * A deadline is visible at most MAX_DELAY_SECONDS after it was sent, and received within
+ * seconds then; a failed one comes back after the visibility timeout (3 min). A message older
+ * than the longest delay and this margin means the handler is behind or failing.
+ */
+export const DEADLINE_AGE_MARGIN = Duration.minutes(5);
+export const DEADLINE_MAX_AGE_SECONDS = MAX_DELAY_SECONDS + DEADLINE_AGE_MARGIN.toSeconds();
+
 /**
  * What invokes the jobs, and the alarms that matter: the dispatcher on the table's stream, the
- * stale-operator sweep and the queue repair every minute.
+ * deadline handler on the deadline queue, the stale-operator sweep and the queue repair every minute.
  */
 export class Operations extends Construct {
   readonly sweepRule: Rule;
@@ -44,6 +60,7 @@ export class Operations extends Construct {
   /** Where the stream records the dispatcher could not handle end up (their stream positions, not the items). */
   readonly dispatchDeadLetters: Queue;
   readonly dispatchSource: DynamoEventSource;
+  readonly deadlineSource: SqsEventSource;
   readonly alarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -85,6 +102,16 @@ export class Operations extends Construct {
       onFailure: new SqsDlq(this.dispatchDeadLetters),
     });
     props.dispatcher.addEventSource(this.dispatchSource);
+
+    // Each deadline as soon as it is visible (no batching window: a fallback is not to be late).
+    // A failed one is reported alone and comes back after the visibility timeout, into the
+    // dead-letter queue after its last receive; the handler is idempotent.
+    this.deadlineSource = new SqsEventSource(props.deadlineQueue, {
+      batchSize: DEADLINE_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(0),
+      reportBatchItemFailures: true,
+    });
+    props.deadlineHandler.addEventSource(this.deadlineSource);
 
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
     const atLeastOnce = {
@@ -151,6 +178,25 @@ export class Operations extends Construct {
         alarmDescription: 'The periodic repair of waiting chats failed',
         metric: props.repair.metricErrors(fiveMinutes),
         ...atLeastOnce,
+      }),
+      new Alarm(this, 'DeadlineHandlerErrors', {
+        alarmDescription: 'The deadline handler failed an invocation (its whole batch comes back after the visibility timeout)',
+        metric: props.deadlineHandler.metricErrors(fiveMinutes),
+        ...atLeastOnce,
+      }),
+      new Alarm(this, 'DeadlineDeadLetterMessages', {
+        alarmDescription:
+          'Deadlines the handler failed on every receive are in their dead-letter queue: their group chats waited for the periodic repair',
+        metric: props.deadlineDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        ...atLeastOnce,
+      }),
+      new Alarm(this, 'DeadlineQueueAge', {
+        alarmDescription: `A deadline waited ${DEADLINE_MAX_AGE_SECONDS} s or more in its queue (the longest delay is ${MAX_DELAY_SECONDS} s): the deadline handler is behind or failing`,
+        metric: props.deadlineQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: DEADLINE_MAX_AGE_SECONDS,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     ];
   }

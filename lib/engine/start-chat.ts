@@ -15,6 +15,7 @@ import { groupNotFound, siteNotFound, tooManyOpenChats } from '../domain/errors.
 import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, type Chat, type Group, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore, QueueOrder } from '../store/port.js';
+import { logger } from '../http/logger.js';
 import { untilWritten, type EngineDeps } from './deps.js';
 import { queuePlace, type QueuePlace } from './queue.js';
 
@@ -160,8 +161,10 @@ async function waitInQueue(deps: EngineDeps, settings: Settings, chat: Chat, cha
   const seconds = fallback.group?.fallbackAfterSeconds ?? null;
   if (!fallback.escalated && seconds !== null) {
     const dueAtMs = Date.parse(chat.createdAt) + seconds * 1000;
-    // Not sent (the queue out of reach): the repair job falls it back within a minute.
-    await deps.deadlines.schedule({ kind: 'group-fallback', siteId: chat.siteId, chatId: chat.id, dueAtMs }, deps.clock()).catch(() => undefined);
+    // Not sent (the queue out of reach): the repair job falls it back within a minute of its moment.
+    await deps.deadlines
+      .schedule({ kind: 'group-fallback', siteId: chat.siteId, chatId: chat.id, dueAtMs }, deps.clock())
+      .catch((error: unknown) => logger.warn('fallback deadline not sent; the repair job will do it', { chatId: chat.id, error }));
   }
   return { chat: waiting, queue: await queuePlace(deps, chat.siteId, chat.id) };
 }

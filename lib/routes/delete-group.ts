@@ -13,7 +13,7 @@ export const deleteGroupRoute = defineRoute({
   // The group item; each member operator and its copies (a transaction); the waiting chats'
   // entries moved to the site's partition; then a dispatch of the site, as the dispatcher's.
   grants: {
-    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+    table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'],
     queries: ['table', 'queue', 'load'],
   },
   async handle({ path, rt }) {

@@ -171,6 +171,37 @@ describe('groups (departments)', () => {
     await expectCopiesInStep(siteId);
   });
 
+  it('an available operator joining the group takes its waiting chat', async () => {
+    const siteId = await siteWithGroups({ operators: 2, groups: { billing: { members: ['op1'] } }, offline: ['op1'] });
+    const waiting = await groupChat(siteId, 'billing');
+    expect(waiting.chat.status).toBe('waiting');
+    await upsertOperator(deps, siteId, 'op2', { name: 'op2', groups: ['billing'] });
+    await settled(async () => expect((await requireChat(deps, siteId, waiting.chat.id)).chat).toMatchObject({ status: 'assigned', operatorId: 'op2' }));
+  });
+
+  it('copies stay in step under concurrent chats, closes, status and group changes', async () => {
+    const siteId = await siteWithGroups({ operators: 6, groups: { a: { members: ['op1', 'op2', 'op3'] }, b: { members: ['op3', 'op4'] } }, maxChats: 3 });
+    const churn = async (round: number) => {
+      const id = `op${(round % 4) + 1}`;
+      const groups = round % 2 === 0 ? ['a', 'b'] : ['b'];
+      // Lost races are retried inside; a change may land before or after the others.
+      await upsertOperator(deps, siteId, id, { name: id, groups, maxChats: 2 + (round % 3) });
+      await setOperatorStatus(deps, siteId, id, round % 3 === 0 ? 'away' : 'online');
+    };
+    const chats = Array.from({ length: 24 }, (_, i) => groupChat(siteId, i % 2 === 0 ? 'a' : 'b').catch((error: unknown) => error));
+    await Promise.all([...chats, ...Array.from({ length: 8 }, (_, round) => churn(round))]);
+    const started = (await Promise.all(chats)).filter((result): result is Awaited<ReturnType<typeof groupChat>> => !(result instanceof Error));
+    await Promise.all(
+      started
+        .filter((result) => result.chat.status === 'assigned')
+        .slice(0, 6)
+        .map(async (result) => closeChat(deps, await requireChat(deps, siteId, result.chat.id))),
+    );
+    await expectCopiesInStep(siteId);
+    // Every assigned chat went to an operator of its group as the operator was when it was claimed.
+    for (const operator of await listOperators(deps, siteId)) expect(operator.activeChats).toBeLessThanOrEqual(operator.maxChats ?? Infinity);
+  }, 60_000);
+
   it('a non-member freed does not take a group chat, and a group chat passed over does not hold up a younger one anyone may take', async () => {
     const siteId = await siteWithGroups({ operators: 2, groups: { vip: { members: ['op1'] } }, offline: ['op1'], maxChats: 1 });
     const busy = await anyChat(siteId);

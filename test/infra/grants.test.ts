@@ -3,7 +3,7 @@ import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { passesFilters } from '../../infra/local/event-filter.js';
@@ -11,6 +11,7 @@ import { startLocalServer } from '../../infra/local/server.js';
 import { startStreamReader } from '../../infra/local/stream-reader.js';
 import { JOBS, routeKey } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
+import { deadlineSchema, MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.js';
 import { roleAdmitsPlatform, type RouteRole } from '../../lib/domain/auth.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { ENDPOINTS as ALL_ROUTES, ROUTES, type Endpoint as RouteDefinition } from '../../lib/routes/index.js';
@@ -18,11 +19,13 @@ import { operatorKey } from '../../lib/store/entities/operator.js';
 import { waitKey } from '../../lib/store/entities/waiting.js';
 import { testDocumentClient } from '../support/engine.js';
 import { startRecordingAws, tableArn, type Need, type RecordedCall, type RecordingAws } from '../support/recording-aws.js';
+import { queueArnOf, startRecordingSqs, type RecordingSqs, type SentMessage } from './recording-sqs.js';
 
 /**
  * Every route and job (the scheduled sweep and queue repair, the dispatcher on the table's
- * stream) run against DynamoDB Local (and in-memory S3 and Secrets Manager) through the real
- * handlers, configured as in AWS (the platform token from its secret, avatars to S3). Each AWS
+ * stream, the deadline handler on its queue) run against DynamoDB Local (and in-memory S3, SQS
+ * and Secrets Manager) through the real handlers, configured as in AWS (the platform token from
+ * its secret, avatars to S3, deadlines to their SQS queue). Each AWS
  * request is recorded with the IAM actions and resources it needs and attributed to the
  * function that sent it; each function's policy, read from the synthesized template, must allow
  * all of them and grant nothing else (two documented exceptions below): no write, Query target
@@ -37,33 +40,52 @@ const BUCKET = 'chat-assets-grants';
 const SWEEP = JOBS.sweep.name;
 const DISPATCH = JOBS.dispatcher.name;
 const REPAIR = JOBS.repair.name;
+const DEADLINES = JOBS.deadlines.name;
 /** Stand-ins for the table's stream and the dispatcher's dead-letter queue in the policies. */
 const STREAM_ARN = () => `${tableArn(REGION, ACCOUNT, tableName)}/stream/2026-01-01T00:00:00.000`;
 const DEAD_LETTERS_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:dispatch-dead-letters`;
+/** The deadline queue, as its URL (on the SQS stand-in) is handed to the functions, and as its ARN in the policies. */
+const DEADLINE_QUEUE_URL = () => `${sqs.url}/${ACCOUNT}/chat-deadlines`;
+const DEADLINE_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:chat-deadlines`;
 
 /**
- * What Lambda's event source mapping does under the dispatcher's role, not the function's code
- * (so never recorded here): it reads the table's stream, and sends the batches it gives up on to
- * the dead-letter queue. Exactly these, on the dispatcher only (checked below).
+ * What Lambda's event source mappings do under a function's role, not the function's code (so
+ * never recorded here): the dispatcher's reads the table's stream, and sends the batches it
+ * gives up on to its dead-letter queue; the deadline handler's receives the deadlines, deletes
+ * those handled and hands back the failed ones. Exactly these, on those two only (checked below).
  */
-const eventSourceGrants = () => [
-  ...['ListStreams', 'DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => ({ action: `dynamodb:${action}`, resource: STREAM_ARN() })),
-  ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((action) => ({ action: `sqs:${action}`, resource: DEAD_LETTERS_ARN })),
-];
+const eventSourceGrants = (fn: string) => {
+  if (fn === DISPATCH) {
+    return [
+      ...['ListStreams', 'DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => ({ action: `dynamodb:${action}`, resource: STREAM_ARN() })),
+      ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((action) => ({ action: `sqs:${action}`, resource: DEAD_LETTERS_ARN })),
+    ];
+  }
+  if (fn === DEADLINES) {
+    return ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map((action) => ({
+      action: `sqs:${action}`,
+      resource: DEADLINE_QUEUE_ARN,
+    }));
+  }
+  return [];
+};
 
 /**
  * The grants a function may hold without this run using them: Powertools Idempotency reads its
  * record back (GetItem) only when its conditional put did not return the existing one; and the
- * dispatcher's event source grants (above).
+ * event source grants (above).
  */
 const mayGoUnused = (fn: string, grant: { action: string; resource: string }) =>
   (grant.action === 'dynamodb:GetItem' && grant.resource === tableArn(REGION, ACCOUNT, idempotencyTableName)) ||
-  (fn === DISPATCH && eventSourceGrants().some((candidate) => candidate.action === grant.action && candidate.resource === grant.resource));
+  eventSourceGrants(fn).some((candidate) => candidate.action === grant.action && candidate.resource === grant.resource);
 
 /** A whole 1×1 PNG (IHDR, IDAT, IEND, with their CRCs). */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGMwTpsJAAICATNWh+JUAAAAAElFTkSuQmCC', 'base64');
 
 let aws: RecordingAws;
+let sqs: RecordingSqs;
+/** The function requests are made under (for the SQS stand-in; the recording AWS endpoint keeps its own). */
+let currentFn: string | undefined;
 let server: Awaited<ReturnType<typeof startLocalServer>>;
 let tableName: string;
 let idempotencyTableName: string;
@@ -71,6 +93,19 @@ type JobHandler<E, R> = (event: E, context: Context) => Promise<R>;
 let sweepHandler: JobHandler<unknown, { itemsRead: number; markedOffline: number }>;
 let dispatchHandler: JobHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>;
 let repairHandler: JobHandler<unknown, { sites: number; expired: number; assigned: number }>;
+let deadlineHandler: JobHandler<SQSEvent, SQSBatchResponse>;
+
+/** Runs `run` with every AWS request it makes (to the recording endpoint or the SQS stand-in) attributed to `fn`. */
+function asFunction<T>(fn: string, run: () => Promise<T>): Promise<T> {
+  return aws.as(fn, async () => {
+    currentFn = fn;
+    try {
+      return await run();
+    } finally {
+      currentFn = undefined;
+    }
+  });
+}
 
 interface Invocation {
   route: RouteDefinition;
@@ -111,7 +146,7 @@ async function invoke(route: RouteDefinition, params: Record<string, string>, re
   // In AWS each function is its own process: nothing (the secret) stays cached from another.
   clearCaches();
   const before = aws.calls.length;
-  const { status, text } = await aws.as(route.name, async () => {
+  const { status, text } = await asFunction(route.name, async () => {
     const response = await fetch(`${server.url}${path}`, { method: route.method, headers, body: body as never });
     return { status: response.status, text: await response.text() };
   });
@@ -221,7 +256,7 @@ async function runJob<E, R>(name: string, handler: JobHandler<E, R>, event: E) {
   const context = { functionName: name, awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
   clearCaches();
   const before = aws.calls.length;
-  const result = await aws.as(name, () => handler(event, context));
+  const result = await asFunction(name, () => handler(event, context));
   return { result, calls: aws.calls.slice(before) };
 }
 
@@ -235,6 +270,25 @@ const repair = () => runJob(REPAIR, repairHandler, SCHEDULED_EVENT);
 
 /** The dispatcher, invoked by the event source mapping with one batch. */
 const dispatch = (event: DynamoDBStreamEvent) => runJob(DISPATCH, dispatchHandler, event);
+
+/** The deadline handler, invoked by the deadline queue's event source with these messages (their delays passed or not). */
+const handleDeadlines = (messages: readonly SentMessage[]) => runJob(DEADLINES, deadlineHandler, sqs.event(messages));
+
+/** The deadlines a reply's or job's requests sent: exactly `count`, each to the deadline queue, delayed as it says. */
+function deadlinesSent(calls: RecordedCall[], count: number) {
+  const sends = calls.filter((recorded) => recorded.operation.startsWith('sqs:'));
+  expect(sends.map((recorded) => recorded.operation)).toEqual(Array(count).fill('sqs:SendMessage'));
+  return sends.map((recorded) => {
+    expect(recorded.status).toBe(200);
+    expect(recorded.input.QueueUrl).toBe(DEADLINE_QUEUE_URL());
+    const message = sqs.sent.find((candidate) => candidate.body === recorded.input.MessageBody && candidate.queueArn === DEADLINE_QUEUE_ARN)!;
+    expect(message).toBeDefined();
+    const deadline = deadlineSchema.parse(JSON.parse(message.body));
+    expect(message.delaySeconds).toBeGreaterThanOrEqual(0);
+    expect(message.delaySeconds).toBeLessThanOrEqual(MAX_DELAY_SECONDS);
+    return { message, deadline };
+  });
+}
 
 /**
  * The table's stream from now on, through the dispatcher's filters, batched as the local stream
@@ -290,6 +344,7 @@ function synthesizePolicies(): Map<string, Grant[]> {
     [logicalId(stack.hosting.assets)]: `arn:aws:s3:::${BUCKET}`,
     [logicalId(stack.node.findChild('PlatformToken') as never)]: SECRET_ARN,
     [logicalId(stack.operations.dispatchDeadLetters)]: DEAD_LETTERS_ARN,
+    [logicalId(stack.deadlines.queue)]: DEADLINE_QUEUE_ARN,
   };
   const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
   const resolve = (value: unknown): string => {
@@ -341,7 +396,7 @@ function needsOf(fn: string): Need[] {
   return [...unique.values()];
 }
 
-const FUNCTION_NAMES = [...new Set(ALL_ROUTES.map((route) => route.name)), SWEEP, DISPATCH, REPAIR];
+const FUNCTION_NAMES = [...new Set(ALL_ROUTES.map((route) => route.name)), ...Object.values(JOBS).map((job) => job.name)];
 
 beforeAll(async () => {
   const endpoint = inject('dynamoEndpoint');
@@ -349,6 +404,8 @@ beforeAll(async () => {
   idempotencyTableName = `grants-idem-${randomUUID()}`;
   await ensureTable(endpoint, tableName, idempotencyTableName);
   aws = await startRecordingAws({ dynamoEndpoint: endpoint, region: REGION, account: ACCOUNT, secrets: { [SECRET_ARN]: PLATFORM_TOKEN } });
+  sqs = await startRecordingSqs({ region: REGION, calls: aws.calls, currentFn: () => currentFn });
+  expect(queueArnOf(DEADLINE_QUEUE_URL(), REGION)).toBe(DEADLINE_QUEUE_ARN);
   delete process.env.PLATFORM_TOKEN;
   delete process.env.AVATAR_DIR;
   Object.assign(process.env, {
@@ -360,6 +417,11 @@ beforeAll(async () => {
     AVATAR_BASE_URL: 'https://cdn.example/avatars',
     AWS_ENDPOINT_URL_S3: aws.url,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    AWS_ENDPOINT_URL_SQS: sqs.url,
+    // The runtime sends deadlines to SQS, not to a queue in the process. The stack gives the URL
+    // only to the functions granted `deadlines`; here every function has it (one process), so one
+    // that sends without the grant is caught below.
+    DEADLINE_QUEUE_URL: DEADLINE_QUEUE_URL(),
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -369,12 +431,14 @@ beforeAll(async () => {
   ({ handler: sweepHandler } = await import('../../functions/sweep-stale-operators.js'));
   dispatchHandler = (await import('../../functions/dispatch-waiting-chats.js')).handler as unknown as typeof dispatchHandler;
   ({ handler: repairHandler } = await import('../../functions/repair-waiting-chats.js'));
+  deadlineHandler = (await import('../../functions/handle-chat-deadlines.js')).handler as unknown as typeof deadlineHandler;
   policies = synthesizePolicies();
 });
 
 afterAll(async () => {
   await server?.close();
   await aws?.close();
+  await sqs?.close();
 });
 
 describe('every function is granted exactly what it sends to AWS', () => {
@@ -579,6 +643,76 @@ describe('every function is granted exactly what it sends to AWS', () => {
     const assigned = await expectStatus(call('get-chat', { ...onRepairSite, chatId: recent.chat.id }, { token: eveToken }), 200, 'get-chat: eve');
     expect(assigned.chat).toMatchObject({ status: 'assigned', operatorId: 'eve' });
 
+    // Groups and deadlines, on a site of their own: Fay (in no group) is online, Gil (in the
+    // groups) is not. A chat for a group waits for it and sends its fallback moment to the
+    // deadline queue. Delivered before it is due, the handler sends it again; due (the fallback
+    // lowered meanwhile), the chat may go to anyone and Fay takes it. A deleted group's waiting
+    // chat may go to anyone at once (Gil leaves the group); its deadline, delivered later, finds
+    // it assigned. Both under the queue's order and least-busy (the load index).
+    const groupSite = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Groups' } }), 201, 'groups site');
+    const onGroupSite = { siteId: groupSite.siteId as string };
+    const groupAdmin = { token: groupSite.adminToken as string };
+    const putGroup = (groupId: string, body: unknown, status: number, what: string) =>
+      expectStatus(call('put-group', { ...onGroupSite, groupId }, { ...groupAdmin, body }), status, what);
+    const listGroups = async (what: string) =>
+      ((await expectStatus(call('list-groups', onGroupSite, groupAdmin), 200, what)).groups as { id: string }[]).map((listed) => listed.id).sort();
+    expect(await listGroups('list-groups: none yet')).toEqual([]);
+    await putGroup('sales', { name: 'Sales', fallbackAfterSeconds: 30 }, 201, 'create sales');
+    await putGroup('support', { name: 'Support', fallbackAfterSeconds: 30 }, 201, 'create support');
+    expect((await putGroup('sales', { name: 'Sales team' }, 200, 'rename sales')).group).toMatchObject({ name: 'Sales team', fallbackAfterSeconds: 30 });
+    const fay = { ...onGroupSite, operatorId: 'fay' };
+    const fayToken = (await expectStatus(call('put-operator', fay, { ...groupAdmin, body: { name: 'Fay', maxChats: 10 } }), 201, 'create fay'))
+      .operatorToken as string;
+    await expectStatus(call('set-operator-status', fay, { token: fayToken, body: { status: 'online' } }), 200, 'fay online');
+    // Gil's group copies: written with him (each group checked to exist), one deleted as he
+    // leaves its group and another written as he joins one, then both.
+    const gil = (groups: string[], status: number, what: string) =>
+      expectStatus(call('put-operator', { ...onGroupSite, operatorId: 'gil' }, { ...groupAdmin, body: { name: 'Gil', groups } }), status, what);
+    await gil(['sales'], 201, 'create gil, in sales');
+    await gil(['support'], 200, 'gil leaves sales for support');
+    await gil(['sales', 'support'], 200, 'gil in both groups');
+    expect(await listGroups('list-groups')).toEqual(['sales', 'support']);
+    /** A chat for the group: nobody of it is online, so it waits, and its fallback moment is sent. */
+    const groupChat = async (visitorId: string, groupId: string) => {
+      const reply = await call('start-chat', onGroupSite, { body: { visitorId, group: groupId } });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(202);
+      expect(reply.body.chat).toMatchObject({ status: 'waiting', group: groupId });
+      const [sent] = deadlinesSent(reply.calls, 1);
+      const dueAtMs = Date.parse(reply.body.chat.createdAt) + 30_000;
+      expect(sent!.deadline).toEqual({ kind: 'group-fallback', siteId: onGroupSite.siteId, chatId: reply.body.chat.id, dueAtMs });
+      expect(sent!.message.delaySeconds).toBeGreaterThanOrEqual(25);
+      expect(sent!.message.delaySeconds).toBeLessThanOrEqual(30);
+      return { chatId: reply.body.chat.id as string, message: sent!.message };
+    };
+    const chatOnGroupSite = async (chatId: string) =>
+      (await expectStatus(call('get-chat', { ...onGroupSite, chatId }, groupAdmin), 200, 'get-chat: the admin')).chat;
+    /** The deadline handler given the messages, as the event source hands them over: none of them fails. */
+    const deliver = async (messages: SentMessage[]) => {
+      const delivered = await handleDeadlines(messages);
+      expect(delivered.result.batchItemFailures).toEqual([]);
+      return delivered.calls;
+    };
+    for (const mode of ['queue order', 'least-busy'] as const) {
+      if (mode === 'least-busy') {
+        await expectStatus(call('update-settings', onGroupSite, { ...groupAdmin, body: { distribution: 'least-busy' } }), 200, 'groups site: least-busy');
+      }
+      const early = await groupChat(`early-${mode.replace(' ', '-')}`, 'sales');
+      const [resent] = deadlinesSent(await deliver([early.message]), 1);
+      expect(resent!.message.body).toBe(early.message.body);
+      expect((await chatOnGroupSite(early.chatId)).status).toBe('waiting');
+      await putGroup('sales', { name: 'Sales team', fallbackAfterSeconds: 0 }, 200, 'sales falls back at once');
+      deadlinesSent(await deliver([resent!.message]), 0);
+      expect(await chatOnGroupSite(early.chatId)).toMatchObject({ status: 'assigned', operatorId: 'fay' });
+      await putGroup('sales', { name: 'Sales team', fallbackAfterSeconds: 30 }, 200, 'sales falls back after 30 s again');
+      const deleted = mode === 'least-busy' ? 'sales' : 'support';
+      const orphan = await groupChat(`orphan-${mode.replace(' ', '-')}`, deleted);
+      await expectStatus(call('delete-group', { ...onGroupSite, groupId: deleted }, groupAdmin), 204, `delete ${deleted}`);
+      expect(await chatOnGroupSite(orphan.chatId)).toMatchObject({ status: 'assigned', operatorId: 'fay' });
+      deadlinesSent(await deliver([orphan.message]), 0);
+    }
+    await expectStatus(call('delete-group', { ...onGroupSite, groupId: 'sales' }, groupAdmin), 404, 'a group with nothing left of it');
+    expect(await listGroups('list-groups: none left')).toEqual([]);
+
     await expectStatus(call('get-health', {}), 200, 'health');
     await expectStatus(call('get-openapi', {}), 200, 'openapi');
 
@@ -617,11 +751,25 @@ describe('every function is granted exactly what it sends to AWS', () => {
     expect(unused.map(show), `${fn} is granted, and never sent`).toEqual([]);
   });
 
-  it("grants the dispatcher's event source what it needs to read the stream and report failures, and no one else any of it", () => {
-    const touchesStreamOrQueue = (grant: Grant) => grant.resource.startsWith(STREAM_ARN()) || grant.resource === DEAD_LETTERS_ARN || grant.action.startsWith('sqs:');
+  it("grants the event sources what they need (the dispatcher's stream and dead letters, the deadline queue's receives), and no one else any of it", () => {
+    const touchesStreamOrQueue = (grant: Grant) => grant.resource.startsWith(STREAM_ARN()) || grant.action.startsWith('sqs:');
+    const sendsDeadlines = (grant: Grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN;
     for (const fn of FUNCTION_NAMES) {
-      const granted = policies.get(fn)!.filter(touchesStreamOrQueue).map(show).sort();
-      expect(granted, fn).toEqual(fn === DISPATCH ? eventSourceGrants().map(show).sort() : []);
+      const granted = policies.get(fn)!.filter((grant) => touchesStreamOrQueue(grant) && !sendsDeadlines(grant)).map(show).sort();
+      expect(granted, fn).toEqual(eventSourceGrants(fn).map(show).sort());
+    }
+  });
+
+  it('sends deadlines (SendMessage on the deadline queue) from exactly the functions whose grants say so, and each of them did', () => {
+    const declared = new Map([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...Object.values(JOBS).map((job) => [job.name, job.grants] as const)]);
+    const senders = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.deadlines === true);
+    expect(senders.sort()).toEqual(['start-chat', DEADLINES].sort());
+    for (const fn of FUNCTION_NAMES) {
+      const sent = needsOf(fn).filter((need) => need.action.startsWith('sqs:'));
+      const granted = policies.get(fn)!.filter((grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN);
+      const expected = senders.includes(fn) ? [`sqs:SendMessage on ${DEADLINE_QUEUE_ARN}`] : [];
+      expect(sent.map(show), fn).toEqual(expected);
+      expect(granted.map(show), fn).toEqual(expected);
     }
   });
 

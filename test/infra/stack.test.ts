@@ -4,14 +4,19 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '../../infra/constructs/api.js';
+import { DEADLINE_HANDLER_TIMEOUT, DEADLINE_MAX_RECEIVES } from '../../infra/constructs/deadlines.js';
 import {
+  DEADLINE_BATCH_SIZE,
+  DEADLINE_MAX_AGE_SECONDS,
   DISPATCH_BATCH_SIZE,
   DISPATCH_LATENCY_BUDGET_MS,
   DISPATCH_MAX_RECORD_AGE,
   DISPATCH_RETRY_ATTEMPTS,
 } from '../../infra/constructs/operations.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
+import { MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
+import { JOBS as LIB_JOBS } from '../../lib/jobs/index.js';
 import { ENDPOINTS as ALL_ROUTES, ROUTES } from '../../lib/routes/index.js';
 import { INDEXES, QUEUE_INDEX, TABLE_STREAM, TTL_ATTRIBUTE } from '../../lib/store/table.js';
 import { buildWeb, WEB_DIST } from '../../web/build.js';
@@ -77,6 +82,29 @@ function queryTargetsOf(statements: Statement[], tableId: string): string[] {
 
 const JOB_LIST = Object.values(JOBS);
 
+type FunctionResource = { Properties: { Timeout?: number; Environment?: { Variables: Record<string, unknown> } } };
+
+/** A function's resource in the template, by route or job name. */
+function functionResource(name: string): FunctionResource {
+  const fn = stack.api.jobs.get(name) ?? stack.api.functions.get(name)!;
+  return template.toJSON().Resources[logicalId(fn)] as FunctionResource;
+}
+
+/** Every function's grants, by function name (a route's, or a job's). */
+const declaredGrants = () =>
+  new Map([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...JOB_LIST.map((job) => [job.name, job.grants] as const)]);
+
+/** The event source mapping that invokes a function (exactly one each). */
+function mappingOf(fn: { node: { defaultChild?: unknown } }): { Properties: any } {
+  const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping', { Properties: { FunctionName: { Ref: logicalId(fn) } } }));
+  expect(mappings).toHaveLength(1);
+  return mappings[0] as { Properties: any };
+}
+
+/** The properties of a queue by its construct. */
+const queueProperties = (queue: { node: { defaultChild?: unknown } }) =>
+  (template.toJSON().Resources[logicalId(queue)] as { Properties: Record<string, any> }).Properties;
+
 describe('the CDK stack', () => {
   it('has a route for every entry of the route table, each pointing at its own function', () => {
     const routes = template.findResources('AWS::ApiGatewayV2::Route');
@@ -100,6 +128,8 @@ describe('the CDK stack', () => {
       Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => ours.includes(id)),
     );
     expect([...stack.api.jobs.keys()].sort()).toEqual(JOB_LIST.map((job) => job.name).sort());
+    // Every job of lib/ is deployed, and nothing else.
+    expect(JOB_LIST.map((job) => job.name).sort()).toEqual(LIB_JOBS.map((job) => job.name).sort());
     expect(Object.keys(functions)).toHaveLength(new Set(ALL_ROUTES.map((route) => route.name)).size + JOB_LIST.length);
     for (const resource of Object.values(functions)) {
       expect(resource).toMatchObject({ Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'] } });
@@ -201,10 +231,8 @@ describe('the CDK stack', () => {
   });
 
   it('feeds the dispatcher the filtered table stream: partial batch failures, halving, bounded retries, a dead-letter queue', () => {
-    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
-    expect(Object.keys(mappings)).toHaveLength(1);
-    const [mapping] = Object.values(mappings) as { Properties: any }[];
-    expect(mapping!.Properties.FunctionName).toEqual({ Ref: logicalId(stack.api.dispatcher) });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    const mapping = mappingOf(stack.api.dispatcher);
     expect(mapping!.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.data.table), 'StreamArn'] });
     // The very patterns the local stream reader applies (lib/jobs/dispatch-waiting-chats.ts), one filter each.
     expect(mapping!.Properties.FilterCriteria).toEqual({
@@ -229,8 +257,9 @@ describe('the CDK stack', () => {
 
   it('keeps the dispatcher dead letters encrypted, TLS only, for 14 days', () => {
     const queueId = logicalId(stack.operations.dispatchDeadLetters);
-    template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    // The dispatcher's dead letters, the deadline queue and its dead letters.
+    template.resourceCountIs('AWS::SQS::Queue', 3);
+    expect(queueProperties(stack.operations.dispatchDeadLetters)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
       PolicyDocument: {
@@ -239,6 +268,96 @@ describe('the CDK stack', () => {
         ]),
       },
     });
+  });
+
+  it('queues deadlines encrypted and TLS only, redriven to a dead-letter queue after 5 receives, hidden 6× the handler timeout', () => {
+    const queue = queueProperties(stack.deadlines.queue);
+    const deadLetters = queueProperties(stack.deadlines.deadLetters);
+    const deadLettersId = logicalId(stack.deadlines.deadLetters);
+    for (const [id, properties] of [
+      [logicalId(stack.deadlines.queue), queue],
+      [deadLettersId, deadLetters],
+    ] as const) {
+      expect(properties.SqsManagedSseEnabled, id).toBe(true);
+      // Standard queues: a FIFO queue has no per-message delay.
+      expect(properties.FifoQueue, id).toBeUndefined();
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: DEADLINE_MAX_RECEIVES });
+    expect(DEADLINE_MAX_RECEIVES).toBe(5);
+    // AWS: at least six times the timeout of the function the queue's event source invokes.
+    const handlerTimeout = functionResource(JOBS.deadlines.name).Properties.Timeout!;
+    expect(handlerTimeout).toBe(DEADLINE_HANDLER_TIMEOUT.toSeconds());
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * handlerTimeout);
+    // Kept past the longest delay and every receive, and the dead letters longer than the queue
+    // (a standard queue's dead letter keeps its first enqueue time): 14 days, SQS's longest.
+    expect(queue.MessageRetentionPeriod).toBeGreaterThan(MAX_DELAY_SECONDS + DEADLINE_MAX_RECEIVES * queue.VisibilityTimeout);
+    expect(deadLetters.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(deadLetters.MessageRetentionPeriod).toBeGreaterThan(queue.MessageRetentionPeriod);
+    expect(deadLetters.RedrivePolicy).toBeUndefined();
+  });
+
+  it('feeds the deadline handler its queue: batches of 10 at once, partial batch failures', () => {
+    const mapping = mappingOf(stack.api.deadlineHandler);
+    expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.deadlines.queue), 'Arn'] });
+    expect(mapping.Properties).toMatchObject({
+      BatchSize: DEADLINE_BATCH_SIZE,
+      // A deadline is handled as soon as it is visible, not held for a batch.
+      MaximumBatchingWindowInSeconds: 0,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(DEADLINE_BATCH_SIZE).toBe(10);
+    expect(mapping.Properties.Enabled ?? true).toBe(true);
+    // A queue's failures go to its redrive policy's dead-letter queue, not to an on-failure destination.
+    expect(mapping.Properties.DestinationConfig).toBeUndefined();
+    expect(mapping.Properties.FilterCriteria).toBeUndefined();
+  });
+
+  it("lets the deadline handler's event source consume the deadline queue, and no other function touch it but to send", () => {
+    const queueArn = { 'Fn::GetAtt': [logicalId(stack.deadlines.queue), 'Arn'] };
+    const deadLettersId = logicalId(stack.deadlines.deadLetters);
+    const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
+    for (const name of [...stack.api.functions.keys(), ...stack.api.jobs.keys()]) {
+      const statements = statementsOf(name);
+      const onTheQueue = statements.filter((statement) => JSON.stringify(statement.Resource).includes(logicalId(stack.deadlines.queue)));
+      for (const statement of onTheQueue) expect(statement.Resource, name).toEqual(queueArn);
+      const sends = declaredGrants().get(name)?.deadlines === true ? ['sqs:SendMessage'] : [];
+      const consumes = name === JOBS.deadlines.name ? consume : [];
+      expect(actionsOf(onTheQueue).sort(), name).toEqual([...sends, ...consumes].sort());
+      // Nobody reads or writes the dead letters (the redrive is SQS's own).
+      expect(statements.filter((statement) => JSON.stringify(statement.Resource).includes(deadLettersId)), name).toEqual([]);
+    }
+  });
+
+  it('sends deadlines from the functions granted `deadlines` (SendMessage on the deadline queue, and its URL) and from no other', () => {
+    const queueId = logicalId(stack.deadlines.queue);
+    const senders: string[] = [];
+    for (const [name, grants] of declaredGrants()) {
+      const statements = statementsOf(name);
+      const sendStatements = statements.filter((statement) => actionsOf([statement]).includes('sqs:SendMessage'));
+      const url = functionResource(name).Properties.Environment?.Variables.DEADLINE_QUEUE_URL;
+      if (grants.deadlines) {
+        senders.push(name);
+        expect(sendStatements, name).toEqual([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }]);
+        // The queue's Ref is its URL.
+        expect(url, name).toEqual({ Ref: queueId });
+      } else {
+        // The dispatcher's event source sends its failed batches to its own dead-letter queue.
+        const ownDeadLetters = name === JOBS.dispatcher.name ? 1 : 0;
+        expect(sendStatements.filter((statement) => JSON.stringify(statement.Resource).includes(queueId)), name).toEqual([]);
+        expect(sendStatements, name).toHaveLength(ownDeadLetters);
+        expect(url, name).toBeUndefined();
+      }
+    }
+    // The chat start (a group chat that waits) and the handler (a deadline not due yet, sent again).
+    expect(senders.sort()).toEqual([JOBS.deadlines.name, 'start-chat'].sort());
   });
 
   it('defines the table from the shared description: keys, indexes, on-demand, PITR, retained', () => {
@@ -337,10 +456,10 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('raises alarms on API 5xx, table throttling, job errors, dispatcher dead letters and a late dispatcher', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it('raises alarms on API 5xx, table throttling, job errors, dead letters, a late dispatcher and late deadlines', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Namespace: 'AWS/ApiGateway' });
-    for (const fn of [stack.api.sweep, stack.api.dispatcher, stack.api.repair]) {
+    for (const fn of [stack.api.sweep, stack.api.dispatcher, stack.api.repair, stack.api.deadlineHandler]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -351,15 +470,35 @@ describe('the CDK stack', () => {
         TreatMissingData: 'notBreaching',
       });
     }
+    for (const deadLetters of [stack.operations.dispatchDeadLetters, stack.deadlines.deadLetters]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(deadLetters), 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    // A deadline is visible at most 900 s after it was sent: older than that and a margin, the
+    // handler is behind. The margin lets one failed receive come back (the visibility timeout) unalarmed.
+    expect(MAX_DELAY_SECONDS).toBe(900);
+    const visibility = queueProperties(stack.deadlines.queue).VisibilityTimeout as number;
+    expect(DEADLINE_MAX_AGE_SECONDS).toBeGreaterThan(MAX_DELAY_SECONDS + visibility);
+    expect(DEADLINE_MAX_AGE_SECONDS).toBeLessThanOrEqual(MAX_DELAY_SECONDS + 600);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.operations.dispatchDeadLetters), 'QueueName'] } }],
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.deadlines.queue), 'QueueName'] } }],
       Statistic: 'Maximum',
       Period: 60,
       EvaluationPeriods: 1,
-      Threshold: 1,
+      Threshold: DEADLINE_MAX_AGE_SECONDS,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
     // The contract's 2 s from the event to the assignment.
     expect(DISPATCH_LATENCY_BUDGET_MS).toBe(2000);

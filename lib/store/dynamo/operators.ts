@@ -155,11 +155,12 @@ export async function updateOperator(
     .set('avatarUrl', changes.avatarUrl, 'same')
     .setOrRemove('maxChats', changes.maxChats, 'same')
     .set('groups', changes.groups, 'same');
-  if (roomGrew(operator, next)) freed(update, nowMs);
-  const write = versionedWrite(record, placeInQueue(update, next));
   const kept = operator.groups.filter((groupId) => changes.groups.includes(groupId));
   const left = operator.groups.filter((groupId) => !changes.groups.includes(groupId));
   const joined = changes.groups.filter((groupId) => !operator.groups.includes(groupId));
+  // More room, or a group whose waiting chats it may now take.
+  if (roomGrew(operator, next) || joined.length > 0) freed(update, nowMs);
+  const write = versionedWrite(record, placeInQueue(update, next));
   if (left.length === 0 && joined.length === 0) return { written: await writeOperator(ctx, write) };
   const [own, ...keptCopies] = operatorWriteItems(ctx, { ...write, copiesOf: kept });
   const outcome = await transact(ctx, [
