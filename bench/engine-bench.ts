@@ -1,8 +1,10 @@
+import { InProcessDeadlineQueue } from '../lib/deadlines/in-process-queue.js';
 import { randomUUID } from 'node:crypto';
 import { ensureTable, LOCAL_CLIENT_CONFIG } from '../infra/local/dynamodb-local.js';
 import type { DistributionMode } from '../lib/domain/distribution/index.js';
 import type { EngineDeps } from '../lib/engine/deps.js';
 import { recordHeartbeat, setOperatorStatus, upsertOperator } from '../lib/engine/operators.js';
+import { putGroup } from '../lib/engine/groups.js';
 import { createSite, updateSettings } from '../lib/engine/sites.js';
 import { startChat } from '../lib/engine/start-chat.js';
 import { sweepStaleOperators } from '../lib/engine/sweep.js';
@@ -24,7 +26,7 @@ export async function harness(endpoint: string): Promise<Harness> {
   const meter = meterRequests(doc);
   const clock = { now: Date.now() };
   // A clock that moves a millisecond per reading, so every assignment has its own time.
-  const deps: EngineDeps = { store: dynamoStore(doc, tableName), clock: () => clock.now++, random: Math.random };
+  const deps: EngineDeps = { store: dynamoStore(doc, tableName), clock: () => clock.now++, random: Math.random, deadlines: new InProcessDeadlineQueue() };
   return { deps, meter, clock };
 }
 
@@ -114,6 +116,44 @@ export async function readCapacityScaling(h: Harness, mode: DistributionMode = '
     [`readCapacityPerAssignment10${suffix}`]: small,
     [`readCapacityPerAssignment1000${suffix}`]: large,
     [`readCapacityRatio1000vs10${suffix}`]: large / small,
+  };
+}
+
+/**
+ * A group of 10 among 1,000 operators: sequential group chats, in steady state (every member has
+ * had a chat), against a site of 10 read the same way. What the group's own partition buys: the
+ * requests and read capacity do not grow with the site.
+ */
+export async function groupRouting(h: Harness, chats = 100) {
+  const { siteId } = await createSite(h.deps, { name: 'Bench site with a desk' });
+  await putGroup(h.deps, siteId, 'desk', { name: 'Desk' });
+  const ids = Array.from({ length: 1000 }, (_, i) => `op${i + 1}`);
+  for (let start = 0; start < ids.length; start += 25) {
+    await Promise.all(
+      ids.slice(start, start + 25).map(async (id, offset) => {
+        // Every hundredth operator is of the desk: ten members spread over the site's queue.
+        const member = (start + offset) % 100 === 0;
+        await upsertOperator(h.deps, siteId, id, { name: `Operator ${id}`, ...(member ? { groups: ['desk'] } : {}) });
+        await setOperatorStatus(h.deps, siteId, id, 'online');
+      }),
+    );
+  }
+  const groupChat = () => startChat(h.deps, siteId, { visitorId: `v${Math.floor(Math.random() * 1e9)}`, clientType: 'regular', group: 'desk' });
+  for (let i = 0; i < 10; i += 1) await groupChat();
+  h.meter.reset();
+  const assignees = new Set<string>();
+  for (let i = 0; i < chats; i += 1) {
+    const started = await groupChat();
+    if (started.chat.status === 'assigned') assignees.add(started.chat.operatorId!);
+  }
+  const totals = h.meter.snapshot();
+  const site10 = await readCapacityPerAssignment(h, 10);
+  const perAssignment = totals.readCapacity / chats;
+  return {
+    groupRequestsPerAssignment: totals.requests / chats,
+    groupReadCapacityPerAssignment: perAssignment,
+    groupReadCapacityRatioVsSite10: perAssignment / site10,
+    groupMembersAssigned: assignees.size,
   };
 }
 

@@ -1,3 +1,4 @@
+import { InProcessDeadlineQueue } from '../lib/deadlines/in-process-queue.js';
 /**
  * The waiting queue: event → assignment latency with the dispatcher on the table's stream (the
  * local stream reader, as `npm start` runs it), order and capacity under concurrent closes, and
@@ -28,10 +29,10 @@ async function queueHarness(endpoint: string) {
   await ensureTable(endpoint, tableName);
   const client = () => documentClient({ ...LOCAL_CLIENT_CONFIG, endpoint });
   const doc = client();
-  const deps: EngineDeps = { store: dynamoStore(doc, tableName), clock: Date.now, random: Math.random };
+  const deps: EngineDeps = { store: dynamoStore(doc, tableName), clock: Date.now, random: Math.random, deadlines: new InProcessDeadlineQueue() };
   const dispatcherDoc = client();
   const meter = meterRequests(dispatcherDoc);
-  const dispatcherDeps: EngineDeps = { store: dynamoStore(dispatcherDoc, tableName), clock: Date.now, random: Math.random };
+  const dispatcherDeps: EngineDeps = { store: dynamoStore(dispatcherDoc, tableName), clock: Date.now, random: Math.random, deadlines: new InProcessDeadlineQueue() };
   const reader = await startStreamReader({
     endpoint,
     tableName,

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
-import { burst, harness, latency, readCapacityScaling, staleSweep, uncontended } from './engine-bench.js';
+import { burst, groupRouting, harness, latency, readCapacityScaling, staleSweep, uncontended } from './engine-bench.js';
 import { httpThroughput } from './http-bench.js';
 import { dispatchCostScaling, queueDispatch } from './queue-bench.js';
 
@@ -34,6 +34,7 @@ async function main() {
     await step('least-busy: uncontended chat starts', () => uncontended(h, 200, 'least-busy'));
     await step('least-busy: 50-way bursts', () => burst(h, 10, 50, 'least-busy'));
     await step('least-busy: read capacity, 10 vs 1,000 operators', () => readCapacityScaling(h, 'least-busy'));
+    await step('groups: a group of 10 among 1,000 operators', () => groupRouting(h));
     await step('stale sweep, 2,000 operators', () => staleSweep(dynamo.endpoint));
     await step('waiting queue: 500 waiting, 20 operators closing at once', () => queueDispatch(dynamo.endpoint));
     await step('dispatch cost, 50 vs 5,000 waiting', () => dispatchCostScaling(dynamo.endpoint));
