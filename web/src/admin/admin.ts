@@ -1,7 +1,8 @@
 /**
  * The site administrator's page: sign in with the admin token, edit the site's settings and
- * shared avatar, manage operators (a table refreshed every few seconds) and copy the widget
- * snippet. Plain DOM; every piece of data is written with textContent.
+ * shared avatar, manage groups (departments) and operators (tables refreshed every few seconds;
+ * each operator's groups are checkboxes in its row) and copy the widget snippet. Plain DOM;
+ * every piece of data is written with textContent.
  */
 
 // The registry is pure (no I/O): esbuild bundles it, so the picker follows the service's modes.
@@ -33,6 +34,13 @@ interface Operator {
   maxChats: number | null;
   activeChats: number;
   assigned: number;
+  groups: string[];
+}
+
+interface Group {
+  id: string;
+  name: string;
+  fallbackAfterSeconds: number | null;
 }
 
 interface Stats {
@@ -110,6 +118,13 @@ const ui = {
   tokenBoxText: byId('token-box-text'),
   newToken: byId<HTMLInputElement>('new-operator-token'),
   copyToken: byId<HTMLButtonElement>('copy-token'),
+  groupsTable: byId<HTMLTableElement>('groups-table'),
+  groupsBody: byId<HTMLTableSectionElement>('groups-body'),
+  groupsEmpty: byId('groups-empty'),
+  addGroupForm: byId<HTMLFormElement>('add-group-form'),
+  newGroupId: byId<HTMLInputElement>('new-group-id'),
+  newGroupName: byId<HTMLInputElement>('new-group-name'),
+  newGroupFallback: byId<HTMLInputElement>('new-group-fallback'),
   snippet: byId('snippet'),
   copySnippet: byId<HTMLButtonElement>('copy-snippet'),
 };
@@ -132,6 +147,7 @@ let refreshFailing = false;
 /** Bumped by every change we make, so a refresh that started before it cannot show stale data. */
 let generation = 0;
 let operators: Operator[] = [];
+let groups: Group[] = [];
 
 // ---------- status messages ----------
 
@@ -205,6 +221,10 @@ function operatorPath(id: string) {
   return sitePath(`/operators/${encodeURIComponent(id)}`);
 }
 
+function groupPath(id: string) {
+  return sitePath(`/groups/${encodeURIComponent(id)}`);
+}
+
 // ---------- sign in / out ----------
 
 async function signIn(token: string) {
@@ -231,8 +251,11 @@ function signOut(message = 'Signed out.', isError = false) {
   sessionStorage.removeItem(TOKEN_KEY);
   clearTimeout(refreshTimer);
   operators = [];
+  groups = [];
   rows.clear();
+  groupRows.clear();
   ui.operatorsBody.replaceChildren();
+  ui.groupsBody.replaceChildren();
   hideToken();
   ui.signedIn.hidden = true;
   ui.signOut.hidden = true;
@@ -315,6 +338,13 @@ interface Row {
   openChats: HTMLTableCellElement;
   assigned: HTMLTableCellElement;
   byRule: HTMLTableCellElement;
+  /** The operator's groups: one checkbox per group of the site (none shown while the site has no groups). */
+  groupsSet: HTMLFieldSetElement;
+  groupsLegend: HTMLLegendElement;
+  groupsList: HTMLDivElement;
+  groupChoices: Map<string, { label: HTMLLabelElement; box: HTMLInputElement; name: HTMLSpanElement }>;
+  saveGroups: HTMLButtonElement;
+  noGroups: HTMLSpanElement;
   rename: HTMLButtonElement;
   maxLabelName: HTMLSpanElement;
   maxInput: HTMLInputElement;
@@ -347,6 +377,12 @@ function createRow(operator: Operator): Row {
     openChats: el('td'),
     assigned: el('td'),
     byRule: el('td'),
+    groupsSet: el('fieldset', { className: 'groups' }),
+    groupsLegend: el('legend', { className: 'visually-hidden' }),
+    groupsList: el('div', { className: 'row' }),
+    groupChoices: new Map(),
+    saveGroups: el('button', { type: 'button' }),
+    noGroups: el('span', { className: 'muted', textContent: '—' }),
     rename: el('button', { type: 'button' }),
     maxLabelName: el('span', { className: 'visually-hidden' }),
     maxInput: el('input', { type: 'number', id: inputId, min: '1', max: '1000', step: '1', placeholder: '∞' }),
@@ -363,6 +399,8 @@ function createRow(operator: Operator): Row {
     if (event.key === 'Enter') void saveLimit(row).catch(showError);
   });
   row.remove.addEventListener('click', () => void removeOperator(row).catch(showError));
+  row.saveGroups.addEventListener('click', () => void saveGroups(row).catch(showError));
+  row.groupsSet.append(row.groupsLegend, row.groupsList, row.saveGroups);
   row.newToken.addEventListener('click', () => void rotateOperatorToken(row).catch(showError));
   const maxLabel = el('label', { htmlFor: inputId, className: 'limit' }, 'Max chats', row.maxLabelName);
   const actions = [
@@ -376,6 +414,7 @@ function createRow(operator: Operator): Row {
     row.openChats,
     row.assigned,
     row.byRule,
+    el('td', { className: 'groups-cell' }, row.groupsSet, row.noGroups),
     el('td', { className: 'actions' }, ...actions),
   );
   return row;
@@ -386,7 +425,10 @@ function updateRow(row: Row, operator: Operator, counts = row.counts) {
   // The limit box follows the server unless the admin is typing a new value into it.
   const untouched = row.maxInput.value === limitText(row.operator.maxChats);
   if (untouched && document.activeElement !== row.maxInput) row.maxInput.value = limitText(operator.maxChats);
+  // Likewise the group checkboxes, unless the admin has ticked or cleared one and not saved yet.
+  const groupsUntouched = [...row.groupChoices].every(([id, { box }]) => box.checked === row.operator.groups.includes(id));
   row.operator = operator;
+  updateGroupChoices(row, groupsUntouched);
   row.dot.className = `dot ${operator.status}`;
   row.statusWord.textContent = operator.status;
   if (!row.editing) row.nameCell.textContent = name;
@@ -399,6 +441,42 @@ function updateRow(row: Row, operator: Operator, counts = row.counts) {
   row.saveLimit.textContent = `Save limit for ${name}`;
   row.remove.textContent = `Remove ${name}`;
   row.newToken.textContent = `New token for ${name}`;
+}
+
+/**
+ * One checkbox per group of the site, in the groups' order; existing checkboxes are kept (and
+ * keep the focus). `follow`: set them to the operator's groups as the server has them.
+ */
+function updateGroupChoices(row: Row, follow: boolean) {
+  const { name } = row.operator;
+  const ids = new Set(groups.map((group) => group.id));
+  for (const [id, choice] of row.groupChoices) {
+    if (!ids.has(id)) {
+      choice.label.remove();
+      row.groupChoices.delete(id);
+    }
+  }
+  groups.forEach((group, index) => {
+    let choice = row.groupChoices.get(group.id);
+    if (!choice) {
+      const box = el('input', { type: 'checkbox', value: group.id, checked: row.operator.groups.includes(group.id) });
+      const label = el('span');
+      choice = { box, name: label, label: el('label', { className: 'inline' }, box, label) };
+      row.groupChoices.set(group.id, choice);
+    }
+    choice.name.textContent = group.name;
+    if (follow) choice.box.checked = row.operator.groups.includes(group.id);
+    const current = row.groupsList.children[index] ?? null;
+    if (current !== choice.label) row.groupsList.insertBefore(choice.label, current);
+  });
+  row.groupsLegend.textContent = `Groups of ${name}`;
+  row.saveGroups.textContent = `Save groups for ${name}`;
+  row.groupsSet.hidden = groups.length === 0;
+  row.noGroups.hidden = groups.length > 0;
+}
+
+function groupNames(ids: readonly string[]) {
+  return ids.map((id) => groups.find((group) => group.id === id)?.name ?? id);
 }
 
 function renderOperators(list: Operator[], stats: Stats) {
@@ -428,11 +506,15 @@ function renderOperators(list: Operator[], stats: Stats) {
 
 async function refresh() {
   const started = generation;
-  const [list, stats] = await Promise.all([
+  const [list, stats, groupList] = await Promise.all([
     api<{ operators: Operator[] }>('GET', sitePath('/operators')),
     api<Stats>('GET', sitePath('/stats')),
+    api<{ groups: Group[] }>('GET', sitePath('/groups')),
   ]);
-  if (started === generation && session) renderOperators(list.data.operators, stats.data);
+  if (started === generation && session) {
+    renderGroups(groupList.data.groups);
+    renderOperators(list.data.operators, stats.data);
+  }
 }
 
 function scheduleRefresh() {
@@ -495,13 +577,22 @@ function startRename(row: Row) {
   input.select();
 }
 
-async function putOperator(row: Row, changes: Partial<Pick<Operator, 'name' | 'maxChats'>>) {
+async function putOperator(row: Row, changes: Partial<Pick<Operator, 'name' | 'maxChats' | 'groups'>>) {
   generation++; // the row shows the reply at once: an older refresh must not overwrite it
+  // Groups left out are kept by the service (and unsaved ticks in the row stay as they are).
   const body = { name: row.operator.name, maxChats: row.operator.maxChats, ...changes };
   const { data } = await api<{ operator: Operator }>('PUT', operatorPath(row.operator.id), body);
   row.maxInput.value = limitText(data.operator.maxChats);
+  if (changes.groups) for (const [id, { box }] of row.groupChoices) box.checked = data.operator.groups.includes(id);
   updateRow(row, data.operator);
   await refreshNow();
+}
+
+async function saveGroups(row: Row) {
+  const chosen = groups.filter((group) => row.groupChoices.get(group.id)?.box.checked).map((group) => group.id);
+  await putOperator(row, { groups: chosen });
+  const names = groupNames(row.operator.groups);
+  announce(`Groups of ${row.operator.name}: ${names.length ? names.join(', ') : 'none'}.`);
 }
 
 async function rename(row: Row, name: string) {
@@ -543,6 +634,148 @@ async function rotateAdminToken() {
   sessionStorage.setItem(TOKEN_KEY, data.adminToken);
   showToken('New admin token (the old one no longer works; shown once, copy it now and keep it safe):', data.adminToken);
   announce('The admin token was replaced. Copy the new one now: it is shown only once.');
+}
+
+// ---------- groups (departments) ----------
+
+interface GroupRow {
+  group: Group;
+  tr: HTMLTableRowElement;
+  nameCell: HTMLTableCellElement;
+  fallback: HTMLTableCellElement;
+  edit: HTMLButtonElement;
+  remove: HTMLButtonElement;
+  editing: boolean;
+}
+
+const groupRows = new Map<string, GroupRow>();
+
+function fallbackText(seconds: number | null) {
+  if (seconds === null) return 'Never';
+  return seconds === 0 ? 'At once' : `After ${seconds} s`;
+}
+
+function createGroupRow(group: Group): GroupRow {
+  const row: GroupRow = {
+    group,
+    tr: el('tr'),
+    nameCell: el('th', { scope: 'row' }),
+    fallback: el('td'),
+    edit: el('button', { type: 'button' }),
+    remove: el('button', { type: 'button', className: 'danger' }),
+    editing: false,
+  };
+  row.edit.addEventListener('click', () => startEditGroup(row));
+  row.remove.addEventListener('click', () => void removeGroup(row).catch(showError));
+  row.tr.append(
+    row.nameCell,
+    el('td', { className: 'id-cell', textContent: group.id }),
+    row.fallback,
+    el('td', { className: 'actions' }, el('div', { className: 'row' }, row.edit, row.remove)),
+  );
+  return row;
+}
+
+function updateGroupRow(row: GroupRow, group: Group) {
+  row.group = group;
+  if (!row.editing) row.nameCell.textContent = group.name;
+  row.fallback.textContent = fallbackText(group.fallbackAfterSeconds);
+  row.edit.textContent = `Edit ${group.name}`;
+  row.remove.textContent = `Delete ${group.name}`;
+}
+
+function renderGroups(list: Group[]) {
+  groups = list;
+  const seen = new Set<string>();
+  list.forEach((group, index) => {
+    seen.add(group.id);
+    let row = groupRows.get(group.id);
+    if (!row) groupRows.set(group.id, (row = createGroupRow(group)));
+    updateGroupRow(row, group);
+    const current = ui.groupsBody.children[index] ?? null;
+    if (current !== row.tr) ui.groupsBody.insertBefore(row.tr, current);
+  });
+  for (const [id, row] of groupRows) {
+    if (!seen.has(id)) {
+      row.tr.remove();
+      groupRows.delete(id);
+    }
+  }
+  ui.groupsTable.hidden = list.length === 0;
+  ui.groupsEmpty.hidden = list.length > 0;
+}
+
+const fallbackValue = (input: HTMLInputElement) => (input.value === '' ? null : Number(input.value));
+
+async function addGroup() {
+  const id = ui.newGroupId.value.trim();
+  const name = ui.newGroupName.value.trim();
+  if (!name) throw new Error('Group name: enter a name (1 to 100 characters).');
+  const body = { name, fallbackAfterSeconds: fallbackValue(ui.newGroupFallback) };
+  const { status, data } = await api<{ group: Group }>('PUT', groupPath(id), body);
+  ui.addGroupForm.reset();
+  announce(status === 201 ? `Group ${data.group.name} added.` : `Group ${id} already existed and was updated.`);
+  await refreshNow();
+}
+
+function startEditGroup(row: GroupRow) {
+  if (row.editing) return;
+  row.editing = true;
+  const { id, name, fallbackAfterSeconds } = row.group;
+  const nameId = `group-name-${id}`;
+  const fallbackId = `group-fallback-${id}`;
+  const nameInput = el('input', { type: 'text', id: nameId, value: name, maxLength: 100, required: true });
+  const fallbackInput = el('input', { type: 'number', id: fallbackId, min: '0', max: '3600', step: '1', placeholder: 'never' });
+  fallbackInput.value = fallbackAfterSeconds === null ? '' : String(fallbackAfterSeconds);
+  const cancel = el('button', { type: 'button', textContent: 'Cancel' });
+  const form = el(
+    'form',
+    { className: 'edit-group' },
+    el('label', { htmlFor: nameId, textContent: `New name for ${name}` }),
+    nameInput,
+    el('label', { htmlFor: fallbackId, textContent: `Fallback for ${name} (seconds, 0 to 3600; empty: never)` }),
+    fallbackInput,
+    el('div', { className: 'row' }, el('button', { type: 'submit', className: 'primary', textContent: 'Save' }), cancel),
+  );
+  const finish = () => {
+    row.editing = false;
+    row.nameCell.textContent = row.group.name;
+    row.edit.hidden = false;
+    row.edit.focus();
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void saveGroup(row, nameInput.value.trim(), fallbackValue(fallbackInput))
+      .then(finish)
+      .catch(showError);
+  });
+  cancel.addEventListener('click', finish);
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') finish();
+  });
+  row.nameCell.replaceChildren(form);
+  row.edit.hidden = true;
+  nameInput.focus();
+  nameInput.select();
+}
+
+async function saveGroup(row: GroupRow, name: string, fallbackAfterSeconds: number | null) {
+  if (!name) throw new Error('Enter a name (1 to 100 characters).');
+  generation++;
+  const { data } = await api<{ group: Group }>('PUT', groupPath(row.group.id), { name, fallbackAfterSeconds });
+  updateGroupRow(row, data.group);
+  const seconds = data.group.fallbackAfterSeconds;
+  const fallback = seconds === null ? 'its chats wait for its operators only' : `its chats may go to any operator ${seconds === 0 ? 'at once' : `after ${seconds} s`}`;
+  announce(`Group ${data.group.name} saved: ${fallback}.`);
+  await refreshNow();
+}
+
+async function removeGroup(row: GroupRow) {
+  const { id, name } = row.group;
+  if (!confirm(`Delete group ${name} (${id})? Its operators leave it, and chats waiting for it go to any operator.`)) return;
+  await api<null>('DELETE', groupPath(id));
+  announce(`Group ${name} deleted.`);
+  await refreshNow();
 }
 
 // ---------- add operator, token, snippet ----------
@@ -620,6 +853,7 @@ onSubmit(ui.signInForm, async () => {
 });
 onSubmit(ui.settingsForm, saveSettings);
 onSubmit(ui.addForm, addOperator);
+onSubmit(ui.addGroupForm, addGroup);
 
 ui.signOut.addEventListener('click', () => signOut());
 ui.rotateAdmin.addEventListener('click', () => void rotateAdminToken().catch(showError));

@@ -1,13 +1,15 @@
 /**
  * The operator console: sign in with the operator token, set the status, keep a heartbeat going
- * while the page is open, see and close the open chats and how many chats wait in the site's
- * queue (both refreshed every few seconds).
+ * while the page is open, see its groups (departments), see and close the open chats and how
+ * many chats wait in the site's queue (refreshed every few seconds).
  */
 type Status = 'online' | 'away' | 'offline';
 interface Operator {
   id: string;
   name: string;
   status: Status;
+  /** The ids of the groups (departments) whose chats this operator takes. */
+  groups: string[];
 }
 interface Chat {
   id: string;
@@ -15,6 +17,7 @@ interface Chat {
   clientType: string;
   assignedBy: string | null;
   createdAt: string;
+  group: string | null;
 }
 interface Session {
   token: string;
@@ -89,7 +92,7 @@ function chatRow(chat: Chat): HTMLTableRowElement {
   const row = document.createElement('tr');
   row.dataset.chatId = chat.id;
   const started = new Date(chat.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  for (const text of [started, chat.visitorId, chat.clientType, chat.assignedBy ?? '']) {
+  for (const text of [started, chat.visitorId, chat.clientType, chat.group ?? '—', chat.assignedBy ?? '']) {
     const cell = document.createElement('td');
     cell.textContent = text;
     row.append(cell);
@@ -124,9 +127,17 @@ interface Me {
   heartbeatTimeoutSeconds?: number;
 }
 
-/** The status as the service has it: the sweep may have set the operator offline (a laptop slept). */
+/** The operator's groups, as the admin set them (ids: the console may not list the site's groups). */
+function showGroups(operator: Operator) {
+  const text = operator.groups?.length ? operator.groups.join(', ') : 'none';
+  const line = $('#my-groups');
+  if (line.textContent !== text) line.textContent = text;
+}
+
+/** The status (and groups) as the service has them: the sweep may have set the operator offline (a laptop slept). */
 async function syncStatus() {
   const me = await api<Me>('GET', '/me');
+  if (me.operator) showGroups(me.operator);
   if (me.operator && me.operator.status !== status) {
     if (me.operator.status === 'offline' && status !== 'offline') {
       say('You were set offline because this page stopped answering for a while. Choose Online to take chats again.', true);
@@ -165,6 +176,7 @@ async function enter(token: string) {
   heartbeatMs = Math.min(20_000, ((me.heartbeatTimeoutSeconds ?? 90) * 1000) / 3);
   sessionStorage.setItem(TOKEN_KEY, token);
   $('#who').textContent = `${me.operator.name} (${me.operatorId})`;
+  showGroups(me.operator);
   for (const id of ['#workspace', '#chats-card', '#sign-out']) $(id).hidden = false;
   $('#sign-in').hidden = true;
   showStatus(me.operator.status);

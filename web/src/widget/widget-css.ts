@@ -26,6 +26,12 @@ button.primary { background: #2457d6; color: #fff; border: 0; font-weight: 600; 
 button.secondary, button.choose { background: #fff; color: #2457d6; border: 1px solid #2457d6; }
 button.choose { padding: 5px 10px; font-size: 13px; }
 button:focus-visible { outline: 3px solid #9db7ff; outline-offset: 2px; }
+.groups { border: 1px solid #d9dde5; border-radius: 8px; margin: 0; padding: 8px 12px 10px; display: grid; gap: 6px; }
+.groups legend { font-weight: 600; padding: 0 4px; }
+.groups label { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; cursor: pointer; }
+.groups input { margin: 0; accent-color: #2457d6; }
+.state { font-size: 13px; color: #5b6476; }
+.state.online { color: #17804a; }
 .message { margin: 0; }
 .muted { color: #5b6476; font-size: 13px; }
 .error { color: #c0392b; }

@@ -14,10 +14,17 @@ interface WidgetOperator {
   avatarUrl: string | null;
   status: Status;
 }
+/** A department the visitor may choose; `available`: someone of it could take a chat now. */
+interface WidgetGroup {
+  id: string;
+  name: string;
+  available: boolean;
+}
 interface WidgetInfo {
   allowVisitorChoice: boolean;
   sharedAvatarUrl: string | null;
   operators: WidgetOperator[];
+  groups?: WidgetGroup[];
 }
 interface ActiveChat {
   chatId: string;
@@ -121,7 +128,7 @@ const body = el('div', { class: 'body', 'aria-live': 'polite' });
 const panel = el('div', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: '' }, el('div', { class: 'head' }, title, closeButton), body);
 root.append(el('style', {}, WIDGET_CSS), launcher, panel);
 
-let pendingStart: { key: string; operatorId?: string } | null = null;
+let pendingStart: { key: string; operatorId?: string; group?: string } | null = null;
 /** Polling a waiting chat (a live push will replace it): the chat watched, and the next poll. */
 const POLL_MS = 2000;
 let watched: string | null = null;
@@ -231,16 +238,18 @@ async function endChat(chat: ActiveChat) {
   show(message('Chat ended. Thank you!'), button('Start a new chat', () => void load()));
 }
 
-async function startChat(operatorId?: string) {
+async function startChat(operatorId?: string, group?: string) {
   // A retry after a network error reuses the key, so the server answers it at most once.
-  if (!pendingStart || pendingStart.operatorId !== operatorId) pendingStart = { key: randomId('k_'), operatorId };
+  if (!pendingStart || pendingStart.operatorId !== operatorId || pendingStart.group !== group) {
+    pendingStart = { key: randomId('k_'), operatorId, group };
+  }
   const request = pendingStart;
   show(message('Connecting you…'));
   try {
     const reply = await api<ChatReply>(
       'POST',
       `/sites/${siteId}/chats`,
-      { visitorId: visitorId(), clientType, ...(operatorId ? { operatorId } : {}) },
+      { visitorId: visitorId(), clientType, ...(operatorId ? { operatorId } : {}), ...(group ? { group } : {}) },
       { 'Idempotency-Key': request.key },
     );
     if (reply.status >= 500) throw new Error(reply.data.error?.message ?? 'unavailable');
@@ -259,7 +268,7 @@ async function startChat(operatorId?: string) {
   } catch {
     show(
       message('We could not reach the chat service. Check your connection and try again.', 'message error'),
-      button('Try again', () => void startChat(operatorId)),
+      button('Try again', () => void startChat(operatorId, group)),
     );
   }
 }
@@ -278,6 +287,25 @@ function operatorItem(operator: WidgetOperator, choosable: boolean) {
   return item;
 }
 
+/**
+ * The departments as radio buttons (native: arrow keys move between them), each saying in words
+ * whether someone is free in it; the first free one is chosen to begin with. Returns the fieldset
+ * and what is chosen.
+ */
+function groupChoice(groups: WidgetGroup[]) {
+  const initial = groups.find((group) => group.available) ?? groups[0]!;
+  const radios = groups.map((group) => {
+    const radio = el('input', { type: 'radio', name: 'chatdist-group', value: group.id });
+    radio.checked = group === initial;
+    // Read out as "Sales (available now)": the state is words, not only a colour.
+    const state = el('span', { class: `state ${group.available ? 'online' : 'busy'}` }, group.available ? '(available now)' : '(nobody free now)');
+    return el('label', {}, radio, el('span', { class: 'name' }, group.name), ' ', state);
+  });
+  const fieldset = el('fieldset', { class: 'groups' }, el('legend', {}, 'Department'), ...radios);
+  const chosen = () => fieldset.querySelector<HTMLInputElement>('input:checked')?.value;
+  return { fieldset, chosen };
+}
+
 async function load() {
   const active = savedChat();
   if (active) return active.operator ? renderAssigned(active) : active.waiting ? renderWaiting(active, 0) : renderRecorded(active);
@@ -288,11 +316,15 @@ async function load() {
     const list = el('ul', { class: 'operators', 'aria-label': 'Operators' }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice)));
     const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
     const nobodyFree = anyoneOnline ? '' : message('Nobody is free right now: start a chat and we will connect you as soon as someone is, or record your request.', 'message muted');
+    const groups = data.groups?.length ? groupChoice(data.groups) : null;
     show(
       data.operators.length ? list : message('No operator is online right now. You can still leave a request.'),
       data.operators.length ? nobodyFree : '',
-      button(data.allowVisitorChoice ? 'Start chat with anyone' : 'Start chat', () => void startChat()),
+      groups ? groups.fieldset : '',
+      button(data.allowVisitorChoice ? 'Start chat with anyone' : 'Start chat', () => void startChat(undefined, groups?.chosen())),
     );
+    // The department comes first for a keyboard user: the focus goes to the chosen one.
+    groups?.fieldset.querySelector<HTMLInputElement>('input:checked')?.focus();
   } catch {
     show(message('The chat is not available right now.', 'message error'), button('Try again', () => void load()));
   }
