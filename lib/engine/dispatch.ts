@@ -22,7 +22,7 @@ export interface DispatchResult {
 }
 
 /** Waiting chats read per page while planning a batch (group chats nobody can take are passed over). */
-const WAITING_PAGE = 50;
+const WAITING_PAGE = BATCH_SIZE;
 
 /** The partition of the site's queue index a waiting chat is served from: its group's, or '' for the site's. */
 const SITE = '';
@@ -113,6 +113,8 @@ interface Plan {
   weight: number;
   /** Planning stopped before the end of the waiting chats (batch full, or a visitor's second chat). */
   full: boolean;
+  /** Partitions where a chat found nobody left: a younger chat of theirs finds nobody either. */
+  exhausted: Set<string>;
 }
 
 /**
@@ -134,7 +136,10 @@ function planPage(deps: EngineDeps, page: readonly WaitingEntry[], view: Operato
       .map((id) => view.operators.get(id)!)
       .filter((operator) => isAvailable(operator, settings, nowMs));
     const operator = mode.pick(available, { random: deps.random, afterConflict });
-    if (!operator) continue;
+    if (!operator) {
+      plan.exhausted.add(partitionOf(entry));
+      continue;
+    }
     const input: AssignWaitingInput = { settings, operator, guard: mode.claimGuard(operator), entry, assignedBy: mode.name, nowMs };
     // One item once per transaction: a visitor's second chat goes in the next batch (and so do younger ones).
     if (plan.visitors.has(entry.visitorId) || plan.weight + assignmentWeight(input) > MAX_BATCH_WEIGHT) {
@@ -152,9 +157,17 @@ function planPage(deps: EngineDeps, page: readonly WaitingEntry[], view: Operato
   }
 }
 
-/** Whether some operator read is still available and not yet in the batch. */
+/**
+ * Whether a later page may still hold a chat someone could take: an operator available and not
+ * yet in the batch, in a partition where no chat has found nobody yet. (Without it, a pass over a
+ * long queue nobody can serve would read the whole queue.)
+ */
 function anyoneLeft(view: OperatorsView, plan: Plan, nowMs: number) {
-  return [...view.operators.values()].some((operator) => !plan.taken.has(operator.id) && isAvailable(operator, view.settings, nowMs));
+  return [...view.partitions].some(
+    ([partition, ids]) =>
+      !plan.exhausted.has(partition) &&
+      [...ids].some((id) => !plan.taken.has(id) && isAvailable(view.operators.get(id)!, view.settings, nowMs)),
+  );
 }
 
 /**
@@ -163,7 +176,7 @@ function anyoneLeft(view: OperatorsView, plan: Plan, nowMs: number) {
  * Null when no chat waits.
  */
 async function planBatch(deps: EngineDeps, siteId: string, view: OperatorsView, afterConflict: boolean): Promise<AssignWaitingInput[] | null> {
-  const plan: Plan = { batch: [], taken: new Set(), visitors: new Set(), weight: 0, full: false };
+  const plan: Plan = { batch: [], taken: new Set(), visitors: new Set(), weight: 0, full: false, exhausted: new Set() };
   let after: string | undefined;
   for (;;) {
     const page = await deps.store.readWaiting(siteId, WAITING_PAGE, after);
