@@ -4,11 +4,14 @@ import { identifier } from '../domain/schemas.js';
 /**
  * A moment the service must act at, delivered as a message that becomes visible then (in AWS an
  * SQS message with DelaySeconds; locally a timer in the process, see in-process-queue.ts):
- * - group-fallback: a group chat still waiting may now go to any operator of the site.
- * (The no-answer timeout will be the second kind.)
+ * - group-fallback: a group chat still waiting may now go to any operator of the site;
+ * - answer-timeout: an assigned chat its operator has not accepted is taken back, if it is still
+ *   at that assignment (the operator and the moment it got the chat say which).
  */
+const dueAtMs = z.number().int().nonnegative();
 export const deadlineSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('group-fallback'), siteId: identifier, chatId: identifier, dueAtMs: z.number().int().nonnegative() }),
+  z.strictObject({ kind: z.literal('group-fallback'), siteId: identifier, chatId: identifier, dueAtMs }),
+  z.strictObject({ kind: z.literal('answer-timeout'), siteId: identifier, chatId: identifier, operatorId: identifier, assignedAt: z.iso.datetime(), dueAtMs }),
 ]);
 export type Deadline = z.infer<typeof deadlineSchema>;
 

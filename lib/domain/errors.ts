@@ -25,6 +25,9 @@ export const ERRORS = {
   not_found: { status: 404, message: 'No such route.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed on this path.' },
   operator_unavailable: { status: 409, message: 'The chosen operator is not available right now.' },
+  chat_not_yours: { status: 409, message: 'This chat is not assigned to you (any more).' },
+  chat_closed: { status: 409, message: 'This chat is closed.' },
+  chat_not_open: { status: 409, message: 'This chat is neither assigned nor waiting.' },
   payload_too_large: { status: 413, message: 'The body is too large.' },
   unsupported_media_type: { status: 415, message: 'The body is not of a media type this route takes.' },
   idempotency_key_reused: {
@@ -84,6 +87,9 @@ export const groupNotFound = () => new DomainError('group_not_found');
 export const visitorChoiceDisabled = () => new DomainError('visitor_choice_disabled');
 export const tooManyOpenChats = () => new DomainError('too_many_open_chats');
 export const operatorUnavailable = () => new DomainError('operator_unavailable');
+export const chatNotYours = () => new DomainError('chat_not_yours');
+export const chatClosed = () => new DomainError('chat_closed');
+export const chatNotOpen = () => new DomainError('chat_not_open');
 export const payloadTooLarge = (limitBytes: number) =>
   new DomainError('payload_too_large', `The body is larger than ${limitBytes / 1024} KB.`);
 export const unsupportedMediaType = (expected: string) => new DomainError('unsupported_media_type', `The body must be ${expected}.`);

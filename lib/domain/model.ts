@@ -31,6 +31,10 @@ export interface Settings {
   maxWaitSeconds: number;
   /** A visitor whose last assigned chat is this recent goes back to that operator; null: off. */
   returningVisitorDays: number | null;
+  /** An assigned chat its operator has not accepted this long after it got it is taken back; null: off. */
+  answerTimeoutSeconds: number | null;
+  /** An operator who misses this many chats in a row is set away; null: off. */
+  awayAfterMisses: number | null;
 }
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 90;
@@ -66,6 +70,10 @@ export interface Operator {
    * conflict the lowest turns are the operators equally entitled to the next chat.
    */
   turn: number;
+  /** Chats taken back from it unanswered, ever. */
+  missed: number;
+  /** Chats taken back from it unanswered since its last accept. */
+  missedInARow: number;
 }
 
 export interface Chat {
@@ -113,6 +121,8 @@ export function publicOperator(operator: Operator) {
     lastHeartbeatAt: operator.heartbeatAtMs === null ? null : new Date(operator.heartbeatAtMs).toISOString(),
     assigned: operator.assigned,
     groups: operator.groups,
+    missed: operator.missed,
+    missedInARow: operator.missedInARow,
   };
 }
 

@@ -29,6 +29,10 @@ export const createSiteInput = z.strictObject({
 });
 export type CreateSiteInput = z.infer<typeof createSiteInput>;
 
+/** The answer timeout's range: its deadline is one SQS message, delayed at most 15 minutes. */
+export const MIN_ANSWER_TIMEOUT_SECONDS = 10;
+export const MAX_ANSWER_TIMEOUT_SECONDS = 900;
+
 export const settingsPatch = z.strictObject({
   name: name.optional(),
   allowedOrigins: z.array(origin).max(50).optional(),
@@ -47,6 +51,8 @@ export const settingsPatch = z.strictObject({
   maxWaitingChats: z.number().int().min(1).nullable().optional(),
   maxWaitSeconds: z.number().int().min(10).max(86_400).optional(),
   returningVisitorDays: z.number().int().min(1).max(365).nullable().optional(),
+  answerTimeoutSeconds: z.number().int().min(MIN_ANSWER_TIMEOUT_SECONDS).max(MAX_ANSWER_TIMEOUT_SECONDS).nullable().optional(),
+  awayAfterMisses: z.number().int().min(1).max(20).nullable().optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 
@@ -76,6 +82,12 @@ export const startChatInput = z.strictObject({
   group: identifier.optional(),
 });
 export type StartChatInput = z.infer<typeof startChatInput>;
+
+/** Where a chat is transferred: to one operator, or to a group (routed within it, or waiting for it). */
+export const transferInput = z.union([z.strictObject({ operatorId: identifier }), z.strictObject({ group: identifier })], {
+  error: 'must be {"operatorId": id} or {"group": id}',
+});
+export type TransferInput = z.infer<typeof transferInput>;
 
 export const MAX_FALLBACK_SECONDS = 3600;
 

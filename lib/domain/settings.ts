@@ -16,6 +16,8 @@ export function initialSettings(siteId: string, input: CreateSiteInput): Setting
     maxWaitingChats: null,
     maxWaitSeconds: DEFAULT_MAX_WAIT_SECONDS,
     returningVisitorDays: null,
+    answerTimeoutSeconds: null,
+    awayAfterMisses: null,
   };
 }
 

@@ -13,14 +13,16 @@ export async function requireChat(deps: EngineDeps, siteId: string, chatId: stri
 
 /** Closes the chat and frees its operator's capacity; closing a closed chat changes nothing. */
 export async function closeChat(deps: EngineDeps, record: ChatRecord): Promise<Chat> {
-  let current = record;
-  return untilWritten(async (attempt) => {
-    if (attempt > 0) current = await requireChat(deps, record.chat.siteId, record.chat.id);
+  let current: ChatRecord | null = record;
+  return untilWritten(async () => {
+    current ??= await requireChat(deps, record.chat.siteId, record.chat.id);
     if (current.chat.status === 'closed') return current.chat;
     const outcome = await deps.store.closeChat(current, new Date(deps.clock()).toISOString());
-    if (outcome === 'lost') return undefined;
-    // 'not-open': someone else closed it between our read and our write.
-    return outcome === 'not-open' ? (await requireChat(deps, record.chat.siteId, record.chat.id)).chat : outcome;
+    if (outcome !== 'lost' && outcome !== 'not-open') return outcome;
+    // 'lost': another write got in the way. 'not-open': its status changed since our read:
+    // closed by someone else (done), or taken back, transferred or assigned (close what it is now).
+    current = null;
+    return undefined;
   }, { random: deps.random });
 }
 

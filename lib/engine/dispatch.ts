@@ -2,6 +2,7 @@ import { isAvailable } from '../domain/availability.js';
 import { modeNamed } from '../domain/distribution/index.js';
 import { takesGroup, type Operator, type Settings } from '../domain/model.js';
 import { assignmentWeight, MAX_BATCH_WEIGHT, type AssignWaitingInput, type WaitingEntry } from '../store/port.js';
+import { scheduleAnswerDeadlines } from './answer-deadline.js';
 import type { EngineDeps } from './deps.js';
 import { orderOf, QUEUE_PAGE_SIZE } from './start-chat.js';
 
@@ -135,9 +136,12 @@ function planPage(deps: EngineDeps, page: readonly WaitingEntry[], view: Operato
       .filter((id) => !plan.taken.has(id))
       .map((id) => view.operators.get(id)!)
       .filter((operator) => isAvailable(operator, settings, nowMs));
-    const operator = mode.pick(available, { random: deps.random, afterConflict });
+    // Never back to an operator it was taken from unanswered: with only them left, it waits.
+    const allowed = entry.missedBy.length === 0 ? available : available.filter((operator) => !entry.missedBy.includes(operator.id));
+    const operator = mode.pick(allowed, { random: deps.random, afterConflict });
     if (!operator) {
-      plan.exhausted.add(partitionOf(entry));
+      // Only when nobody at all is left does a younger chat of the partition find nobody either.
+      if (available.length === 0) plan.exhausted.add(partitionOf(entry));
       continue;
     }
     const input: AssignWaitingInput = { settings, operator, guard: mode.claimGuard(operator), entry, assignedBy: mode.name, nowMs };
@@ -228,6 +232,11 @@ export async function dispatchWaiting(deps: EngineDeps, siteId: string, fresh: r
     afterConflict = outcome.kind !== 'assigned';
     if (outcome.kind === 'assigned') {
       assigned += batch.length;
+      await scheduleAnswerDeadlines(
+        deps,
+        view.settings,
+        batch.map(({ entry, operator, nowMs }) => ({ siteId, id: entry.chatId, operatorId: operator.id, assignedAt: new Date(nowMs).toISOString() })),
+      );
       for (const { operator, nowMs } of batch) {
         const after = afterAssignment(operator, nowMs);
         view.operators.set(operator.id, after);

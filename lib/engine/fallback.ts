@@ -29,19 +29,11 @@ export async function fallBackToSite(deps: EngineDeps, deadline: Extract<Deadlin
     await deps.deadlines.schedule({ ...deadline, dueAtMs }, nowMs);
     return { fellBack: false, assigned: 0 };
   }
-  const entry: WaitingEntry = { siteId, chatId, visitorId: chat.visitorId, group: chat.group, createdAt: chat.createdAt, escalated: false };
+  const entry: WaitingEntry = { siteId, chatId, visitorId: chat.visitorId, group: chat.group, createdAt: chat.createdAt, escalated: false, missedBy: chat.missedBy };
   const fellBack = await deps.store.escalateWaiting(entry);
   // Dispatched even when another delivery moved it first: that one may have failed before dispatching.
   const { assigned } = await dispatchWaiting(deps, siteId);
   return { fellBack, assigned };
-}
-
-/** Acts on a delivered deadline. */
-export function handleDeadline(deps: EngineDeps, deadline: Deadline) {
-  switch (deadline.kind) {
-    case 'group-fallback':
-      return fallBackToSite(deps, deadline);
-  }
 }
 
 /**

@@ -30,6 +30,8 @@ function newOperator(siteId: string, operatorId: string, input: OperatorInput): 
     turn: 0,
     incarnation: tiebreaker(),
     groups: sortedGroups(input.groups ?? []),
+    missed: 0,
+    missedInARow: 0,
   };
 }
 

@@ -16,6 +16,7 @@ import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, type Chat, type Group, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore, QueueOrder } from '../store/port.js';
 import { logger } from '../http/logger.js';
+import { scheduleAnswerDeadlines } from './answer-deadline.js';
 import { untilWritten, type EngineDeps } from './deps.js';
 import { queuePlace, type QueuePlace } from './queue.js';
 
@@ -250,6 +251,7 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       if (outcome === 'lost') lostClaims.set(decision.operator.id, lostClaimOf(decision.operator, guard));
       return undefined;
     }
+    await scheduleAnswerDeadlines(deps, view.settings, [chat]);
     const { operator } = decision;
     return {
       chat,

@@ -20,6 +20,8 @@ export const settingsObject = z.strictObject({
   maxWaitingChats: z.number().int().nullable(),
   maxWaitSeconds: z.number().int(),
   returningVisitorDays: z.number().int().nullable(),
+  answerTimeoutSeconds: z.number().int().nullable(),
+  awayAfterMisses: z.number().int().nullable(),
 });
 
 export const operatorObject = z.strictObject({
@@ -33,6 +35,8 @@ export const operatorObject = z.strictObject({
   lastHeartbeatAt: isoTime.nullable(),
   assigned: z.number().int(),
   groups: z.array(z.string()),
+  missed: z.number().int().min(0),
+  missedInARow: z.number().int().min(0),
 });
 
 export const groupObject = z.strictObject({

@@ -7,6 +7,7 @@ import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Operator } from '../domain/model.js';
 import { dispatchWaiting, type DispatchResult } from '../engine/dispatch.js';
 import type { EngineDeps } from '../engine/deps.js';
+import { rerouteChatsOf } from '../engine/reassign.js';
 import { logger } from '../http/logger.js';
 import type { Grants } from '../http/route.js';
 import { runtime } from '../runtime.js';
@@ -15,10 +16,12 @@ import { WAITING } from '../store/entities/waiting.js';
 
 /**
  * The stream records that wake the dispatcher (Lambda event filtering in AWS; the local stream
- * reader applies the same patterns): a chat starting to wait, and a write marked `freedAtMs` of
- * an operator that may take chats (online, below capacity: `queuePk`), that is a close of one of
- * its chats, coming online, a higher `maxChats` or a heartbeat back from stale. Claims and
- * ordinary heartbeats clear the mark, so they invoke nothing.
+ * reader applies the same patterns): a chat starting to wait (new, or taken back), a write
+ * marked `freedAtMs` of an operator that may take chats (online, below capacity: `queuePk`),
+ * that is a close of one of its chats, coming online, a higher `maxChats` or a heartbeat back
+ * from stale; and an operator that left (set offline from online or away, or deleted), whose
+ * unaccepted chats are routed again. Claims and ordinary heartbeats clear the mark, so they
+ * invoke nothing.
  */
 export const DISPATCH_FILTER_PATTERNS = [
   { eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: [WAITING.type] } } } },
@@ -26,24 +29,47 @@ export const DISPATCH_FILTER_PATTERNS = [
     eventName: ['INSERT', 'MODIFY'],
     dynamodb: { NewImage: { type: { S: [OPERATOR.type] }, freedAtMs: { N: [{ exists: true }] }, queuePk: { S: [{ exists: true }] } } },
   },
+  // Holding chats (DynamoDB numbers are strings to the filter: no numeric comparison).
+  {
+    eventName: ['MODIFY'],
+    dynamodb: {
+      OldImage: { type: { S: [OPERATOR.type] }, status: { S: ['online', 'away'] } },
+      NewImage: { status: { S: ['offline'] }, activeChats: { N: [{ 'anything-but': ['0'] }] } },
+    },
+  },
+  { eventName: ['REMOVE'], dynamodb: { OldImage: { type: { S: [OPERATOR.type] }, activeChats: { N: [{ 'anything-but': ['0'] }] } } } },
 ] as const;
 
 type Image = Record<string, AttributeValue>;
 
-const newImageOf = (record: DynamoDBRecord) => unmarshall((record.dynamodb?.NewImage ?? {}) as Image);
+const imageOf = (record: DynamoDBRecord, which: 'NewImage' | 'OldImage') => unmarshall((record.dynamodb?.[which] ?? {}) as Image);
+
+/** The item as the record shows it: after the write, or as it was when it was deleted. */
+const latestImageOf = (record: DynamoDBRecord) => imageOf(record, record.eventName === 'REMOVE' ? 'OldImage' : 'NewImage');
 
 /** The site a record is about. */
-const siteOf = (record: DynamoDBRecord) => String(newImageOf(record).siteId);
+const siteOf = (record: DynamoDBRecord) => String(latestImageOf(record).siteId);
+
+/** An operator that left holding chats: set offline, or deleted (the filter passes no other operator records of that kind). */
+function leaverOf(record: DynamoDBRecord): Operator | null {
+  const image = latestImageOf(record);
+  if (image.type !== OPERATOR.type || Number(image.activeChats ?? 0) === 0) return null;
+  return record.eventName === 'REMOVE' || image.status === 'offline' ? operatorFromItem(image) : null;
+}
 
 /**
- * One dispatch pass per site per batch, however many of its records the batch holds, started
- * with the operators those records carried (their new images are fresher than the queue index).
+ * One pass per site per batch, however many of its records the batch holds: first the chats of
+ * operators who left are taken back, then waiting chats are dispatched, starting with the
+ * operators the records carried (their new images are fresher than the queue index).
  */
 export async function dispatchBatch(deps: EngineDeps, event: DynamoDBStreamEvent, context?: Context) {
   const fresh = new Map<string, Operator[]>();
+  const leavers = new Map<string, Operator[]>();
   for (const record of event.Records) {
-    const image = newImageOf(record);
-    if (image.type !== OPERATOR.type) continue;
+    const leaver = leaverOf(record);
+    if (leaver) leavers.set(leaver.siteId, [...(leavers.get(leaver.siteId) ?? []), leaver]);
+    const image = imageOf(record, 'NewImage');
+    if (image.type !== OPERATOR.type || leaver) continue;
     const operators = fresh.get(String(image.siteId)) ?? [];
     operators.push(operatorFromItem(image));
     fresh.set(String(image.siteId), operators);
@@ -52,7 +78,10 @@ export async function dispatchBatch(deps: EngineDeps, event: DynamoDBStreamEvent
   const pass = (siteId: string) => {
     let running = passes.get(siteId);
     if (!running) {
-      running = dispatchWaiting(deps, siteId, fresh.get(siteId));
+      running = (async () => {
+        for (const leaver of leavers.get(siteId) ?? []) await rerouteChatsOf(deps, leaver);
+        return dispatchWaiting(deps, siteId, fresh.get(siteId));
+      })();
       passes.set(siteId, running);
     }
     return running;
@@ -77,8 +106,14 @@ export const dispatchJob = {
   name: 'dispatch-waiting-chats',
   // Reads the settings, the waiting chats (table) and the operators (queue index); an
   // assignment is one transaction (the operator's claim, the chat, the entry deleted); a claim
-  // that fills an operator takes it out of the queue index.
-  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue', 'load'] } satisfies Grants,
+  // that fills an operator takes it out of the queue index; each assignment's answer deadline
+  // is sent. The chats of an operator who left are read from the openChats index and each
+  // taken back in a transaction that writes its queue entry.
+  grants: {
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    queries: ['table', 'queue', 'load', 'openChats'],
+    deadlines: true,
+  } satisfies Grants,
   filterPatterns: DISPATCH_FILTER_PATTERNS,
   handler: () =>
     middy<DynamoDBStreamEvent, unknown, Error, Context>()

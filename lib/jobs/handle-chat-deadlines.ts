@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deadlineSchema } from '../deadlines/deadline.js';
 import type { EngineDeps } from '../engine/deps.js';
-import { handleDeadline } from '../engine/fallback.js';
+import { handleDeadline } from '../engine/handle-deadline.js';
 import { logger } from '../http/logger.js';
 import type { Grants } from '../http/route.js';
 import { runtime } from '../runtime.js';
@@ -34,9 +34,11 @@ export function handleDeadlines(deps: EngineDeps, event: SQSEvent, context?: Con
 /** The deadline queue's consumer (an SQS event source; locally the in-process queue). */
 export const deadlineJob = {
   name: 'handle-chat-deadlines',
-  // Reads the chat and the group, moves the queue entry, dispatches as the dispatcher does, and
-  // sends a deadline again when it is not due yet.
-  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue', 'load'], deadlines: true } satisfies Grants,
+  // Fallback: reads the chat and the group, moves the queue entry, dispatches as the dispatcher
+  // does. Answer timeout: reads the chat, the site and the operator; the take-back is one
+  // transaction (the chat, its new queue entry, the operator and its group copies); setting the
+  // operator away is an update. Either sends a deadline again when it is not due yet.
+  grants: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue', 'load'], deadlines: true } satisfies Grants,
   handler: () =>
     middy<SQSEvent, unknown, Error, Context>()
       .use(injectLambdaContext(logger))

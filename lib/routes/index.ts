@@ -1,5 +1,6 @@
 import { openApiDocument } from '../http/openapi.js';
 import type { Endpoint, Route } from '../http/route.js';
+import { acceptChatRoute } from './accept-chat.js';
 import { closeChatRoute } from './close-chat.js';
 import { createSiteRoute } from './create-site.js';
 import { deleteGroupRoute } from './delete-group.js';
@@ -22,6 +23,7 @@ import { rotateAdminTokenRoute } from './rotate-admin-token.js';
 import { rotateOperatorTokenRoute } from './rotate-operator-token.js';
 import { setOperatorStatusRoute } from './set-operator-status.js';
 import { startChatRoute } from './start-chat.js';
+import { transferChatRoute } from './transfer-chat.js';
 import { updateSettingsRoute } from './update-settings.js';
 import { uploadAvatar } from './upload-avatar.js';
 
@@ -50,6 +52,8 @@ export const ROUTES: readonly Route[] = [
   getWidget,
   startChatRoute,
   closeChatRoute,
+  acceptChatRoute,
+  transferChatRoute,
   getChat,
   listQueueRoute,
   rotateOperatorTokenRoute,

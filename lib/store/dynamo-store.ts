@@ -5,6 +5,7 @@ import * as chats from './dynamo/chats.js';
 import type { DynamoContext } from './dynamo/context.js';
 import * as groups from './dynamo/groups.js';
 import * as operators from './dynamo/operators.js';
+import * as reassign from './dynamo/reassign.js';
 import * as sites from './dynamo/sites.js';
 import * as tokens from './dynamo/tokens.js';
 import * as waiting from './dynamo/waiting.js';
@@ -64,6 +65,12 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     escalateWaiting: (entry) => groups.escalateWaiting(ctx, entry),
     getChat: (siteId, chatId) => chats.getChat(ctx, siteId, chatId),
     closeChat: (record, closedAt) => chats.closeChat(ctx, record, closedAt),
+    takeBack: (input) => reassign.takeBack(ctx, input),
+    acceptChat: (record, acceptedAt) => reassign.acceptChat(ctx, record, acceptedAt),
+    resetMissedInARow: (siteId, operatorId) => reassign.resetMissedInARow(ctx, siteId, operatorId),
+    transferToOperator: (input) => reassign.transferToOperator(ctx, input),
+    regroupWaiting: (record, group, escalated) => reassign.regroupWaiting(ctx, record, group, escalated),
+    openChatsPage: (operator, limit, cursor) => reassign.openChatsPage(ctx, operator, limit, cursor),
     listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),
     listChats: (siteId, range) => chats.listChats(ctx, siteId, range),
     sweepStaleOperators: (nowMs) => sweepStaleOperators(ctx, nowMs),

@@ -42,6 +42,8 @@ export interface WaitingEntry {
   createdAt: string;
   /** A group chat that may now go to any operator of the site (its fallback came, or its group was deleted). */
   escalated: boolean;
+  /** Operators it was taken back from unanswered: none of them gets it again. */
+  missedBy: string[];
 }
 
 /** The order operators are read in: by last assignment (queue index) or by load (load index). */
@@ -114,6 +116,48 @@ export type AssignWaitingOutcome =
   | { kind: 'operator-lost'; operatorId: string }
   | { kind: 'chat-gone' }
   | { kind: 'conflict' };
+
+/**
+ * Why a chat leaves its operator unaccepted: it was not answered in time (a miss: the operator
+ * joins its `missedBy`, its counters grow), its operator left (went offline or was deleted), or
+ * it was transferred to a group.
+ */
+export type TakeBackReason = 'missed' | 'left' | 'transferred';
+
+export interface TakeBackInput {
+  /** The chat as read: the take-back lands only at that assignment (and, but for a transfer, not accepted). */
+  record: ChatRecord;
+  /** Its operator as read, when it still holds the chat (null: deleted or re-created): it gets its capacity back. */
+  operator: Operator | null;
+  reason: TakeBackReason;
+  /** Waiting again, or unassigned when its wait is over (`maxWaitSeconds` from its creation). */
+  becomes: 'waiting' | 'unassigned';
+  /** The group it is for from now on, and whether it may go to any operator of the site. */
+  group: string | null;
+  escalated: boolean;
+  nowMs: number;
+}
+
+/** 'chat-changed': not at the assignment read any more (or accepted); 'operator-changed': its operator changed since read; 'conflict': another transaction held an item. */
+export type TakeBackOutcome = 'taken' | 'chat-changed' | 'operator-changed' | 'conflict';
+
+export interface TransferToOperatorInput {
+  record: ChatRecord;
+  /** The chat's operator as read, when it still holds the chat. */
+  from: Operator | null;
+  to: Operator;
+  settings: Settings;
+  nowMs: number;
+}
+
+/** 'operator-lost': the receiver is not available (or changed since read); the others as for a take-back. */
+export type TransferOutcome = 'transferred' | 'chat-changed' | 'operator-lost' | 'operator-changed' | 'conflict';
+
+/** A page of an operator's open chats; `cursor` is opaque. */
+export interface OpenChatsPage {
+  chats: ChatRecord[];
+  cursor: { readonly __openChatsCursor: never } | undefined;
+}
 
 export interface OperatorChanges {
   name: string;
@@ -231,6 +275,18 @@ export interface ChatStore {
    * was already closed, or 'lost' when a concurrent transaction got in the way (re-read, retry).
    */
   closeChat(record: ChatRecord, closedAt: string): Promise<Chat | 'not-open' | 'lost'>;
+  /** Takes an unaccepted chat from its operator (see TakeBackInput). */
+  takeBack(input: TakeBackInput): Promise<TakeBackOutcome>;
+  /** Pins the chat to its operator; false when it is no longer at the assignment read, or was accepted. */
+  acceptChat(record: ChatRecord, acceptedAt: string): Promise<boolean>;
+  /** Resets the operator's run of missed chats (after an accept); nothing when it has none. */
+  resetMissedInARow(siteId: string, operatorId: string): Promise<void>;
+  /** Moves an assigned chat to another available operator, its capacity respected. */
+  transferToOperator(input: TransferToOperatorInput): Promise<TransferOutcome>;
+  /** A waiting chat now waits for `group`; false when it no longer waits. */
+  regroupWaiting(record: ChatRecord, group: string, escalated: boolean): Promise<boolean>;
+  /** A page of the open chats of that incarnation of the operator (`limit` of them at most), newest first. */
+  openChatsPage(operator: { siteId: string; id: string; incarnation: string }, limit: number, cursor?: OpenChatsPage['cursor']): Promise<OpenChatsPage>;
   /** The open chats given to this incarnation of the operator. */
   listOpenChats(siteId: string, operatorId: string, incarnation: string): Promise<Chat[]>;
   /** Chats created in [fromId, toId) by time-ordered id. */

@@ -56,6 +56,8 @@ describe('sites and settings', () => {
       maxWaitingChats: null,
       maxWaitSeconds: 600,
       returningVisitorDays: null,
+      answerTimeoutSeconds: null,
+      awayAfterMisses: null,
     });
   });
 
@@ -136,6 +138,8 @@ describe('operators', () => {
       lastHeartbeatAt: null,
       assigned: 0,
       groups: [],
+      missed: 0,
+      missedInARow: 0,
     });
     expect(created.body.operatorToken.length).toBeGreaterThanOrEqual(22);
     const updated = await api.call('PUT', path, { token: adminToken, body: { name: 'Ann B', avatarUrl: '/a.png' } });

@@ -72,9 +72,9 @@ describe('the distribution-mode registry', () => {
     }
   });
 
-  it('has no mode named like an assignment method of its own (default, visitor, returning)', () => {
+  it('has no mode named like an assignment method of its own (default, visitor, returning, transfer)', () => {
     expect(new Set(ASSIGNMENT_METHODS).size).toBe(ASSIGNMENT_METHODS.length);
-    expect(ASSIGNMENT_METHODS).toEqual([...MODE_NAMES, 'default', 'visitor', 'returning']);
+    expect(ASSIGNMENT_METHODS).toEqual([...MODE_NAMES, 'default', 'visitor', 'returning', 'transfer']);
   });
 
   it('finds every mode by name, and falls back to the first for a name it does not know', () => {

@@ -6,7 +6,7 @@ import { passesFilters } from '../../infra/local/event-filter.js';
 import { startStreamReader, type StreamReader } from '../../infra/local/stream-reader.js';
 import { closeChat, requireChat } from '../../lib/engine/chats.js';
 import type { EngineDeps } from '../../lib/engine/deps.js';
-import { recordHeartbeat, setOperatorStatus, upsertOperator } from '../../lib/engine/operators.js';
+import { deleteOperator, recordHeartbeat, setOperatorStatus, upsertOperator } from '../../lib/engine/operators.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { inject } from 'vitest';
 import { isolatedTable, testEngine, type TestEngine } from '../support/engine.js';
@@ -102,6 +102,18 @@ describe('the records that wake the dispatcher', () => {
     await expectRecords(() => upsertOperator(deps, siteId, 'op1', { name: 'Renamed', maxChats: 3 }), ['MODIFY operator wakes']);
     await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'away'), ['MODIFY operator -']);
     await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'offline'), ['MODIFY operator -']);
+  });
+
+  it('an operator who leaves holding chats wakes it (set offline, from online or away, or deleted); one holding none does not', async () => {
+    const { siteId } = await siteWithOperators(deps, 3, { settings: { allowVisitorChoice: true } });
+    for (const operatorId of ['op1', 'op2', 'op3']) await chatFor(deps, siteId, { operatorId });
+    await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'offline'), ['MODIFY operator wakes']);
+    await setOperatorStatus(deps, siteId, 'op2', 'away');
+    await expectRecords(() => setOperatorStatus(deps, siteId, 'op2', 'offline'), ['MODIFY operator wakes']);
+    await expectRecords(() => deleteOperator(deps, siteId, 'op3'), ['REMOVE operator wakes', 'REMOVE token -']);
+    await upsertOperator(deps, siteId, 'op4', { name: 'Idle' });
+    await setOperatorStatus(deps, siteId, 'op4', 'online');
+    await expectRecords(() => deleteOperator(deps, siteId, 'op4'), ['REMOVE operator -', 'REMOVE token -']);
   });
 
   it('a heartbeat that brings a stale operator back wakes it', async () => {

@@ -86,6 +86,8 @@ describe('the site entity (settings item)', () => {
       maxWaitingChats: null,
       maxWaitSeconds: 600,
       returningVisitorDays: null,
+      answerTimeoutSeconds: null,
+      awayAfterMisses: null,
       adminTokenHash: 'admin-hash',
       createdAt: CREATED_AT,
       queuePk: 'SITE#s1',
@@ -114,6 +116,8 @@ describe('the site entity (settings item)', () => {
       'maxWaitingChats',
       'maxWaitSeconds',
       'returningVisitorDays',
+      'answerTimeoutSeconds',
+      'awayAfterMisses',
     ]);
   });
 
@@ -170,6 +174,9 @@ describe('the operator entity', () => {
       turn: 0,
       incarnation: 'inc-1',
       groups: [],
+      // Counters routing never reads: on the item only (neither projected nor copied to groups).
+      missed: 0,
+      missedInARow: 0,
       tokenHash: 'ann-hash',
       version: 0,
       timeoutMs: 90_000,
@@ -212,6 +219,8 @@ describe('the operator entity', () => {
         turn: 0,
         incarnation: '',
         groups: [],
+        missed: 0,
+        missedInARow: 0,
       },
       tokenHash: 'h',
       version: 0,
@@ -350,7 +359,7 @@ describe('the indexes, derived from the entities', () => {
 
   it('the queue index projects exactly what a chat start reads of the settings and the operators', async () => {
     const online: OperatorRecord = { ...newOperator, operator: { ...newOperator.operator, status: 'online', heartbeatAtMs: Date.parse(CREATED_AT) } };
-    const waiting = waitingItem({ siteId: 's1', chatId: '01JWAIT', visitorId: 'v1', group: null, createdAt: CREATED_AT, escalated: false });
+    const waiting = waitingItem({ siteId: 's1', chatId: '01JWAIT', visitorId: 'v1', group: null, createdAt: CREATED_AT, escalated: false, missedBy: [] });
     const items = [siteItem(site, CREATED_AT), waiting, newOperatorItem(online, 90, CREATED_AT)].map(stored);
     const { page, read, query } = await readQueueRecording(items);
 
@@ -361,7 +370,7 @@ describe('the indexes, derived from the entities', () => {
     // A group's partition: the group (with the settings), its waiting chats, the copies of its operators.
     const group = { siteId: 's1', id: 'sales', name: 'Sales', fallbackAfterSeconds: 30 };
     const member = { ...online.operator, groups: ['sales'] };
-    const groupWaiting = waitingItem({ siteId: 's1', chatId: '01JWAIT2', visitorId: 'v2', group: 'sales', createdAt: CREATED_AT, escalated: false });
+    const groupWaiting = waitingItem({ siteId: 's1', chatId: '01JWAIT2', visitorId: 'v2', group: 'sales', createdAt: CREATED_AT, escalated: false, missedBy: [] });
     const inGroup = await readQueueRecording([groupItem(group, site.settings, CREATED_AT), groupWaiting, memberItem(member, 'sales', true)].map(stored), 'sales');
     expect(inGroup.page).toMatchObject({ settings: site.settings, group, waiting: ['01JWAIT2'] });
     expect(inGroup.page.operators).toStrictEqual([{ ...member, heartbeatAtMs: COPY_HEARTBEAT }]);

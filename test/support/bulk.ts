@@ -42,6 +42,8 @@ export async function addOnlineOperators(
       turn: 0,
       incarnation: `i-${id}`,
       groups: options.groups ?? [],
+      missed: 0,
+      missedInARow: 0,
     };
     const record = { operator, tokenHash: hashToken(`token-${siteId}-${id}`), version: 0 };
     if (!(await deps.store.createOperator(record, site.settings.heartbeatTimeoutSeconds, new Date(nowMs).toISOString())).written) {

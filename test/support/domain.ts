@@ -20,6 +20,8 @@ export function settingsOf(overrides: Partial<Settings> = {}): Settings {
     maxWaitingChats: null,
     maxWaitSeconds: 600,
     returningVisitorDays: null,
+    answerTimeoutSeconds: null,
+    awayAfterMisses: null,
     ...overrides,
   };
 }
@@ -40,6 +42,8 @@ export function operatorOf(id: string, overrides: Partial<Operator> = {}): Opera
     turn: 0,
     incarnation: 'i1',
     groups: [],
+    missed: 0,
+    missedInARow: 0,
     ...overrides,
   };
 }

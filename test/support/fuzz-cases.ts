@@ -885,6 +885,23 @@ function validOutcome(
     const key = headers['idempotency-key'];
     if (key !== undefined) allowed.push([422, 'idempotency_key_reused', () => (batch.idempotencyKeys.get(key) ?? 0) > 1]);
   }
+  // Accept and transfer: who may act on the chat is the engine's check, after the body's.
+  const sentToken = (token: string | undefined) => token !== undefined && bearer !== undefined && bearer.trim().endsWith(` ${token}`);
+  const chatOperator = fixtures.chat?.operatorId ?? null;
+  const byChatOperator = chatOperator !== null && sentToken(batch.operatorTokens[chatOperator]);
+  if (route.name === 'accept-chat') {
+    if (sentToken(batch.adminToken)) return codeIs(403, 'forbidden');
+    if (!byChatOperator) return codeIs(409, 'chat_not_yours');
+  }
+  if (route.name === 'transfer-chat') {
+    if (!byChatOperator && !sentToken(batch.adminToken)) return codeIs(409, 'chat_not_yours');
+    // A chat nobody took is not open (one waiting may be moved).
+    if (chatOperator === null) allowed.push([409, 'chat_not_open']);
+    // The batches' sites have no groups.
+    if (value.group !== undefined) return either(codeIs(404, 'group_not_found'), chatOperator === null ? codeIs(409, 'chat_not_open') : codeIs(404, 'group_not_found'));
+    if (!fixtureOperator(value.operatorId)) return either(codeIs(404, 'operator_not_found'), chatOperator === null ? codeIs(409, 'chat_not_open') : codeIs(404, 'operator_not_found'));
+    if (value.operatorId !== chatOperator) allowed.push([409, 'operator_unavailable']);
+  }
   if (route.name === 'put-operator' && Array.isArray(value.groups) && value.groups.length > 0) {
     // The batches' sites have no groups: every group an operator names is unknown.
     allowed.push([400, 'invalid_request']);

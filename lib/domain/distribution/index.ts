@@ -44,6 +44,6 @@ export function modeNamed(name: DistributionMode): DistributionModeDefinition<Di
  * Every rule that can assign a chat: the modes, then the operators a request names (a rule
  * outside the modes, such as v2's `returning` or `transfer`, is added here).
  */
-export const ASSIGNMENT_METHODS = [...MODE_NAMES, 'default', 'visitor', 'returning'] as const;
+export const ASSIGNMENT_METHODS = [...MODE_NAMES, 'default', 'visitor', 'returning', 'transfer'] as const;
 
 export type AssignedBy = (typeof ASSIGNMENT_METHODS)[number];

@@ -155,7 +155,7 @@ function leaveQueueIfFull(ctx: DynamoContext, operator: Operator) {
 }
 
 /** Puts an operator that has room again (and its copies) back into the queue index. */
-function rejoinQueueIfRoom(ctx: DynamoContext, operator: Operator) {
+export function rejoinQueueIfRoom(ctx: DynamoContext, operator: Operator) {
   return writeOperator(ctx, {
     siteId: operator.siteId,
     operatorId: operator.id,
@@ -210,6 +210,38 @@ function closeChatUpdate(ctx: DynamoContext, chat: Chat, closedAt: string) {
   };
 }
 
+/**
+ * The operator's side of a chat leaving it (closed, taken back, transferred), with its group
+ * copies: one open chat fewer, the last assignment kept (both load attributes move down by one
+ * unit), and `freedAtMs` marking the stream record of a write that may let it take a waiting
+ * chat. `also` adds clauses of the operator's own. Only the incarnation the chat was given to:
+ * not a later one re-created under the same id.
+ */
+export function operatorRelease(ctx: DynamoContext, operator: Operator, incarnation: string | null, atMs: number, also?: (update: OperatorUpdate) => void) {
+  const update = new OperatorUpdate()
+    .setExpression(
+      'activeChats = activeChats - :one, loadBase = if_not_exists(loadBase, :loadUnit) - :loadUnit, loadKey = if_not_exists(loadKey, :loadUnit) - :loadUnit',
+      { ':one': 1, ':loadUnit': LOAD_UNIT },
+      'same',
+    )
+    .setExpression('version = version + :one, freedAtMs = :freedAt', { ':one': 1, ':freedAt': atMs });
+  also?.(update);
+  return operatorWriteItems(ctx, {
+    siteId: operator.siteId,
+    operatorId: operator.id,
+    groups: operator.groups,
+    update,
+    condition: {
+      expression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(incarnation)}`,
+      values: { ':one': 1, ...(incarnation ? { ':incarnation': incarnation } : {}) },
+    },
+  });
+}
+
+/** Whether the chat's operator as read is the one it was given to, holding it among its open chats. */
+export const holdsChat = (operator: Operator | null | undefined, record: ChatRecord): operator is Operator =>
+  Boolean(operator) && operator!.incarnation === (record.operatorIncarnation ?? '') && operator!.activeChats >= 1;
+
 /** Closes the chat alone (unassigned, or its operator was deleted), and gives the visitor its count back. */
 async function closeChatAlone(ctx: DynamoContext, record: ChatRecord, closed: Chat): Promise<Chat | 'not-open' | 'lost'> {
   const { chat } = record;
@@ -237,27 +269,8 @@ export async function closeChat(ctx: DynamoContext, record: ChatRecord, closedAt
   if (chat.status === 'waiting') return (await leaveWaiting(ctx, record, 'closed', closedAt)) ? closed : 'lost';
   if (chat.status === 'unassigned' || !chat.operatorId) return closeChatAlone(ctx, record, closed);
   const operator = (await getOperator(ctx, chat.siteId, chat.operatorId))?.operator;
-  const sameOperator = operator && operator.incarnation === (record.operatorIncarnation ?? '') && operator.activeChats >= 1;
-  if (!sameOperator) return closeChatAlone(ctx, record, closed);
-  const [own, ...copies] = operatorWriteItems(ctx, {
-    siteId: chat.siteId,
-    operatorId: chat.operatorId,
-    groups: operator.groups,
-    // freedAtMs marks the stream record of a write that may let the operator take a waiting chat.
-    // One open chat fewer, the last assignment kept: both load attributes move down by one unit.
-    update: new OperatorUpdate()
-      .setExpression(
-        'activeChats = activeChats - :one, loadBase = if_not_exists(loadBase, :loadUnit) - :loadUnit, loadKey = if_not_exists(loadKey, :loadUnit) - :loadUnit',
-        { ':one': 1, ':loadUnit': LOAD_UNIT },
-        'same',
-      )
-      .setExpression('version = version + :one, freedAtMs = :freedAt', { ':one': 1, ':freedAt': Date.parse(closedAt) }),
-    // Only the operator the chat was given to: not a later one re-created under the same id.
-    condition: {
-      expression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(record.operatorIncarnation)}`,
-      values: { ':one': 1, ...(record.operatorIncarnation ? { ':incarnation': record.operatorIncarnation } : {}) },
-    },
-  });
+  if (!holdsChat(operator, record)) return closeChatAlone(ctx, record, closed);
+  const [own, ...copies] = operatorRelease(ctx, operator, record.operatorIncarnation, Date.parse(closedAt));
   const outcome = await transact(ctx, [
     { Update: closeChatUpdate(ctx, chat, closedAt) },
     own!,

@@ -19,6 +19,7 @@ import {
   newOperatorItem,
   OPERATOR_SK_PREFIX,
   operatorFromItem,
+  operatorFromQueueItem,
   operatorKey,
   operatorRecordFromItem,
 } from '../entities/operator.js';
@@ -294,7 +295,7 @@ export async function readQueue(
     waiting: items.filter(isWaitingQueueItem).map((item) => waitingFromQueueItem(item).chatId),
     operators: items
       .filter((item) => item !== headItem && !isWaitingQueueItem(item))
-      .map((item) => (isMemberQueueItem(item) ? operatorFromMemberItem(item) : operatorFromItem(item))),
+      .map((item) => (isMemberQueueItem(item) ? operatorFromMemberItem(item) : operatorFromQueueItem(item))),
     cursor: page.LastEvaluatedKey as QueueCursor | undefined,
   };
 }

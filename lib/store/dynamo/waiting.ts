@@ -12,13 +12,14 @@ import { CAPACITY, queryPages, transact, type DynamoContext } from './context.js
 import { afterClaim, operatorClaim, visitorCount } from './chats.js';
 import { conditionally } from './operators.js';
 
-const entryOf = (chat: Chat, escalated: boolean): WaitingEntry => ({
+export const entryOf = (chat: Chat, escalated: boolean): WaitingEntry => ({
   siteId: chat.siteId,
   chatId: chat.id,
   visitorId: chat.visitorId,
   group: chat.group,
   createdAt: chat.createdAt,
   escalated: escalated && chat.group !== null,
+  missedBy: chat.missedBy,
 });
 
 /** The chat, its queue entry and the visitor's count of open chats (a waiting chat is open) together. */

@@ -16,7 +16,7 @@
  */
 import type { Group, Operator, Settings } from '../../domain/model.js';
 import { itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
-import { LOAD_UNIT, loadKeyOf, OPERATOR_ATTRIBUTES, operatorAttributes, operatorFromItem, operatorQueueSk } from './operator.js';
+import { LOAD_UNIT, loadKeyOf, OPERATOR_ATTRIBUTES, operatorAttributes, operatorFromQueueItem, operatorQueueSk } from './operator.js';
 import { SETTINGS_COPY, SETTINGS_LOAD_KEY, SETTINGS_QUEUE_SK, settingsAttributes, sitePk } from './site.js';
 
 export const GROUP_SK_PREFIX = 'GROUP#';
@@ -111,7 +111,7 @@ export const isMemberQueueItem = (item: Item) => typeof item.sk === 'string' && 
  * operator itself) refuses it.
  */
 export function operatorFromMemberItem(item: Item): Operator {
-  return { ...operatorFromItem(item), heartbeatAtMs: COPY_HEARTBEAT };
+  return { ...operatorFromQueueItem(item), heartbeatAtMs: COPY_HEARTBEAT };
 }
 
 /** What a copy's heartbeat reads as: never stale. */

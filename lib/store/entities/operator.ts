@@ -45,7 +45,10 @@ export const allLiveShards = () => Array.from({ length: LIVENESS_SHARDS }, (_, s
  * The operator as the engine sees it: all a chat start reads of it, so all the queue index
  * projects of this item. (The order is the deployed projection's: keep it.)
  */
-const operatorMapper = itemMapper<Operator>({
+type Counters = Pick<Operator, 'missed' | 'missedInARow'>;
+type Routed = Omit<Operator, keyof Counters>;
+
+const routedMapper = itemMapper<Routed>({
   siteId: value<string>(),
   id: value<string>().storedAs('operatorId'),
   name: value<string>(),
@@ -65,6 +68,17 @@ const operatorMapper = itemMapper<Operator>({
   groups: value<string[]>().whenAbsent([]),
 });
 
+/**
+ * Counters routing never reads: only on the item itself, neither projected nor copied to its
+ * groups (an index read gives zeros), so that a take-back moves no copy for them.
+ */
+const countersMapper = itemMapper<Counters>({
+  missed: value<number>().whenAbsent(0),
+  missedInARow: value<number>().whenAbsent(0),
+});
+
+const operatorMapper = itemMapper<Operator>({ ...routedMapper.shape, ...countersMapper.shape });
+
 /** With what only the server sees, never projected. */
 const recordMapper = itemMapper<OperatorRecord>({
   operator: operatorMapper.shape,
@@ -75,7 +89,7 @@ const recordMapper = itemMapper<OperatorRecord>({
 
 export const OPERATOR = {
   type: 'operator',
-  indexes: { queue: operatorMapper.attributes, load: operatorMapper.attributes, liveness: 'all' },
+  indexes: { queue: routedMapper.attributes, load: routedMapper.attributes, liveness: 'all' },
 } as const satisfies EntityDefinition;
 
 /**
@@ -100,10 +114,13 @@ export const operatorRecordFromItem = (item: Item): OperatorRecord => recordMapp
 
 export const operatorFromItem = (item: Item): Operator => operatorMapper.read(item);
 
-/** The attributes of an operator that its group copies hold too (all the indexes show of it). */
-export const OPERATOR_ATTRIBUTES = operatorMapper.attributes;
+/** An operator read from an index (or a group copy): what routing needs; the counters, not projected, read as zero. */
+export const operatorFromQueueItem = (item: Item): Operator => ({ ...routedMapper.read(item), missed: 0, missedInARow: 0 });
 
-export const operatorAttributes = (operator: Operator): Item => operatorMapper.write(operator);
+/** The attributes of an operator that its group copies hold too (all the indexes show of it). */
+export const OPERATOR_ATTRIBUTES = routedMapper.attributes;
+
+export const operatorAttributes = (operator: Operator): Item => routedMapper.write(operator);
 
 /** The operator's queue-index sort key when it is written whole (a copy made for a new group). */
 export function loadKeyOf(operator: Pick<Operator, 'activeChats' | 'lastAssignedAt'>): number {

@@ -43,6 +43,8 @@ const settingsMapper = itemMapper<Settings>({
   maxWaitingChats: nullable<number>(),
   maxWaitSeconds: value<number>().whenAbsent(DEFAULT_MAX_WAIT_SECONDS),
   returningVisitorDays: nullable<number>(),
+  answerTimeoutSeconds: nullable<number>(),
+  awayAfterMisses: nullable<number>(),
 });
 
 const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>() });

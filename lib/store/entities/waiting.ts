@@ -39,6 +39,8 @@ const entryMapper = itemMapper<WaitingEntry>({
   group: nullable<string>(),
   createdAt: value<string>(),
   escalated: flag().sparse(),
+  // Entries written before take-backs have none.
+  missedBy: value<string[]>().whenAbsent([]),
 });
 
 export const WAITING = {

@@ -1,0 +1,223 @@
+import type { Deadline } from '../deadlines/deadline.js';
+import { isAvailable } from '../domain/availability.js';
+import { chatClosed, chatNotOpen, chatNotYours, forbidden, groupNotFound, operatorNotFound, operatorUnavailable } from '../domain/errors.js';
+import type { Principal } from '../domain/auth.js';
+import type { Chat, Operator, Settings } from '../domain/model.js';
+import type { TransferInput } from '../domain/schemas.js';
+import { logger } from '../http/logger.js';
+import type { ChatRecord, TakeBackReason, WaitingEntry } from '../store/port.js';
+import { scheduleAnswerDeadlines } from './answer-deadline.js';
+import { requireChat } from './chats.js';
+import { untilWritten, type EngineDeps } from './deps.js';
+import { dispatchWaiting } from './dispatch.js';
+import { fallbackDueAtMs } from './fallback.js';
+import { requireSite } from './sites.js';
+
+/** Open chats read per page when an operator leaves (each is one transaction). */
+export const LEFT_CHATS_PAGE = 25;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The chat is at the assignment the caller knows: the same operator since the same moment. */
+const sameAssignment = (chat: Chat, known: Pick<Chat, 'operatorId' | 'assignedAt'>) =>
+  chat.status === 'assigned' && chat.operatorId === known.operatorId && chat.assignedAt === known.assignedAt;
+
+/** The chat's operator as read, when it is the incarnation that holds the chat (else its capacity is not to be given back). */
+async function holder(deps: EngineDeps, record: ChatRecord): Promise<Operator | null> {
+  if (!record.chat.operatorId) return null;
+  const operator = (await deps.store.getOperator(record.chat.siteId, record.chat.operatorId))?.operator;
+  return operator && operator.incarnation === (record.operatorIncarnation ?? '') && operator.activeChats >= 1 ? operator : null;
+}
+
+/** Where a chat for `groupId` waits: for its group, or for anyone once the group's fallback has come (or the group is gone). */
+async function placement(deps: EngineDeps, chat: Pick<Chat, 'siteId' | 'createdAt'>, groupId: string | null, nowMs: number) {
+  if (groupId === null) return { escalated: false, fallbackAtMs: null };
+  const group = await deps.store.getGroup(chat.siteId, groupId);
+  const dueAtMs = fallbackDueAtMs(chat, group);
+  return { escalated: dueAtMs !== null && dueAtMs <= nowMs, fallbackAtMs: dueAtMs };
+}
+
+/**
+ * Takes the chat from its operator, if it is still at the assignment read (and, but for a
+ * transfer, not accepted): it waits again, for `groupId`, and the stream's record of its queue
+ * entry routes it at once; past `maxWaitSeconds` from its creation it is recorded unassigned
+ * instead. True when this call took it.
+ */
+async function takeBackChat(deps: EngineDeps, first: ChatRecord, settings: Settings, reason: TakeBackReason, groupId = first.chat.group): Promise<boolean> {
+  const known = first.chat;
+  let record: ChatRecord | null = first;
+  return untilWritten(async () => {
+    record ??= await deps.store.getChat(known.siteId, known.id);
+    if (!record || !sameAssignment(record.chat, known) || (reason !== 'transferred' && record.chat.acceptedAt)) return false;
+    const nowMs = deps.clock();
+    const expired = reason !== 'transferred' && nowMs >= Date.parse(known.createdAt) + settings.maxWaitSeconds * 1000;
+    const { escalated, fallbackAtMs } = await placement(deps, known, groupId, nowMs);
+    const outcome = await deps.store.takeBack({
+      record,
+      operator: await holder(deps, record),
+      reason,
+      becomes: expired ? 'unassigned' : 'waiting',
+      group: groupId,
+      escalated,
+      nowMs,
+    });
+    if (outcome !== 'taken') {
+      record = null;
+      return undefined;
+    }
+    if (!expired && !escalated && fallbackAtMs !== null && groupId !== null) {
+      await deps.deadlines
+        .schedule({ kind: 'group-fallback', siteId: known.siteId, chatId: known.id, dueAtMs: fallbackAtMs }, nowMs)
+        .catch((error: unknown) => logger.warn('fallback deadline not sent; the repair job will do it', { chatId: known.id, error }));
+    }
+    return true;
+  }, { random: deps.random });
+}
+
+/** Sets the operator away when its run of missed chats reached the site's limit (re-read: an accept may have reset it). */
+async function awayAfterMisses(deps: EngineDeps, siteId: string, operatorId: string, limit: number): Promise<boolean> {
+  return untilWritten(async () => {
+    const record = await deps.store.getOperator(siteId, operatorId);
+    if (!record || record.operator.status !== 'online' || record.operator.missedInARow < limit) return false;
+    return (await deps.store.setStatus(record, { status: 'away', turn: record.operator.turn, nowMs: deps.clock() })) || undefined;
+  });
+}
+
+/**
+ * An answer deadline came: if the chat is still at that assignment and not accepted, it is
+ * taken back (a miss), and its operator set away after `awayAfterMisses` misses in a row.
+ * Delivered twice, late, after an accept or after the chat moved on, it changes nothing.
+ */
+export async function takeBackUnanswered(deps: EngineDeps, deadline: Extract<Deadline, { kind: 'answer-timeout' }>) {
+  const { siteId, chatId, operatorId, assignedAt } = deadline;
+  const record = await deps.store.getChat(siteId, chatId);
+  if (!record || !sameAssignment(record.chat, { operatorId, assignedAt }) || record.chat.acceptedAt) return { takenBack: false };
+  const site = await deps.store.getSite(siteId);
+  const timeout = site?.settings.answerTimeoutSeconds ?? null;
+  if (!site || timeout === null) return { takenBack: false };
+  // The timeout is read again: raised since the chat was assigned, the deadline is sent again for later.
+  const dueAtMs = Date.parse(assignedAt) + timeout * 1000;
+  const nowMs = deps.clock();
+  if (dueAtMs > nowMs) {
+    await deps.deadlines.schedule({ ...deadline, dueAtMs }, nowMs);
+    return { takenBack: false };
+  }
+  const takenBack = await takeBackChat(deps, record, site.settings, 'missed');
+  const { awayAfterMisses: limit } = site.settings;
+  const setAway = takenBack && limit !== null && (await awayAfterMisses(deps, siteId, operatorId, limit));
+  return { takenBack, setAway };
+}
+
+/**
+ * An operator left (went offline, was set offline by the stale sweep, or was deleted): its chats
+ * not yet accepted are taken back and routed again, a page at a time. Nothing when it is back
+ * (online or away again, the same incarnation). Returns how many were taken back.
+ */
+export async function rerouteChatsOf(deps: EngineDeps, left: Pick<Operator, 'siteId' | 'id' | 'incarnation'>): Promise<number> {
+  const current = (await deps.store.getOperator(left.siteId, left.id))?.operator;
+  if (current && current.incarnation === left.incarnation && current.status !== 'offline') return 0;
+  const site = await deps.store.getSite(left.siteId);
+  if (!site) return 0;
+  let rerouted = 0;
+  let cursor;
+  do {
+    const page = await deps.store.openChatsPage(left, LEFT_CHATS_PAGE, cursor);
+    for (const record of page.chats) {
+      if (record.chat.status === 'assigned' && !record.chat.acceptedAt && (await takeBackChat(deps, record, site.settings, 'left'))) rerouted += 1;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return rerouted;
+}
+
+/**
+ * The chat's operator accepts it: it stays theirs (no answer timeout takes it back any more) and
+ * their run of missed chats ends. Accepting twice returns the chat; a chat taken back, moved to
+ * someone else or never theirs is 409 chat_not_yours, a closed one 409 chat_closed. Of an accept
+ * and a take-back racing on one chat exactly one lands (both are conditional on the assignment).
+ */
+export async function acceptChatFor(deps: EngineDeps, siteId: string, chatId: string, principal: Principal | null): Promise<Chat> {
+  if (principal?.role !== 'operator') throw forbidden("Only the chat's operator accepts it.");
+  return untilWritten(async () => {
+    const record = await requireChat(deps, siteId, chatId);
+    const { chat } = record;
+    if (chat.operatorId !== principal.operatorId) throw chatNotYours();
+    if (chat.status === 'closed') throw chatClosed();
+    if (chat.status !== 'assigned') throw chatNotYours();
+    if (chat.acceptedAt) return chat;
+    const acceptedAt = iso(deps.clock());
+    // Not written: taken back, transferred, closed or accepted meanwhile; the re-read tells which.
+    if (!(await deps.store.acceptChat(record, acceptedAt))) return undefined;
+    await deps.store.resetMissedInARow(siteId, principal.operatorId);
+    return { ...chat, acceptedAt };
+  }, { random: deps.random });
+}
+
+/** A waiting chat's queue entry, as the store knows it (for an assignment by transfer). */
+const entryOf = (chat: Chat): WaitingEntry => ({
+  siteId: chat.siteId,
+  chatId: chat.id,
+  visitorId: chat.visitorId,
+  group: chat.group,
+  createdAt: chat.createdAt,
+  escalated: false,
+  missedBy: chat.missedBy,
+});
+
+/** The receiver of a transfer, read from the table: 404 when there is none, 409 when it cannot take a chat now. */
+async function availableOperator(deps: EngineDeps, settings: Settings, operatorId: string): Promise<Operator> {
+  const record = await deps.store.getOperator(settings.siteId, operatorId);
+  if (!record) throw operatorNotFound();
+  if (!isAvailable(record.operator, settings, deps.clock())) throw operatorUnavailable();
+  return record.operator;
+}
+
+async function transferToOperator(deps: EngineDeps, settings: Settings, record: ChatRecord, operatorId: string): Promise<Chat | undefined> {
+  const { chat } = record;
+  if (chat.operatorId === operatorId) return chat;
+  const to = await availableOperator(deps, settings, operatorId);
+  const nowMs = deps.clock();
+  const moved: Chat = { ...chat, status: 'assigned', operatorId, assignedBy: 'transfer', assignedAt: iso(nowMs), acceptedAt: null };
+  if (chat.status === 'waiting') {
+    const outcome = await deps.store.assignWaiting([{ settings, operator: to, guard: {}, entry: entryOf(chat), assignedBy: 'transfer', nowMs }]);
+    if (outcome.kind !== 'assigned') return undefined;
+  } else {
+    const outcome = await deps.store.transferToOperator({ record, from: await holder(deps, record), to, settings, nowMs });
+    if (outcome !== 'transferred') return undefined;
+  }
+  await scheduleAnswerDeadlines(deps, settings, [moved]);
+  return moved;
+}
+
+async function transferToGroup(deps: EngineDeps, settings: Settings, record: ChatRecord, groupId: string): Promise<Chat | undefined> {
+  const { chat } = record;
+  if (!(await deps.store.getGroup(chat.siteId, groupId))) throw groupNotFound();
+  if (chat.status === 'waiting') {
+    if (chat.group === groupId) return chat;
+    const { escalated } = await placement(deps, chat, groupId, deps.clock());
+    if (!(await deps.store.regroupWaiting(record, groupId, escalated))) return undefined;
+  } else if (!(await takeBackChat(deps, record, settings, 'transferred', groupId))) {
+    return undefined;
+  }
+  // Routed within the group now (oldest first: it waits when older chats of the group do).
+  await dispatchWaiting(deps, chat.siteId);
+  return (await requireChat(deps, chat.siteId, chat.id)).chat;
+}
+
+/**
+ * Moves an open chat: to an operator, who must be available (capacity respected), with
+ * `assignedBy: "transfer"`; or to a group, where it is routed by the site's distribution or
+ * waits. The chat's own operator or the site's admin may; transferring to where the chat
+ * already is changes nothing.
+ */
+export async function transferChatFor(deps: EngineDeps, siteId: string, chatId: string, principal: Principal | null, input: TransferInput): Promise<Chat> {
+  const { settings } = await requireSite(deps, siteId);
+  return untilWritten(async () => {
+    const record = await requireChat(deps, siteId, chatId);
+    const { chat } = record;
+    if (principal?.role === 'operator' && chat.operatorId !== principal.operatorId) throw chatNotYours();
+    if (chat.status === 'closed') throw chatClosed();
+    if (chat.status === 'unassigned') throw chatNotOpen();
+    return 'operatorId' in input ? transferToOperator(deps, settings, record, input.operatorId) : transferToGroup(deps, settings, record, input.group);
+  }, { random: deps.random });
+}

@@ -1,0 +1,213 @@
+/**
+ * Writes that move an assigned chat away from its operator: a take-back (unanswered, or its
+ * operator left), an accept that pins it, and a transfer. Each is conditional on the chat's
+ * current assignment (its operator and `assignedAt`), so that of two such writes racing on one
+ * chat, exactly one lands, and a late deadline or a replayed event changes nothing.
+ */
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Chat } from '../../domain/model.js';
+import { chatKey, chatRecordFromItem, openChatsPk } from '../entities/chat.js';
+import { operatorKey } from '../entities/operator.js';
+import { waitingItem } from '../entities/waiting.js';
+import type { ChatRecord, OpenChatsPage, TakeBackInput, TakeBackOutcome, TransferToOperatorInput, TransferOutcome } from '../port.js';
+import { OPEN_CHATS_INDEX } from '../table.js';
+import { afterClaim, bestEffort, operatorClaim, operatorRelease, rejoinQueueIfRoom, visitorCount } from './chats.js';
+import { CAPACITY, transact, type DynamoContext } from './context.js';
+import { conditionally } from './operators.js';
+import { entryOf } from './waiting.js';
+
+/** The chat is still at the assignment that was read: its operator and the moment it got it. */
+function atAssignment(chat: Chat) {
+  return {
+    expression: `#status = :assigned AND operatorId = :operatorRead AND ${chat.assignedAt ? 'assignedAt = :assignedAtRead' : '(attribute_not_exists(assignedAt) OR assignedAt = :none)'}`,
+    values: { ':assigned': 'assigned', ':operatorRead': chat.operatorId, ...(chat.assignedAt ? { ':assignedAtRead': chat.assignedAt } : { ':none': null }) },
+  };
+}
+
+const NOT_ACCEPTED = '(attribute_not_exists(acceptedAt) OR acceptedAt = :none)';
+
+/**
+ * The chat leaves its operator: it waits again (its queue entry written with it) or, its wait
+ * over, is recorded unassigned (the visitor's count given back); the operator, when it still
+ * holds the chat, gets its capacity back, and for a chat it missed, it joins `missedBy` and its
+ * counters grow. All in one transaction, on the condition that the chat is still at the
+ * assignment read and not accepted (for a transfer to a group, accepted or not).
+ */
+export async function takeBack(ctx: DynamoContext, input: TakeBackInput): Promise<TakeBackOutcome> {
+  const { record, operator, reason, becomes, nowMs } = input;
+  const { chat } = record;
+  const assignment = atAssignment(chat);
+  const missed = reason === 'missed';
+  const waiting: Chat = {
+    ...chat,
+    status: becomes,
+    operatorId: null,
+    assignedBy: null,
+    assignedAt: null,
+    acceptedAt: null,
+    group: input.group,
+    missedBy: missed && !chat.missedBy.includes(chat.operatorId!) ? [...chat.missedBy, chat.operatorId!] : chat.missedBy,
+  };
+  const sets = [
+    '#status = :becomes',
+    'operatorId = :none',
+    'assignedBy = :none',
+    'assignedAt = :none',
+    'operatorIncarnation = :none',
+    '#group = :group',
+    'missedBy = :missedBy',
+  ];
+  const items = [
+    {
+      Update: {
+        TableName: ctx.tableName,
+        Key: chatKey(chat.siteId, chat.id),
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE openChatsPk${becomes === 'unassigned' ? ', countsForVisitor' : ''}`,
+        ConditionExpression: reason === 'transferred' ? assignment.expression : `${assignment.expression} AND ${NOT_ACCEPTED}`,
+        ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
+        ExpressionAttributeValues: { ...assignment.values, ':none': null, ':becomes': becomes, ':group': input.group, ':missedBy': waiting.missedBy },
+      },
+    },
+    ...(becomes === 'waiting' ? [{ Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(waiting, input.escalated)) } }] : []),
+    ...(becomes === 'unassigned' && record.countsForVisitor ? [visitorCount(ctx, chat, -1, null)] : []),
+  ];
+  const operatorAt = items.length;
+  const released = operator
+    ? operatorRelease(ctx, operator, record.operatorIncarnation, nowMs, (update) => {
+        if (missed) update.setExpression('missed = if_not_exists(missed, :zero) + :one, missedInARow = if_not_exists(missedInARow, :zero) + :one', { ':zero': 0, ':one': 1 });
+      })
+    : [];
+  const outcome = await transact(ctx, [...items, ...released]);
+  if (!outcome.written) {
+    if (outcome.failedAt === 0) return 'chat-changed';
+    return outcome.failedAt === operatorAt ? 'operator-changed' : 'conflict';
+  }
+  if (operator) await bestEffort(() => rejoinQueueIfRoom(ctx, { ...operator, activeChats: operator.activeChats - 1 }));
+  return 'taken';
+}
+
+/** Pins the chat to its operator: false when it is no longer at the assignment read (taken back, transferred, closed). */
+export function acceptChat(ctx: DynamoContext, record: ChatRecord, acceptedAt: string): Promise<boolean> {
+  const { chat } = record;
+  const assignment = atAssignment(chat);
+  return conditionally(() =>
+    ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: chatKey(chat.siteId, chat.id),
+        UpdateExpression: 'SET acceptedAt = :acceptedAt',
+        ConditionExpression: `${assignment.expression} AND ${NOT_ACCEPTED}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...assignment.values, ':none': null, ':acceptedAt': acceptedAt },
+        ...CAPACITY,
+      }),
+    ),
+  );
+}
+
+/** An accept breaks the operator's run of missed chats (its version moves, so a pending "set away" re-reads). */
+export async function resetMissedInARow(ctx: DynamoContext, siteId: string, operatorId: string): Promise<void> {
+  await conditionally(() =>
+    ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: operatorKey(siteId, operatorId),
+        UpdateExpression: 'SET missedInARow = :zero, version = version + :one',
+        ConditionExpression: 'missedInARow > :zero',
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        ...CAPACITY,
+      }),
+    ),
+  );
+}
+
+/**
+ * An assigned chat to another operator: the receiver's claim (available, below its limit, as
+ * for a new chat), the chat moved to it unaccepted, the sender's capacity back (when it still
+ * holds the chat) and the visitor's last operator, in one transaction.
+ */
+export async function transferToOperator(ctx: DynamoContext, input: TransferToOperatorInput): Promise<TransferOutcome> {
+  const { record, from, to, settings, nowMs } = input;
+  const { chat } = record;
+  const assignment = atAssignment(chat);
+  const now = new Date(nowMs).toISOString();
+  const claim = operatorClaim(ctx, { operator: to, settings, guard: {}, nowMs });
+  const [fromOwn, ...fromCopies] = from ? operatorRelease(ctx, from, record.operatorIncarnation, nowMs) : [];
+  const items = [
+    {
+      Update: {
+        TableName: ctx.tableName,
+        Key: chatKey(chat.siteId, chat.id),
+        UpdateExpression:
+          'SET operatorId = :to, assignedBy = :transfer, assignedAt = :now, acceptedAt = :none, operatorIncarnation = :incarnation, openChatsPk = :openChatsPk',
+        ConditionExpression: assignment.expression,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ...assignment.values,
+          ':none': null,
+          ':to': to.id,
+          ':transfer': 'transfer',
+          ':now': now,
+          ':incarnation': to.incarnation,
+          ':openChatsPk': openChatsPk(chat.siteId, to.id, to.incarnation),
+        },
+      },
+    },
+    claim.own,
+    visitorCount(ctx, chat, 0, null, { operatorId: to.id, nowMs }),
+    ...(fromOwn ? [fromOwn] : []),
+    ...claim.copies,
+    ...fromCopies,
+  ];
+  const outcome = await transact(ctx, items);
+  if (!outcome.written) {
+    if (outcome.failedAt === 0) return 'chat-changed';
+    if (outcome.failedAt === 1) return 'operator-lost';
+    return outcome.failedAt === 3 && fromOwn ? 'operator-changed' : 'conflict';
+  }
+  await afterClaim(ctx, to, {});
+  if (from) await bestEffort(() => rejoinQueueIfRoom(ctx, { ...from, activeChats: from.activeChats - 1 }));
+  return 'transferred';
+}
+
+/** A waiting chat now waits for another group (its queue entry moves to that group's partition); false when it no longer waits. */
+export async function regroupWaiting(ctx: DynamoContext, record: ChatRecord, group: string, escalated: boolean): Promise<boolean> {
+  const { chat } = record;
+  const moved: Chat = { ...chat, group };
+  const outcome = await transact(ctx, [
+    {
+      Update: {
+        TableName: ctx.tableName,
+        Key: chatKey(chat.siteId, chat.id),
+        UpdateExpression: 'SET #group = :group',
+        ConditionExpression: '#status = :waiting',
+        ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
+        ExpressionAttributeValues: { ':waiting': 'waiting', ':group': group },
+      },
+    },
+    { Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(moved, escalated)), ConditionExpression: 'attribute_exists(pk)' } },
+  ]);
+  return outcome.written;
+}
+
+/** A page of the open chats of one incarnation of an operator, newest first. */
+export async function openChatsPage(
+  ctx: DynamoContext,
+  operator: { siteId: string; id: string; incarnation: string },
+  limit: number,
+  cursor?: OpenChatsPage['cursor'],
+): Promise<OpenChatsPage> {
+  const page = await ctx.doc.send(
+    new QueryCommand({
+      TableName: ctx.tableName,
+      IndexName: OPEN_CHATS_INDEX.indexName,
+      KeyConditionExpression: 'openChatsPk = :pk',
+      ExpressionAttributeValues: { ':pk': openChatsPk(operator.siteId, operator.id, operator.incarnation) },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: cursor as Record<string, unknown> | undefined,
+      ...CAPACITY,
+    }),
+  );
+  return { chats: (page.Items ?? []).map(chatRecordFromItem), cursor: page.LastEvaluatedKey as OpenChatsPage['cursor'] };
+}
