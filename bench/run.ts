@@ -10,6 +10,7 @@ import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
 import { burst, groupRouting, harness, latency, readCapacityScaling, staleSweep, uncontended } from './engine-bench.js';
 import { httpThroughput } from './http-bench.js';
 import { dispatchCostScaling, queueDispatch } from './queue-bench.js';
+import { noAnswerReassignment } from './reassign-bench.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -38,6 +39,7 @@ async function main() {
     await step('stale sweep, 2,000 operators', () => staleSweep(dynamo.endpoint));
     await step('waiting queue: 500 waiting, 20 operators closing at once', () => queueDispatch(dynamo.endpoint));
     await step('dispatch cost, 50 vs 5,000 waiting', () => dispatchCostScaling(dynamo.endpoint));
+    await step('no answer: 50 chats taken back from an absent operator and reassigned', () => noAnswerReassignment(dynamo.endpoint));
     for (const concurrency of [1, 10, 50]) {
       await step(`latency at concurrency ${concurrency}`, async () => {
         const { p50, p99 } = await latency(h, concurrency);

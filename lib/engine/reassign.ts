@@ -5,7 +5,7 @@ import type { Principal } from '../domain/auth.js';
 import type { Chat, Operator, Settings } from '../domain/model.js';
 import type { TransferInput } from '../domain/schemas.js';
 import { logger } from '../http/logger.js';
-import type { ChatRecord, TakeBackReason, WaitingEntry } from '../store/port.js';
+import { MAX_TAKE_BACK_CHATS, type ChatRecord, type TakeBackReason, type TakenChat, type WaitingEntry } from '../store/port.js';
 import { scheduleAnswerDeadlines } from './answer-deadline.js';
 import { requireChat } from './chats.js';
 import { untilWritten, type EngineDeps } from './deps.js';
@@ -13,8 +13,8 @@ import { dispatchWaiting } from './dispatch.js';
 import { fallbackDueAtMs } from './fallback.js';
 import { requireSite } from './sites.js';
 
-/** Open chats read per page when an operator leaves (each is one transaction). */
-export const LEFT_CHATS_PAGE = 25;
+/** Open chats read per page when an operator leaves (a page's unaccepted chats are taken back in one transaction). */
+export const LEFT_CHATS_PAGE = MAX_TAKE_BACK_CHATS;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -37,42 +37,110 @@ async function placement(deps: EngineDeps, chat: Pick<Chat, 'siteId' | 'createdA
   return { escalated: dueAtMs !== null && dueAtMs <= nowMs, fallbackAtMs: dueAtMs };
 }
 
+/** Whether the chat may still be taken back as `known` was: the same assignment, and (but for a transfer) not accepted. */
+const stillTakeable = (chat: Chat, known: Chat, reason: TakeBackReason) => sameAssignment(chat, known) && (reason === 'transferred' || !chat.acceptedAt);
+
 /**
- * Takes the chat from its operator, if it is still at the assignment read (and, but for a
- * transfer, not accepted): it waits again, for `groupId`, and the stream's record of its queue
- * entry routes it at once; past `maxWaitSeconds` from its creation it is recorded unassigned
- * instead. True when this call took it.
+ * Takes chats of one operator back, MAX_TAKE_BACK_CHATS per transaction, each if it is still
+ * at the assignment read (and, but for a transfer, not accepted): it waits again, for `groupId`
+ * (default: its own group), and the stream's record of its queue entry routes it at once; past
+ * `maxWaitSeconds` from its creation it is recorded unassigned instead. A chat that changed
+ * meanwhile is read again and left out if it moved on. Returns the ids this call took back.
  */
-async function takeBackChat(deps: EngineDeps, first: ChatRecord, settings: Settings, reason: TakeBackReason, groupId = first.chat.group): Promise<boolean> {
-  const known = first.chat;
-  let record: ChatRecord | null = first;
-  return untilWritten(async () => {
-    record ??= await deps.store.getChat(known.siteId, known.id);
-    if (!record || !sameAssignment(record.chat, known) || (reason !== 'transferred' && record.chat.acceptedAt)) return false;
-    const nowMs = deps.clock();
-    const expired = reason !== 'transferred' && nowMs >= Date.parse(known.createdAt) + settings.maxWaitSeconds * 1000;
-    const { escalated, fallbackAtMs } = await placement(deps, known, groupId, nowMs);
-    const outcome = await deps.store.takeBack({
-      record,
-      operator: await holder(deps, record),
-      reason,
-      becomes: expired ? 'unassigned' : 'waiting',
-      group: groupId,
-      escalated,
-      nowMs,
-    });
-    if (outcome !== 'taken') {
-      record = null;
-      return undefined;
-    }
-    if (!expired && !escalated && fallbackAtMs !== null && groupId !== null) {
-      await deps.deadlines
-        .schedule({ kind: 'group-fallback', siteId: known.siteId, chatId: known.id, dueAtMs: fallbackAtMs }, nowMs)
-        .catch((error: unknown) => logger.warn('fallback deadline not sent; the repair job will do it', { chatId: known.id, error }));
-    }
-    return true;
-  }, { random: deps.random });
+async function takeBackChats(
+  deps: EngineDeps,
+  records: readonly ChatRecord[],
+  settings: Settings,
+  reason: TakeBackReason,
+  groupId?: string,
+): Promise<Set<string>> {
+  const taken = new Set<string>();
+  const groups = new Map<string, Promise<{ escalated: boolean; fallbackAtMs: number | null }>>();
+  for (let start = 0; start < records.length; start += MAX_TAKE_BACK_CHATS) {
+    let pending = records.slice(start, start + MAX_TAKE_BACK_CHATS);
+    // A chat that changed is progress (it leaves the batch), not a lost race: only conflicts and
+    // a changed operator count against the attempts.
+    let progress = true;
+    for (let rounds = 0; progress && rounds <= MAX_TAKE_BACK_CHATS; rounds += 1) progress = await untilWritten(async () => {
+      if (pending.length === 0) return false;
+      const nowMs = deps.clock();
+      const chats: TakenChat[] = await Promise.all(
+        pending.map(async (record) => {
+          const { chat } = record;
+          const group = groupId ?? chat.group;
+          const key = `${group}/${chat.createdAt}`;
+          if (!groups.has(key)) groups.set(key, placement(deps, chat, group, nowMs));
+          const expired = reason !== 'transferred' && nowMs >= Date.parse(chat.createdAt) + settings.maxWaitSeconds * 1000;
+          return { record, group, escalated: (await groups.get(key)!).escalated, becomes: expired ? 'unassigned' : 'waiting' };
+        }),
+      );
+      const outcome = await deps.store.takeBack({ chats, operator: await holder(deps, pending[0]!), reason, nowMs });
+      if (outcome.kind === 'chat-changed') {
+        const fresh = await deps.store.getChat(settings.siteId, outcome.chatId);
+        pending = pending.flatMap((record) => {
+          if (record.chat.id !== outcome.chatId) return [record];
+          return fresh && stillTakeable(fresh.chat, record.chat, reason) ? [fresh] : [];
+        });
+        return true;
+      }
+      if (outcome.kind !== 'taken') return undefined;
+      for (const { record, group, becomes } of chats) {
+        taken.add(record.chat.id);
+        const { fallbackAtMs, escalated } = await groups.get(`${group}/${record.chat.createdAt}`)!;
+        if (becomes === 'unassigned' || escalated || fallbackAtMs === null || group === null) continue;
+        await deps.deadlines
+          .schedule({ kind: 'group-fallback', siteId: settings.siteId, chatId: record.chat.id, dueAtMs: fallbackAtMs }, nowMs)
+          .catch((error: unknown) => logger.warn('fallback deadline not sent; the repair job will do it', { chatId: record.chat.id, error }));
+      }
+      return false;
+    }, { random: deps.random });
+  }
+  return taken;
 }
+
+interface Waiter {
+  record: ChatRecord;
+  resolve: (taken: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Unanswered chats of one operator come due together (a burst of chats all assigned to
+ * someone who is away): taken back one by one, every take-back would write the same operator
+ * item and lose to the others. So per operator, one take-back runs at a time, and the deadlines
+ * that come meanwhile are taken back together by the next (one transaction, whatever their number).
+ */
+class TakeBackLanes {
+  private readonly lanes = new Map<string, Waiter[]>();
+
+  submit(key: string, record: ChatRecord, run: (records: ChatRecord[]) => Promise<Set<string>>): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const lane = this.lanes.get(key);
+      if (lane) {
+        lane.push({ record, resolve, reject });
+        return;
+      }
+      this.lanes.set(key, [{ record, resolve, reject }]);
+      void this.drain(key, run);
+    });
+  }
+
+  private async drain(key: string, run: (records: ChatRecord[]) => Promise<Set<string>>) {
+    const lane = this.lanes.get(key)!;
+    while (lane.length > 0) {
+      const batch = lane.splice(0);
+      try {
+        const taken = await run(batch.map((waiter) => waiter.record));
+        for (const waiter of batch) waiter.resolve(taken.has(waiter.record.chat.id));
+      } catch (error) {
+        for (const waiter of batch) waiter.reject(error);
+      }
+    }
+    this.lanes.delete(key);
+  }
+}
+
+const unanswered = new TakeBackLanes();
 
 /** Sets the operator away when its run of missed chats reached the site's limit (re-read: an accept may have reset it). */
 async function awayAfterMisses(deps: EngineDeps, siteId: string, operatorId: string, limit: number): Promise<boolean> {
@@ -102,7 +170,8 @@ export async function takeBackUnanswered(deps: EngineDeps, deadline: Extract<Dea
     await deps.deadlines.schedule({ ...deadline, dueAtMs }, nowMs);
     return { takenBack: false };
   }
-  const takenBack = await takeBackChat(deps, record, site.settings, 'missed');
+  const lane = `${siteId}/${operatorId}/${record.operatorIncarnation ?? ''}`;
+  const takenBack = await unanswered.submit(lane, record, (records) => takeBackChats(deps, records, site.settings, 'missed'));
   const { awayAfterMisses: limit } = site.settings;
   const setAway = takenBack && limit !== null && (await awayAfterMisses(deps, siteId, operatorId, limit));
   return { takenBack, setAway };
@@ -122,9 +191,8 @@ export async function rerouteChatsOf(deps: EngineDeps, left: Pick<Operator, 'sit
   let cursor;
   do {
     const page = await deps.store.openChatsPage(left, LEFT_CHATS_PAGE, cursor);
-    for (const record of page.chats) {
-      if (record.chat.status === 'assigned' && !record.chat.acceptedAt && (await takeBackChat(deps, record, site.settings, 'left'))) rerouted += 1;
-    }
+    const unaccepted = page.chats.filter((record) => record.chat.status === 'assigned' && !record.chat.acceptedAt);
+    rerouted += (await takeBackChats(deps, unaccepted, site.settings, 'left')).size;
     cursor = page.cursor;
   } while (cursor);
   return rerouted;
@@ -196,7 +264,7 @@ async function transferToGroup(deps: EngineDeps, settings: Settings, record: Cha
     if (chat.group === groupId) return chat;
     const { escalated } = await placement(deps, chat, groupId, deps.clock());
     if (!(await deps.store.regroupWaiting(record, groupId, escalated))) return undefined;
-  } else if (!(await takeBackChat(deps, record, settings, 'transferred', groupId))) {
+  } else if (!(await takeBackChats(deps, [record], settings, 'transferred', groupId)).has(chat.id)) {
     return undefined;
   }
   // Routed within the group now (oldest first: it waits when older chats of the group do).

@@ -124,22 +124,34 @@ export type AssignWaitingOutcome =
  */
 export type TakeBackReason = 'missed' | 'left' | 'transferred';
 
-export interface TakeBackInput {
-  /** The chat as read: the take-back lands only at that assignment (and, but for a transfer, not accepted). */
+/** One chat of a take-back: as read (it lands only at that assignment and, but for a transfer, not accepted), and what it becomes. */
+export interface TakenChat {
   record: ChatRecord;
-  /** Its operator as read, when it still holds the chat (null: deleted or re-created): it gets its capacity back. */
-  operator: Operator | null;
-  reason: TakeBackReason;
   /** Waiting again, or unassigned when its wait is over (`maxWaitSeconds` from its creation). */
   becomes: 'waiting' | 'unassigned';
   /** The group it is for from now on, and whether it may go to any operator of the site. */
   group: string | null;
   escalated: boolean;
+}
+
+/** Chats of one operator taken back together (one transaction: the operator's item is written once). */
+export interface TakeBackInput {
+  chats: readonly TakenChat[];
+  /** Their operator as read, when it still holds them (null: deleted or re-created): it gets its capacity back. */
+  operator: Operator | null;
+  reason: TakeBackReason;
   nowMs: number;
 }
 
-/** 'chat-changed': not at the assignment read any more (or accepted); 'operator-changed': its operator changed since read; 'conflict': another transaction held an item. */
-export type TakeBackOutcome = 'taken' | 'chat-changed' | 'operator-changed' | 'conflict';
+/** The most chats one take-back writes (each is two items, and one more for a chat that becomes unassigned). */
+export const MAX_TAKE_BACK_CHATS = 25;
+
+/**
+ * 'chat-changed': that chat is not at the assignment read any more (or was accepted);
+ * 'operator-changed': the operator changed since read; 'conflict': another transaction held an
+ * item. Anything but 'taken' wrote nothing.
+ */
+export type TakeBackOutcome = { kind: 'taken' } | { kind: 'chat-changed'; chatId: string } | { kind: 'operator-changed' } | { kind: 'conflict' };
 
 export interface TransferToOperatorInput {
   record: ChatRecord;
@@ -275,7 +287,7 @@ export interface ChatStore {
    * was already closed, or 'lost' when a concurrent transaction got in the way (re-read, retry).
    */
   closeChat(record: ChatRecord, closedAt: string): Promise<Chat | 'not-open' | 'lost'>;
-  /** Takes an unaccepted chat from its operator (see TakeBackInput). */
+  /** Takes unaccepted chats from their operator (see TakeBackInput). */
   takeBack(input: TakeBackInput): Promise<TakeBackOutcome>;
   /** Pins the chat to its operator; false when it is no longer at the assignment read, or was accepted. */
   acceptChat(record: ChatRecord, acceptedAt: string): Promise<boolean>;

@@ -15,6 +15,7 @@ import { deadlineSchema, MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.
 import { roleAdmitsPlatform, type RouteRole } from '../../lib/domain/auth.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { ENDPOINTS as ALL_ROUTES, ROUTES, type Endpoint as RouteDefinition } from '../../lib/routes/index.js';
+import { chatKey } from '../../lib/store/entities/chat.js';
 import { operatorKey } from '../../lib/store/entities/operator.js';
 import { waitKey } from '../../lib/store/entities/waiting.js';
 import { testDocumentClient } from '../support/engine.js';
@@ -317,8 +318,9 @@ async function recordStream() {
   };
 }
 
-/** e.g. 'INSERT waiting', 'MODIFY operator': what a stream record is about. */
-const recordKind = (record: DynamoDBRecord) => `${record.eventName} ${record.dynamodb?.NewImage?.type?.S}`;
+/** e.g. 'INSERT waiting', 'MODIFY operator', 'REMOVE operator': what a stream record is about (a removed item by its old image). */
+const recordKind = (record: DynamoDBRecord) =>
+  `${record.eventName} ${(record.dynamodb?.NewImage ?? record.dynamodb?.OldImage)?.type?.S}`;
 
 // ---- the stack's policies, resolved to ARNs of the tables, bucket and secret used here ----
 
@@ -713,6 +715,181 @@ describe('every function is granted exactly what it sends to AWS', () => {
     await expectStatus(call('delete-group', { ...onGroupSite, groupId: 'sales' }, groupAdmin), 404, 'a group with nothing left of it');
     expect(await listGroups('list-groups: none left')).toEqual([]);
 
+    // Answers, operators who leave, and transfers, on a site of their own that takes a chat back
+    // unless its operator accepts it within 60 s, and sets an operator away after one miss.
+    // Hal is in no group, Mo in billing (which never falls back).
+    const answerSite = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Answers' } }), 201, 'answers site');
+    const onAnswerSite = { siteId: answerSite.siteId as string };
+    const answerAdmin = { token: answerSite.adminToken as string };
+    await expectStatus(
+      call('update-settings', onAnswerSite, { ...answerAdmin, body: { answerTimeoutSeconds: 60, awayAfterMisses: 1, allowVisitorChoice: true } }),
+      200,
+      'answers site: a 60 s answer timeout, away after one miss',
+    );
+    await expectStatus(call('put-group', { ...onAnswerSite, groupId: 'billing' }, { ...answerAdmin, body: { name: 'Billing' } }), 201, 'create billing');
+    const answerTokens: Record<string, string> = {};
+    for (const [id, body] of [
+      ['hal', { name: 'Hal' }],
+      ['kim', { name: 'Kim' }],
+      ['lee', { name: 'Lee' }],
+      ['mo', { name: 'Mo', groups: ['billing'] }],
+    ] as const) {
+      answerTokens[id] = (await expectStatus(call('put-operator', { ...onAnswerSite, operatorId: id }, { ...answerAdmin, body }), 201, `create ${id}`))
+        .operatorToken as string;
+    }
+    const answerOperator = (id: string) => ({ ...onAnswerSite, operatorId: id });
+    const setAnswerStatus = (id: string, status: string) =>
+      expectStatus(call('set-operator-status', answerOperator(id), { token: answerTokens[id], body: { status } }), 200, `${id} ${status}`);
+    const chatOnAnswerSite = async (chatId: string) =>
+      (await expectStatus(call('get-chat', { ...onAnswerSite, chatId }, answerAdmin), 200, 'get-chat: the admin')).chat;
+    const operatorOnAnswerSite = async (id: string) =>
+      ((await expectStatus(call('list-operators', onAnswerSite, answerAdmin), 200, 'list-operators')).operators as { id: string }[]).find(
+        (listed) => listed.id === id,
+      );
+    /** The one deadline these requests sent: the answer timeout of the chat's assignment to `operatorId`. */
+    const answerDeadlineOf = (calls: RecordedCall[], chat: { id: string }, operatorId: string) => {
+      const [sent] = deadlinesSent(calls, 1);
+      const { assignedAt } = sent!.deadline as { assignedAt: string };
+      expect(sent!.deadline).toEqual({
+        kind: 'answer-timeout',
+        siteId: onAnswerSite.siteId,
+        chatId: chat.id,
+        operatorId,
+        assignedAt,
+        dueAtMs: Date.parse(assignedAt) + 60_000,
+      });
+      expect(sent!.message.delaySeconds).toBeGreaterThanOrEqual(55);
+      expect(sent!.message.delaySeconds).toBeLessThanOrEqual(60);
+      return sent!.message;
+    };
+    const acceptBy = (id: string, chatId: string) => call('accept-chat', { ...onAnswerSite, chatId }, { token: answerTokens[id] });
+    const transfer = (chatId: string, token: string, body: unknown) => call('transfer-chat', { ...onAnswerSite, chatId }, { token, body });
+
+    // Kim, alone online, gets a chat (its answer deadline sent) and accepts it (twice: the same
+    // chat); another operator may not. Its deadline, delivered, then changes nothing.
+    await setAnswerStatus('kim', 'online');
+    const kept = await call('start-chat', onAnswerSite, { body: { visitorId: 'a1' } });
+    expect(kept.status, JSON.stringify(kept.body)).toBe(201);
+    const keptDeadline = answerDeadlineOf(kept.calls, kept.body.chat, 'kim');
+    const accepted = await expectStatus(acceptBy('kim', kept.body.chat.id), 200, 'kim accepts');
+    expect(accepted.chat).toMatchObject({ status: 'assigned', operatorId: 'kim', acceptedAt: expect.any(String) });
+    expect((await expectStatus(acceptBy('kim', kept.body.chat.id), 200, 'kim accepts again')).chat).toEqual(accepted.chat);
+    await expectStatus(acceptBy('lee', kept.body.chat.id), 409, 'lee may not accept kim’s chat');
+    deadlinesSent(await deliver([keptDeadline]), 0);
+    expect(await chatOnAnswerSite(kept.body.chat.id)).toEqual(accepted.chat);
+
+    // Kim gets another chat and goes offline before accepting it, Lee being online: her record
+    // passes the filters as an operator leaving with chats, and the dispatcher takes that chat back
+    // (read from the openChats index, its queue entry written), leaves her accepted one, and
+    // assigns it to Lee, sending its answer deadline.
+    const unanswered = await call('start-chat', onAnswerSite, { body: { visitorId: 'a2' } });
+    expect(unanswered.status, JSON.stringify(unanswered.body)).toBe(201);
+    answerDeadlineOf(unanswered.calls, unanswered.body.chat, 'kim');
+    const unansweredId = unanswered.body.chat.id as string;
+    await setAnswerStatus('lee', 'online');
+    const leaving = await recordStream();
+    await setAnswerStatus('kim', 'offline');
+    const leftBatches = await leaving.stop(1);
+    const leftRecords = leftBatches.flatMap((batch) => batch.Records);
+    for (const record of leftRecords) expect(passesFilters(record, DISPATCH_FILTER_PATTERNS), recordKind(record)).toBe(true);
+    expect(leftRecords.map(recordKind)).toEqual(['MODIFY operator']);
+    const rerouteCalls: RecordedCall[] = [];
+    for (const batch of leftBatches) {
+      const run = await dispatch(batch);
+      expect(run.result.batchItemFailures).toEqual([]);
+      rerouteCalls.push(...run.calls);
+    }
+    const leesDeadline = answerDeadlineOf(rerouteCalls, { id: unansweredId }, 'lee');
+    const rerouted = await chatOnAnswerSite(unansweredId);
+    expect(rerouted).toMatchObject({ status: 'assigned', operatorId: 'lee', acceptedAt: null, missedBy: [] });
+    expect(await chatOnAnswerSite(kept.body.chat.id)).toMatchObject({ status: 'assigned', operatorId: 'kim' });
+
+    // Lee does not answer. Delivered before it is due, the deadline is sent again. Then the chat
+    // was assigned to Lee 61 s ago (set back by hand, and its deadline with it): delivered, the
+    // deadline takes the chat back (it waits again, its queue entry written, Lee's miss counted)
+    // and sets Lee away. The deadline as first sent no longer matches the assignment: nothing.
+    const [resentToLee] = deadlinesSent(await deliver([leesDeadline]), 1);
+    expect(resentToLee!.message.body).toBe(leesDeadline.body);
+    expect((await chatOnAnswerSite(unansweredId)).status).toBe('assigned');
+    const assignedLongAgo = new Date(Date.now() - 61_000).toISOString();
+    await testDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: chatKey(onAnswerSite.siteId, unansweredId),
+        UpdateExpression: 'SET assignedAt = :then',
+        ConditionExpression: 'assignedAt = :was',
+        ExpressionAttributeValues: { ':then': assignedLongAgo, ':was': rerouted.assignedAt },
+      }),
+    );
+    const overdueDeadline = { ...JSON.parse(leesDeadline.body), assignedAt: assignedLongAgo, dueAtMs: Date.parse(assignedLongAgo) + 60_000 };
+    deadlinesSent(await deliver([{ ...leesDeadline, messageId: randomUUID(), body: JSON.stringify(overdueDeadline) }]), 0);
+    expect(await chatOnAnswerSite(unansweredId)).toMatchObject({ status: 'waiting', operatorId: null, assignedAt: null, missedBy: ['lee'] });
+    expect(await operatorOnAnswerSite('lee')).toMatchObject({ status: 'away', activeChats: 0, missed: 1, missedInARow: 1 });
+    deadlinesSent(await deliver([resentToLee!.message]), 0);
+    expect((await chatOnAnswerSite(unansweredId)).status).toBe('waiting');
+
+    // Transfers to an operator: the admin gives the waiting chat to Hal, Hal gives it to Mo
+    // (each sends the new assignment's answer deadline); Mo accepts it and closes it. Lee, away,
+    // may not be given a chat; Kim may not transfer a chat that is not hers.
+    await setAnswerStatus('hal', 'online');
+    await setAnswerStatus('mo', 'online');
+    await expectStatus(transfer(unansweredId, answerAdmin.token, { operatorId: 'lee' }), 409, 'lee is away');
+    await expectStatus(transfer(unansweredId, answerTokens.kim!, { operatorId: 'hal' }), 409, 'not kim’s chat');
+    const toHal = await transfer(unansweredId, answerAdmin.token, { operatorId: 'hal' });
+    expect(toHal.status, JSON.stringify(toHal.body)).toBe(200);
+    expect(toHal.body.chat).toMatchObject({ status: 'assigned', operatorId: 'hal', assignedBy: 'transfer', acceptedAt: null });
+    answerDeadlineOf(toHal.calls, { id: unansweredId }, 'hal');
+    const toMo = await transfer(unansweredId, answerTokens.hal!, { operatorId: 'mo' });
+    expect(toMo.status, JSON.stringify(toMo.body)).toBe(200);
+    expect(toMo.body.chat).toMatchObject({ status: 'assigned', operatorId: 'mo', assignedBy: 'transfer', acceptedAt: null });
+    answerDeadlineOf(toMo.calls, { id: unansweredId }, 'mo');
+    await expectStatus(acceptBy('mo', unansweredId), 200, 'mo accepts');
+    await expectStatus(call('close-chat', { ...onAnswerSite, chatId: unansweredId }, { token: answerTokens.mo }), 200, 'mo closes it');
+
+    // Transfers to a group, by the chat's operator: Hal's chat (the visitor chose him) is taken
+    // back into billing's queue (its entry written) and routed within it at once, to Mo (its entry
+    // deleted), under the queue's order and least-busy (the load index); each sends Mo's deadline.
+    const toBilling: string[] = [];
+    for (const mode of ['queue order', 'least-busy'] as const) {
+      if (mode === 'least-busy') {
+        await expectStatus(call('update-settings', onAnswerSite, { ...answerAdmin, body: { distribution: 'least-busy' } }), 200, 'answers site: least-busy');
+      }
+      const halsChat = await expectStatus(
+        call('start-chat', onAnswerSite, { body: { visitorId: `t-${mode.replace(' ', '-')}`, operatorId: 'hal' } }),
+        201,
+        'the visitor chooses hal',
+      );
+      const moved = await transfer(halsChat.chat.id, answerTokens.hal!, { group: 'billing' });
+      expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+      expect(moved.body.chat).toMatchObject({
+        status: 'assigned',
+        operatorId: 'mo',
+        group: 'billing',
+        assignedBy: mode === 'least-busy' ? 'least-busy' : 'queue',
+        acceptedAt: null,
+      });
+      answerDeadlineOf(moved.calls, halsChat.chat, 'mo');
+      toBilling.push(halsChat.chat.id);
+    }
+
+    // Mo is deleted holding both, unaccepted: his record passes the filters as an operator
+    // removed with chats, and the dispatcher takes them back; they wait for billing, where
+    // nobody is left.
+    const removing = await recordStream();
+    await expectStatus(call('delete-operator', answerOperator('mo'), answerAdmin), 204, 'delete mo');
+    const removedBatches = await removing.stop(1);
+    const removedRecords = removedBatches.flatMap((batch) => batch.Records);
+    for (const record of removedRecords) expect(passesFilters(record, DISPATCH_FILTER_PATTERNS), recordKind(record)).toBe(true);
+    expect(removedRecords.map(recordKind)).toEqual(['REMOVE operator']);
+    for (const batch of removedBatches) {
+      const run = await dispatch(batch);
+      expect(run.result.batchItemFailures).toEqual([]);
+      deadlinesSent(run.calls, 0);
+    }
+    for (const chatId of toBilling) {
+      expect(await chatOnAnswerSite(chatId)).toMatchObject({ status: 'waiting', operatorId: null, group: 'billing' });
+    }
+
     await expectStatus(call('get-health', {}), 200, 'health');
     await expectStatus(call('get-openapi', {}), 200, 'openapi');
 
@@ -763,7 +940,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
   it('sends deadlines (SendMessage on the deadline queue) from exactly the functions whose grants say so, and each of them did', () => {
     const declared = new Map([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...Object.values(JOBS).map((job) => [job.name, job.grants] as const)]);
     const senders = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.deadlines === true);
-    expect(senders.sort()).toEqual(['start-chat', DEADLINES].sort());
+    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', DISPATCH, DEADLINES].sort());
     for (const fn of FUNCTION_NAMES) {
       const sent = needsOf(fn).filter((need) => need.action.startsWith('sqs:'));
       const granted = policies.get(fn)!.filter((grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN);

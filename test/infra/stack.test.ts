@@ -338,26 +338,35 @@ describe('the CDK stack', () => {
 
   it('sends deadlines from the functions granted `deadlines` (SendMessage on the deadline queue, and its URL) and from no other', () => {
     const queueId = logicalId(stack.deadlines.queue);
+    const dispatchDeadLettersId = logicalId(stack.operations.dispatchDeadLetters);
     const senders: string[] = [];
     for (const [name, grants] of declaredGrants()) {
       const statements = statementsOf(name);
       const sendStatements = statements.filter((statement) => actionsOf([statement]).includes('sqs:SendMessage'));
+      const toDeadlines = sendStatements.filter((statement) => JSON.stringify(statement.Resource).includes(queueId));
+      const elsewhere = sendStatements.filter((statement) => !toDeadlines.includes(statement));
       const url = functionResource(name).Properties.Environment?.Variables.DEADLINE_QUEUE_URL;
+      // The dispatcher's event source sends its failed batches to its own dead-letter queue (whether or not it sends deadlines).
+      const ownDeadLetters = name === JOBS.dispatcher.name ? [dispatchDeadLettersId] : [];
+      expect(
+        elsewhere.map((statement) => (statement.Resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]),
+        name,
+      ).toEqual(ownDeadLetters);
       if (grants.deadlines) {
         senders.push(name);
-        expect(sendStatements, name).toEqual([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }]);
+        expect(toDeadlines, name).toEqual([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }]);
         // The queue's Ref is its URL.
         expect(url, name).toEqual({ Ref: queueId });
       } else {
-        // The dispatcher's event source sends its failed batches to its own dead-letter queue.
-        const ownDeadLetters = name === JOBS.dispatcher.name ? 1 : 0;
-        expect(sendStatements.filter((statement) => JSON.stringify(statement.Resource).includes(queueId)), name).toEqual([]);
-        expect(sendStatements, name).toHaveLength(ownDeadLetters);
+        expect(toDeadlines, name).toEqual([]);
         expect(url, name).toBeUndefined();
       }
     }
-    // The chat start (a group chat that waits) and the handler (a deadline not due yet, sent again).
-    expect(senders.sort()).toEqual([JOBS.deadlines.name, 'start-chat'].sort());
+    // The chat start (an answer timeout, or a group chat that waits), the dispatcher (the answer
+    // timeouts of the chats it assigns), a transfer (the new assignment's answer timeout, or the
+    // group's fallback) and the handler (a deadline not due yet, sent again; a chat taken back
+    // into a group).
+    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', JOBS.dispatcher.name, JOBS.deadlines.name].sort());
   });
 
   it('defines the table from the shared description: keys, indexes, on-demand, PITR, retained', () => {

@@ -212,16 +212,23 @@ function closeChatUpdate(ctx: DynamoContext, chat: Chat, closedAt: string) {
 
 /**
  * The operator's side of a chat leaving it (closed, taken back, transferred), with its group
- * copies: one open chat fewer, the last assignment kept (both load attributes move down by one
- * unit), and `freedAtMs` marking the stream record of a write that may let it take a waiting
+ * copies: `chats` open chats fewer, the last assignment kept (both load attributes move down by one
+ * unit per chat), and `freedAtMs` marking the stream record of a write that may let it take a waiting
  * chat. `also` adds clauses of the operator's own. Only the incarnation the chat was given to:
  * not a later one re-created under the same id.
  */
-export function operatorRelease(ctx: DynamoContext, operator: Operator, incarnation: string | null, atMs: number, also?: (update: OperatorUpdate) => void) {
+export function operatorRelease(
+  ctx: DynamoContext,
+  operator: Operator,
+  incarnation: string | null,
+  atMs: number,
+  chats = 1,
+  also?: (update: OperatorUpdate) => void,
+) {
   const update = new OperatorUpdate()
     .setExpression(
-      'activeChats = activeChats - :one, loadBase = if_not_exists(loadBase, :loadUnit) - :loadUnit, loadKey = if_not_exists(loadKey, :loadUnit) - :loadUnit',
-      { ':one': 1, ':loadUnit': LOAD_UNIT },
+      'activeChats = activeChats - :released, loadBase = if_not_exists(loadBase, :loadReleased) - :loadReleased, loadKey = if_not_exists(loadKey, :loadReleased) - :loadReleased',
+      { ':released': chats, ':loadReleased': chats * LOAD_UNIT },
       'same',
     )
     .setExpression('version = version + :one, freedAtMs = :freedAt', { ':one': 1, ':freedAt': atMs });
@@ -232,8 +239,8 @@ export function operatorRelease(ctx: DynamoContext, operator: Operator, incarnat
     groups: operator.groups,
     update,
     condition: {
-      expression: `attribute_exists(pk) AND activeChats >= :one AND ${sameIncarnation(incarnation)}`,
-      values: { ':one': 1, ...(incarnation ? { ':incarnation': incarnation } : {}) },
+      expression: `attribute_exists(pk) AND activeChats >= :released AND ${sameIncarnation(incarnation)}`,
+      values: { ':released': chats, ...(incarnation ? { ':incarnation': incarnation } : {}) },
     },
   });
 }

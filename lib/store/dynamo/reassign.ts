@@ -9,7 +9,7 @@ import type { Chat } from '../../domain/model.js';
 import { chatKey, chatRecordFromItem, openChatsPk } from '../entities/chat.js';
 import { operatorKey } from '../entities/operator.js';
 import { waitingItem } from '../entities/waiting.js';
-import type { ChatRecord, OpenChatsPage, TakeBackInput, TakeBackOutcome, TransferToOperatorInput, TransferOutcome } from '../port.js';
+import { MAX_TAKE_BACK_CHATS, type ChatRecord, type OpenChatsPage, type TakeBackInput, type TakeBackOutcome, type TakeBackReason, type TakenChat, type TransferToOperatorInput, type TransferOutcome } from '../port.js';
 import { OPEN_CHATS_INDEX } from '../table.js';
 import { afterClaim, bestEffort, operatorClaim, operatorRelease, rejoinQueueIfRoom, visitorCount } from './chats.js';
 import { CAPACITY, transact, type DynamoContext } from './context.js';
@@ -26,38 +26,24 @@ function atAssignment(chat: Chat) {
 
 const NOT_ACCEPTED = '(attribute_not_exists(acceptedAt) OR acceptedAt = :none)';
 
-/**
- * The chat leaves its operator: it waits again (its queue entry written with it) or, its wait
- * over, is recorded unassigned (the visitor's count given back); the operator, when it still
- * holds the chat, gets its capacity back, and for a chat it missed, it joins `missedBy` and its
- * counters grow. All in one transaction, on the condition that the chat is still at the
- * assignment read and not accepted (for a transfer to a group, accepted or not).
- */
-export async function takeBack(ctx: DynamoContext, input: TakeBackInput): Promise<TakeBackOutcome> {
-  const { record, operator, reason, becomes, nowMs } = input;
+/** A chat's side of a take-back: the chat itself, its new queue entry, and the visitor's count when it stops being open. */
+function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackReason) {
+  const { record, becomes } = taken;
   const { chat } = record;
   const assignment = atAssignment(chat);
-  const missed = reason === 'missed';
-  const waiting: Chat = {
+  const missed = reason === 'missed' && !chat.missedBy.includes(chat.operatorId!);
+  const after: Chat = {
     ...chat,
     status: becomes,
     operatorId: null,
     assignedBy: null,
     assignedAt: null,
     acceptedAt: null,
-    group: input.group,
-    missedBy: missed && !chat.missedBy.includes(chat.operatorId!) ? [...chat.missedBy, chat.operatorId!] : chat.missedBy,
+    group: taken.group,
+    missedBy: missed ? [...chat.missedBy, chat.operatorId!] : chat.missedBy,
   };
-  const sets = [
-    '#status = :becomes',
-    'operatorId = :none',
-    'assignedBy = :none',
-    'assignedAt = :none',
-    'operatorIncarnation = :none',
-    '#group = :group',
-    'missedBy = :missedBy',
-  ];
-  const items = [
+  const sets = ['#status = :becomes', 'operatorId = :none', 'assignedBy = :none', 'assignedAt = :none', 'operatorIncarnation = :none', '#group = :group', 'missedBy = :missedBy'];
+  return [
     {
       Update: {
         TableName: ctx.tableName,
@@ -65,25 +51,42 @@ export async function takeBack(ctx: DynamoContext, input: TakeBackInput): Promis
         UpdateExpression: `SET ${sets.join(', ')} REMOVE openChatsPk${becomes === 'unassigned' ? ', countsForVisitor' : ''}`,
         ConditionExpression: reason === 'transferred' ? assignment.expression : `${assignment.expression} AND ${NOT_ACCEPTED}`,
         ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
-        ExpressionAttributeValues: { ...assignment.values, ':none': null, ':becomes': becomes, ':group': input.group, ':missedBy': waiting.missedBy },
+        ExpressionAttributeValues: { ...assignment.values, ':none': null, ':becomes': becomes, ':group': taken.group, ':missedBy': after.missedBy },
       },
     },
-    ...(becomes === 'waiting' ? [{ Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(waiting, input.escalated)) } }] : []),
+    ...(becomes === 'waiting' ? [{ Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(after, taken.escalated)) } }] : []),
     ...(becomes === 'unassigned' && record.countsForVisitor ? [visitorCount(ctx, chat, -1, null)] : []),
   ];
-  const operatorAt = items.length;
+}
+
+/**
+ * Chats leave their operator: each waits again (its queue entry written with it) or, its wait
+ * over, is recorded unassigned (the visitor's count given back); the operator, when it still
+ * holds them, gets its capacity back, and for chats it missed, it joins their `missedBy` and its
+ * counters grow. All in one transaction (the operator's item written once, however many chats),
+ * each chat on the condition that it is still at the assignment read and not accepted (for a
+ * transfer to a group, accepted or not).
+ */
+export async function takeBack(ctx: DynamoContext, input: TakeBackInput): Promise<TakeBackOutcome> {
+  const { chats, operator, reason, nowMs } = input;
+  if (chats.length === 0 || chats.length > MAX_TAKE_BACK_CHATS) throw new RangeError(`a take-back of ${chats.length} chats`);
+  const perChat = chats.map((taken) => takenChatItems(ctx, taken, reason));
+  const firstOf = perChat.map((_, index) => perChat.slice(0, index).reduce((sum, items) => sum + items.length, 0));
+  const operatorAt = perChat.reduce((sum, items) => sum + items.length, 0);
+  const count = chats.length;
   const released = operator
-    ? operatorRelease(ctx, operator, record.operatorIncarnation, nowMs, (update) => {
-        if (missed) update.setExpression('missed = if_not_exists(missed, :zero) + :one, missedInARow = if_not_exists(missedInARow, :zero) + :one', { ':zero': 0, ':one': 1 });
+    ? operatorRelease(ctx, operator, chats[0]!.record.operatorIncarnation, nowMs, count, (update) => {
+        if (reason === 'missed') update.setExpression('missed = if_not_exists(missed, :zero) + :count, missedInARow = if_not_exists(missedInARow, :zero) + :count', { ':zero': 0, ':count': count });
       })
     : [];
-  const outcome = await transact(ctx, [...items, ...released]);
+  const outcome = await transact(ctx, [...perChat.flat(), ...released]);
   if (!outcome.written) {
-    if (outcome.failedAt === 0) return 'chat-changed';
-    return outcome.failedAt === operatorAt ? 'operator-changed' : 'conflict';
+    const chatIndex = firstOf.findIndex((first, index) => outcome.failedAt === first && index < count);
+    if (chatIndex >= 0) return { kind: 'chat-changed', chatId: chats[chatIndex]!.record.chat.id };
+    return outcome.failedAt === operatorAt ? { kind: 'operator-changed' } : { kind: 'conflict' };
   }
-  if (operator) await bestEffort(() => rejoinQueueIfRoom(ctx, { ...operator, activeChats: operator.activeChats - 1 }));
-  return 'taken';
+  if (operator) await bestEffort(() => rejoinQueueIfRoom(ctx, { ...operator, activeChats: operator.activeChats - count }));
+  return { kind: 'taken' };
 }
 
 /** Pins the chat to its operator: false when it is no longer at the assignment read (taken back, transferred, closed). */
