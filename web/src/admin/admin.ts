@@ -25,6 +25,8 @@ interface Settings {
   maxWaitingChats: number | null;
   maxWaitSeconds: number;
   returningVisitorDays: number | null;
+  answerTimeoutSeconds: number | null;
+  awayAfterMisses: number | null;
 }
 
 interface Operator {
@@ -35,6 +37,9 @@ interface Operator {
   activeChats: number;
   assigned: number;
   groups: string[];
+  /** Chats ever taken back from the operator unanswered, and how many in a row (an accept resets it). */
+  missed: number;
+  missedInARow: number;
 }
 
 interface Group {
@@ -104,6 +109,8 @@ const ui = {
   maxWaitingChats: byId<HTMLInputElement>('max-waiting-chats'),
   maxWaitSeconds: byId<HTMLInputElement>('max-wait-seconds'),
   returningDays: byId<HTMLInputElement>('returning-days'),
+  answerTimeout: byId<HTMLInputElement>('answer-timeout'),
+  awayAfterMisses: byId<HTMLInputElement>('away-after-misses'),
   rotateAdmin: byId<HTMLButtonElement>('rotate-admin-token'),
   avatarFile: byId<HTMLInputElement>('avatar-file'),
   avatarPreview: byId<HTMLImageElement>('avatar-preview'),
@@ -279,6 +286,8 @@ function fillSettings(settings: Settings) {
   ui.maxWaitingChats.value = limitText(settings.maxWaitingChats);
   ui.maxWaitSeconds.value = String(settings.maxWaitSeconds);
   ui.returningDays.value = settings.returningVisitorDays === null ? '' : String(settings.returningVisitorDays);
+  ui.answerTimeout.value = limitText(settings.answerTimeoutSeconds);
+  ui.awayAfterMisses.value = limitText(settings.awayAfterMisses);
   ui.siteLabel.textContent = `${settings.name} (${settings.siteId})`;
   ui.siteLabel.hidden = false;
   showAvatar(settings.sharedAvatarUrl);
@@ -303,6 +312,9 @@ function showAvatar(url: string | null) {
   else ui.avatarPreview.removeAttribute('src');
 }
 
+/** A number input where empty means off (null). */
+const optionalNumber = (input: HTMLInputElement) => (input.value === '' ? null : Number(input.value));
+
 async function saveSettings() {
   const distribution = [...distributionRadios].find(([, radio]) => radio.checked)?.[0];
   const body = {
@@ -315,6 +327,8 @@ async function saveSettings() {
     maxWaitingChats: ui.maxWaitingChats.value === '' ? null : Number(ui.maxWaitingChats.value),
     maxWaitSeconds: Number(ui.maxWaitSeconds.value),
     returningVisitorDays: ui.returningDays.value === '' ? null : Number(ui.returningDays.value),
+    answerTimeoutSeconds: optionalNumber(ui.answerTimeout),
+    awayAfterMisses: optionalNumber(ui.awayAfterMisses),
   };
   const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
   fillSettings(data);
@@ -338,6 +352,7 @@ interface Row {
   openChats: HTMLTableCellElement;
   assigned: HTMLTableCellElement;
   byRule: HTMLTableCellElement;
+  missed: HTMLTableCellElement;
   /** The operator's groups: one checkbox per group of the site (none shown while the site has no groups). */
   groupsSet: HTMLFieldSetElement;
   groupsLegend: HTMLLegendElement;
@@ -366,6 +381,12 @@ function byRuleText(counts: Record<Method, number> | undefined) {
   return parts.length ? parts.join(' · ') : '—';
 }
 
+/** "3 (1 in a row)": chats taken back unanswered, ever and since the operator's last accept. */
+function missedText(operator: Operator) {
+  const missed = operator.missed ?? 0;
+  return missed === 0 ? '0' : `${missed} (${operator.missedInARow ?? 0} in a row)`;
+}
+
 function createRow(operator: Operator): Row {
   const inputId = `max-chats-${operator.id}`;
   const row: Row = {
@@ -377,6 +398,7 @@ function createRow(operator: Operator): Row {
     openChats: el('td'),
     assigned: el('td'),
     byRule: el('td'),
+    missed: el('td', { className: 'missed-cell' }),
     groupsSet: el('fieldset', { className: 'groups' }),
     groupsLegend: el('legend', { className: 'visually-hidden' }),
     groupsList: el('div', { className: 'row' }),
@@ -414,6 +436,7 @@ function createRow(operator: Operator): Row {
     row.openChats,
     row.assigned,
     row.byRule,
+    row.missed,
     el('td', { className: 'groups-cell' }, row.groupsSet, row.noGroups),
     el('td', { className: 'actions' }, ...actions),
   );
@@ -436,6 +459,7 @@ function updateRow(row: Row, operator: Operator, counts = row.counts) {
   row.assigned.textContent = String(operator.assigned);
   row.counts = counts;
   row.byRule.textContent = byRuleText(counts);
+  row.missed.textContent = missedText(operator);
   row.rename.textContent = `Rename ${name}`;
   row.maxLabelName.textContent = ` for ${name}`; // the label reads "Max chats for <name>"
   row.saveLimit.textContent = `Save limit for ${name}`;
