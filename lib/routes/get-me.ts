@@ -20,12 +20,14 @@ export const getMe = defineRoute({
       operatorId: z.string().optional(),
       operator: operatorObject.optional(),
       heartbeatTimeoutSeconds: z.number().int().optional(),
+      answerTimeoutSeconds: z.number().int().nullable().optional(),
     }),
   },
   grants: { table: ['GetItem'] },
   /**
    * For an operator, also its own operator object (the console shows the real status, which the
-   * sweep may have changed) and the site's heartbeat timeout (the console heartbeats well within it).
+   * sweep may have changed), the site's heartbeat timeout (the console heartbeats well within it)
+   * and its answer timeout (the console counts down to it on each chat not yet accepted).
    */
   async handle({ principal, rt }) {
     if (!principal) throw forbidden();
@@ -34,6 +36,7 @@ export const getMe = defineRoute({
       requireOperator(rt.deps, principal.siteId, principal.operatorId),
       requireSite(rt.deps, principal.siteId),
     ]);
-    return ok({ ...principal, operator: publicOperator(operator), heartbeatTimeoutSeconds: site.settings.heartbeatTimeoutSeconds });
+    const { heartbeatTimeoutSeconds, answerTimeoutSeconds } = site.settings;
+    return ok({ ...principal, operator: publicOperator(operator), heartbeatTimeoutSeconds, answerTimeoutSeconds });
   },
 });

@@ -425,6 +425,7 @@ describe('whose token', () => {
       operatorId: 'a',
       operator: { id: 'a', name: 'Operator a', status: 'online' },
       heartbeatTimeoutSeconds: 90,
+      answerTimeoutSeconds: null,
     });
     expect((await api.call('GET', '/v1/me', { token: api.platformToken })).body).toEqual({ role: 'platform' });
     expect((await api.call('GET', '/v1/me')).status).toBe(401);

@@ -126,8 +126,8 @@ describe('accepting and transferring chats in the console', () => {
     const chatId = await startChatWith('ann', 'visitor-accept');
     const row = chatRow(ann, 'visitor-accept');
     await row.waitFor({ timeout: FEW_SECONDS });
-    // Not accepted yet: the time since the assignment shows (operators may not read the timeout).
-    await expect.poll(() => row.getByRole('cell', { name: /^Not accepted \(assigned \d+:\d\d ago\)$/ }).count()).toBe(1);
+    // Not accepted yet: the time left when the site has an answer timeout, else the time since the assignment.
+    await expect.poll(() => row.getByRole('cell', { name: /^Not accepted(: \d+:\d\d left to accept| \(assigned \d+:\d\d ago\))$/ }).count()).toBe(1);
     expect((await chatOf(chatId)).acceptedAt).toBeNull();
 
     await ann.getByRole('button', { name: 'Accept chat with visitor-accept' }).click();
@@ -230,9 +230,12 @@ describe('accepting and transferring chats in the console', () => {
 
   it('tells the operator when a chat not accepted in time was taken back, and the chat goes to someone else', async () => {
     await setAnswerTimeout(10);
+    // Signed in again (the token is kept for the tab), the console knows the timeout and counts down to it.
+    await ann.reload();
     const chatId = await startChatWith('ann', 'visitor-late');
     const row = chatRow(ann, 'visitor-late');
     await row.waitFor({ timeout: FEW_SECONDS });
+    await expect.poll(() => row.getByRole('cell', { name: /^Not accepted: 0:(0\d|10) left to accept$/ }).count()).toBe(1);
 
     // Nobody accepts it: ten seconds after its assignment the deadline takes it back.
     await notices(ann)
