@@ -40,3 +40,7 @@ export function newlyNamedDefaults(patch: SettingsPatch): string[] {
   const named = [patch.defaultOperators?.regular, patch.defaultOperators?.target];
   return [...new Set(named.filter((id): id is string => typeof id === 'string'))];
 }
+
+/** When a chat assigned at `assignedAtMs` must be accepted by; null when the site sets no answer timeout. */
+export const answerDueAtMs = (settings: Pick<Settings, 'answerTimeoutSeconds'>, assignedAtMs: number): number | null =>
+  settings.answerTimeoutSeconds === null ? null : assignedAtMs + settings.answerTimeoutSeconds * 1000;

@@ -1,5 +1,6 @@
 import type { Deadline } from '../deadlines/deadline.js';
 import type { Chat, Settings } from '../domain/model.js';
+import { answerDueAtMs } from '../domain/settings.js';
 import { logger } from '../http/logger.js';
 import type { EngineDeps } from './deps.js';
 
@@ -7,14 +8,15 @@ type Assigned = Pick<Chat, 'siteId' | 'id' | 'operatorId' | 'assignedAt'>;
 
 /** The moment an assigned chat is taken back unless accepted; null when the site sets no answer timeout. */
 export function answerDeadline(settings: Pick<Settings, 'answerTimeoutSeconds'>, chat: Assigned): Extract<Deadline, { kind: 'answer-timeout' }> | null {
-  if (settings.answerTimeoutSeconds === null || !chat.operatorId || !chat.assignedAt) return null;
+  const dueAtMs = chat.assignedAt ? answerDueAtMs(settings, Date.parse(chat.assignedAt)) : null;
+  if (dueAtMs === null || !chat.operatorId || !chat.assignedAt) return null;
   return {
     kind: 'answer-timeout',
     siteId: chat.siteId,
     chatId: chat.id,
     operatorId: chat.operatorId,
     assignedAt: chat.assignedAt,
-    dueAtMs: Date.parse(chat.assignedAt) + settings.answerTimeoutSeconds * 1000,
+    dueAtMs,
   };
 }
 

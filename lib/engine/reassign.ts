@@ -52,8 +52,9 @@ async function takeBackChats(
   records: readonly ChatRecord[],
   settings: Settings,
   reason: TakeBackReason,
-  groupId?: string,
+  options: { groupId?: string; sendDeadlines?: boolean } = {},
 ): Promise<Set<string>> {
+  const { groupId, sendDeadlines = true } = options;
   const taken = new Set<string>();
   const groups = new Map<string, Promise<{ escalated: boolean; fallbackAtMs: number | null }>>();
   for (let start = 0; start < records.length; start += MAX_TAKE_BACK_CHATS) {
@@ -87,7 +88,7 @@ async function takeBackChats(
       for (const { record, group, becomes } of chats) {
         taken.add(record.chat.id);
         const { fallbackAtMs, escalated } = await groups.get(`${group}/${record.chat.createdAt}`)!;
-        if (becomes === 'unassigned' || escalated || fallbackAtMs === null || group === null) continue;
+        if (!sendDeadlines || becomes === 'unassigned' || escalated || fallbackAtMs === null || group === null) continue;
         await deps.deadlines
           .schedule({ kind: 'group-fallback', siteId: settings.siteId, chatId: record.chat.id, dueAtMs: fallbackAtMs }, nowMs)
           .catch((error: unknown) => logger.warn('fallback deadline not sent; the repair job will do it', { chatId: record.chat.id, error }));
@@ -154,9 +155,11 @@ async function awayAfterMisses(deps: EngineDeps, siteId: string, operatorId: str
 /**
  * An answer deadline came: if the chat is still at that assignment and not accepted, it is
  * taken back (a miss), and its operator set away after `awayAfterMisses` misses in a row.
- * Delivered twice, late, after an accept or after the chat moved on, it changes nothing.
+ * Delivered twice, late, after an accept or after the chat moved on, it changes nothing. The
+ * periodic repair calls it too (`sendDeadlines` false: what is not due yet, or a group's fallback
+ * to come, is left to the deadline messages and to the repair's own fallback pass).
  */
-export async function takeBackUnanswered(deps: EngineDeps, deadline: Extract<Deadline, { kind: 'answer-timeout' }>) {
+export async function takeBackUnanswered(deps: EngineDeps, deadline: Extract<Deadline, { kind: 'answer-timeout' }>, sendDeadlines = true) {
   const { siteId, chatId, operatorId, assignedAt } = deadline;
   const record = await deps.store.getChat(siteId, chatId);
   if (!record || !sameAssignment(record.chat, { operatorId, assignedAt }) || record.chat.acceptedAt) return { takenBack: false };
@@ -167,11 +170,11 @@ export async function takeBackUnanswered(deps: EngineDeps, deadline: Extract<Dea
   const dueAtMs = Date.parse(assignedAt) + timeout * 1000;
   const nowMs = deps.clock();
   if (dueAtMs > nowMs) {
-    await deps.deadlines.schedule({ ...deadline, dueAtMs }, nowMs);
+    if (sendDeadlines) await deps.deadlines.schedule({ ...deadline, dueAtMs }, nowMs);
     return { takenBack: false };
   }
   const lane = `${siteId}/${operatorId}/${record.operatorIncarnation ?? ''}`;
-  const takenBack = await unanswered.submit(lane, record, (records) => takeBackChats(deps, records, site.settings, 'missed'));
+  const takenBack = await unanswered.submit(lane, record, (records) => takeBackChats(deps, records, site.settings, 'missed', { sendDeadlines }));
   const { awayAfterMisses: limit } = site.settings;
   const setAway = takenBack && limit !== null && (await awayAfterMisses(deps, siteId, operatorId, limit));
   return { takenBack, setAway };
@@ -264,7 +267,7 @@ async function transferToGroup(deps: EngineDeps, settings: Settings, record: Cha
     if (chat.group === groupId) return chat;
     const { escalated } = await placement(deps, chat, groupId, deps.clock());
     if (!(await deps.store.regroupWaiting(record, groupId, escalated))) return undefined;
-  } else if (!(await takeBackChats(deps, [record], settings, 'transferred', groupId)).has(chat.id)) {
+  } else if (!(await takeBackChats(deps, [record], settings, 'transferred', { groupId })).has(chat.id)) {
     return undefined;
   }
   // Routed within the group now (oldest first: it waits when older chats of the group do).

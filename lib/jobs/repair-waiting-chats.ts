@@ -6,14 +6,18 @@ import type { Grants } from '../http/route.js';
 import { runtime } from '../runtime.js';
 
 /**
- * Every minute (EventBridge): expires chats that waited longer than `maxWaitSeconds` and
- * dispatches what a failed or lost event left waiting. Safe to run twice.
+ * Every minute (EventBridge): takes back chats left unaccepted past their answer deadline,
+ * expires chats that waited longer than `maxWaitSeconds` and dispatches what a failed or lost
+ * event left waiting. Safe to run twice.
  */
 export const repairJob = {
   name: 'repair-waiting-chats',
-  // Reads the waiting shards of the liveness index, the sites and chats; expires (chat, entry,
-  // visitor count) and dispatches as the dispatcher does.
-  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'DeleteItem'], queries: ['liveness', 'table', 'queue', 'load'] } satisfies Grants,
+  // Reads the answer and waiting shards of the liveness index, the sites, chats and operators;
+  // takes back chats past their answer deadline (chat, queue entry, operator: PutItem) and may
+  // set their operator away; expires (chat, entry, visitor count) and dispatches as the
+  // dispatcher does.
+  // Assignments send their answer deadlines.
+  grants: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queries: ['liveness', 'table', 'queue', 'load'], deadlines: true } satisfies Grants,
   handler: () =>
     middy()
       .use(injectLambdaContext(logger))

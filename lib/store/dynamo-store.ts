@@ -70,6 +70,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     resetMissedInARow: (siteId, operatorId) => reassign.resetMissedInARow(ctx, siteId, operatorId),
     transferToOperator: (input) => reassign.transferToOperator(ctx, input),
     regroupWaiting: (record, group, escalated) => reassign.regroupWaiting(ctx, record, group, escalated),
+    listOverdueAnswers: (beforeMs) => reassign.listOverdueAnswers(ctx, beforeMs),
     openChatsPage: (operator, limit, cursor) => reassign.openChatsPage(ctx, operator, limit, cursor),
     listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),
     listChats: (siteId, range) => chats.listChats(ctx, siteId, range),

@@ -165,6 +165,15 @@ export interface TransferToOperatorInput {
 /** 'operator-lost': the receiver is not available (or changed since read); the others as for a take-back. */
 export type TransferOutcome = 'transferred' | 'chat-changed' | 'operator-lost' | 'operator-changed' | 'conflict';
 
+/** An assigned chat still unaccepted after its answer deadline: what its deadline message said. */
+export interface OverdueAnswer {
+  siteId: string;
+  chatId: string;
+  operatorId: string;
+  assignedAt: string;
+  dueAtMs: number;
+}
+
 /** A page of an operator's open chats; `cursor` is opaque. */
 export interface OpenChatsPage {
   chats: ChatRecord[];
@@ -297,6 +306,8 @@ export interface ChatStore {
   transferToOperator(input: TransferToOperatorInput): Promise<TransferOutcome>;
   /** A waiting chat now waits for `group`; false when it no longer waits. */
   regroupWaiting(record: ChatRecord, group: string, escalated: boolean): Promise<boolean>;
+  /** Every chat of every site whose answer deadline passed before `beforeMs` unaccepted (for the periodic repair). */
+  listOverdueAnswers(beforeMs: number): Promise<OverdueAnswer[]>;
   /** A page of the open chats of that incarnation of the operator (`limit` of them at most), newest first. */
   openChatsPage(operator: { siteId: string; id: string; incarnation: string }, limit: number, cursor?: OpenChatsPage['cursor']): Promise<OpenChatsPage>;
   /** The open chats given to this incarnation of the operator. */

@@ -11,10 +11,11 @@ import { putGroup } from '../../lib/engine/groups.js';
 import { handleDeadline } from '../../lib/engine/handle-deadline.js';
 import { requireOperator, setOperatorStatus, upsertOperator } from '../../lib/engine/operators.js';
 import { listQueue } from '../../lib/engine/queue.js';
+import { repairQueues } from '../../lib/engine/repair-queue.js';
 import { acceptChatFor, rerouteChatsOf, transferChatFor } from '../../lib/engine/reassign.js';
 import { startChat } from '../../lib/engine/start-chat.js';
 import { expectDomainError } from '../support/domain.js';
-import { testEngine, type TestEngine } from '../support/engine.js';
+import { isolatedTable, testEngine, type TestEngine } from '../support/engine.js';
 import { siteWithOperators } from '../support/fixtures.js';
 
 /**
@@ -144,6 +145,33 @@ describe('answer deadlines', () => {
     expect(await chatNow(siteId, chat.id)).toMatchObject({ status: 'unassigned', operatorId: null, missedBy: ['op1'] });
     expect(await listQueue(deps, siteId)).toEqual([]);
     expect((await chatWith(siteId, 'op1', 'returning-visitor')).status).toBe('assigned');
+  });
+
+  it('a deadline whose message was lost is acted on by the periodic repair; an accepted or closed chat is not', async () => {
+    // The repair reads every site of its table: a table of its own.
+    const own = testEngine({ tableName: await isolatedTable('answers', { stream: false }) });
+    deps = { ...deps, store: own.deps.store };
+    const siteId = await site(3);
+    const lost = await chatWith(siteId, 'op1');
+    const accepted = await chatWith(siteId, 'op2');
+    await acceptChatFor(deps, siteId, accepted.id, operator(siteId, 'op2'));
+    const closed = await chatWith(siteId, 'op3');
+    await closeChat(deps, await requireChat(deps, siteId, closed.id));
+    // Not yet late enough (the deadline's own message comes first): nothing.
+    engine.clock.advance(TIMEOUT_S * 1000);
+    expect((await repairQueues(deps)).takenBack).toBe(0);
+    engine.clock.advance(10_000);
+    sent.length = 0;
+    const repaired = await repairQueues(deps);
+    expect(repaired.takenBack).toBe(1);
+    // Taken back, it waited only for this same pass, which gave it to someone else.
+    expect(await chatNow(siteId, lost.id)).toMatchObject({ status: 'assigned', missedBy: ['op1'] });
+    expect((await chatNow(siteId, lost.id)).operatorId).not.toBe('op1');
+    expect(await chatNow(siteId, accepted.id)).toMatchObject({ status: 'assigned', operatorId: 'op2' });
+    expect(await operatorNow(siteId, 'op1')).toMatchObject({ missed: 1 });
+    // The repair sends only the new assignment's deadline; run again, it finds nothing.
+    expect(sent.map((deadline) => deadline.chatId)).toEqual([lost.id]);
+    expect((await repairQueues(deps)).takenBack).toBe(0);
   });
 
   it('with awayAfterMisses 2, the second miss in a row sets the operator away; an accept in between breaks the run', async () => {

@@ -93,7 +93,7 @@ let idempotencyTableName: string;
 type JobHandler<E, R> = (event: E, context: Context) => Promise<R>;
 let sweepHandler: JobHandler<unknown, { itemsRead: number; markedOffline: number }>;
 let dispatchHandler: JobHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>;
-let repairHandler: JobHandler<unknown, { sites: number; expired: number; assigned: number }>;
+let repairHandler: JobHandler<unknown, { sites: number; expired: number; assigned: number; takenBack: number }>;
 let deadlineHandler: JobHandler<SQSEvent, SQSBatchResponse>;
 
 /** Runs `run` with every AWS request it makes (to the recording endpoint or the SQS stand-in) attributed to `fn`. */
@@ -645,6 +645,31 @@ describe('every function is granted exactly what it sends to AWS', () => {
     const assigned = await expectStatus(call('get-chat', { ...onRepairSite, chatId: recent.chat.id }, { token: eveToken }), 200, 'get-chat: eve');
     expect(assigned.chat).toMatchObject({ status: 'assigned', operatorId: 'eve' });
 
+    // With an answer timeout, the repair's dispatch sends the deadline of what it assigns; one
+    // whose message was lost (its deadline set back by hand, none delivered) the next pass takes
+    // back itself: the chat waits again (its queue entry written), Eve's miss counted.
+    await expectStatus(call('update-settings', onRepairSite, { token: repairSite.adminToken, body: { answerTimeoutSeconds: 60 } }), 200, 'answer timeout');
+    await expectStatus(call('set-operator-status', eve, { token: eveToken, body: { status: 'offline' } }), 200, 'eve offline');
+    const lostDeadline = await expectStatus(call('start-chat', onRepairSite, { body: { visitorId: 'r3' } }), 202, 'waits for eve');
+    await expectStatus(call('set-operator-status', eve, { token: eveToken, body: { status: 'online' } }), 200, 'eve online again');
+    const assigning = await repair();
+    expect(assigning.result.assigned).toBe(1);
+    deadlinesSent(assigning.calls, 1);
+    const dueLongAgo = Date.now() - 120_000;
+    await testDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: chatKey(onRepairSite.siteId, lostDeadline.chat.id),
+        UpdateExpression: 'SET assignedAt = :then, staleAt = :due',
+        ConditionExpression: 'operatorId = :eve',
+        ExpressionAttributeValues: { ':then': new Date(dueLongAgo - 60_000).toISOString(), ':due': dueLongAgo, ':eve': 'eve' },
+      }),
+    );
+    const takingBack = await repair();
+    expect(takingBack.result).toMatchObject({ takenBack: 1 });
+    const missed = await expectStatus(call('get-chat', { ...onRepairSite, chatId: lostDeadline.chat.id }, { token: lostDeadline.chatToken }), 200, 'get-chat: taken back');
+    expect(missed.chat).toMatchObject({ status: 'waiting', missedBy: ['eve'] });
+
     // Groups and deadlines, on a site of their own: Fay (in no group) is online, Gil (in the
     // groups) is not. A chat for a group waits for it and sends its fallback moment to the
     // deadline queue. Delivered before it is due, the handler sends it again; due (the fallback
@@ -940,7 +965,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
   it('sends deadlines (SendMessage on the deadline queue) from exactly the functions whose grants say so, and each of them did', () => {
     const declared = new Map([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...Object.values(JOBS).map((job) => [job.name, job.grants] as const)]);
     const senders = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.deadlines === true);
-    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', DISPATCH, DEADLINES].sort());
+    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', DISPATCH, DEADLINES, REPAIR].sort());
     for (const fn of FUNCTION_NAMES) {
       const sent = needsOf(fn).filter((need) => need.action.startsWith('sqs:'));
       const granted = policies.get(fn)!.filter((grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN);

@@ -366,7 +366,7 @@ describe('the CDK stack', () => {
     // timeouts of the chats it assigns), a transfer (the new assignment's answer timeout, or the
     // group's fallback) and the handler (a deadline not due yet, sent again; a chat taken back
     // into a group).
-    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', JOBS.dispatcher.name, JOBS.deadlines.name].sort());
+    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', JOBS.dispatcher.name, JOBS.deadlines.name, JOBS.repair.name].sort());
   });
 
   it('defines the table from the shared description: keys, indexes, on-demand, PITR, retained', () => {

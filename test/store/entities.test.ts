@@ -6,7 +6,7 @@ import type { Principal } from '../../lib/domain/auth.js';
 import type { Chat } from '../../lib/domain/model.js';
 import { dynamoStore } from '../../lib/store/dynamo-store.js';
 import { itemMapper, value, type Item } from '../../lib/store/entities/attributes.js';
-import { chatFromItem, chatRecordFromItem, newChatItem } from '../../lib/store/entities/chat.js';
+import { allAnswerShards, answerShard, chatFromItem, chatRecordFromItem, newChatItem } from '../../lib/store/entities/chat.js';
 import { IDEMPOTENCY_RECORD } from '../../lib/store/entities/idempotency.js';
 import { COPY_HEARTBEAT, groupItem, memberItem } from '../../lib/store/entities/group.js';
 import { newOperatorItem, operatorFromItem, operatorRecordFromItem } from '../../lib/store/entities/operator.js';
@@ -254,6 +254,15 @@ describe('the chat entity', () => {
       openChatsPk: 'OPCHATS#s1#ann#inc-1',
     });
     expect(item[OPEN_CHATS_INDEX.sortKey.name]).toBe(CREATED_AT);
+  });
+
+  it('with an answer deadline, an assigned chat is also in an answer shard of the liveness index until then', () => {
+    const dueAtMs = Date.parse(CREATED_AT) + 30_000;
+    const item = newChatItem(chatOf(), 'chat-hash', 'inc-1', dueAtMs);
+    expect({ liveShard: item.liveShard, staleAt: item.staleAt }).toEqual({ liveShard: answerShard('s1'), staleAt: dueAtMs });
+    expect(allAnswerShards()).toContain(item.liveShard);
+    // A chat that waits awaits no accept.
+    expect(newChatItem(chatOf({ status: 'waiting', operatorId: null, assignedBy: null }), 'chat-hash', null, dueAtMs)).not.toHaveProperty('liveShard');
   });
 
   it('writes a chat nobody took with nulls, outside the open chats, not counting for its visitor', () => {

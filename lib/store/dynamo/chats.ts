@@ -2,7 +2,8 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandO
 import { heartbeatCutoffMs } from '../../domain/availability.js';
 import type { ClaimGuard } from '../../domain/distribution/index.js';
 import type { Chat, Operator } from '../../domain/model.js';
-import { CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, newChatItem, openChatsPk } from '../entities/chat.js';
+import { AWAITING_ANSWER_ATTRIBUTES, CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, newChatItem, openChatsPk } from '../entities/chat.js';
+import { answerDueAtMs } from '../../domain/settings.js';
 import { LOAD_UNIT, operatorKey, operatorQueueSk } from '../entities/operator.js';
 import { queuePk, sitePk } from '../entities/site.js';
 import { lastAssignmentUpdate, VISITOR, visitorKey, type VisitorAssignment } from '../entities/visitor.js';
@@ -115,7 +116,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     {
       Put: {
         TableName: ctx.tableName,
-        Item: newChatItem(chat, input.chatTokenHash, operator.incarnation),
+        Item: newChatItem(chat, input.chatTokenHash, operator.incarnation, answerDueAtMs(settings, input.nowMs)),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
@@ -203,7 +204,7 @@ function closeChatUpdate(ctx: DynamoContext, chat: Chat, closedAt: string) {
   return {
     TableName: ctx.tableName,
     Key: chatKey(chat.siteId, chat.id),
-    UpdateExpression: 'SET #status = :closed, closedAt = :closedAt REMOVE openChatsPk',
+    UpdateExpression: `SET #status = :closed, closedAt = :closedAt REMOVE openChatsPk, ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`,
     ConditionExpression: '#status = :open',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':closed': 'closed', ':closedAt': closedAt, ':open': chat.status },

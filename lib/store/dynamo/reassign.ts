@@ -6,13 +6,14 @@
  */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Chat } from '../../domain/model.js';
-import { chatKey, chatRecordFromItem, openChatsPk } from '../entities/chat.js';
+import { allAnswerShards, AWAITING_ANSWER_ATTRIBUTES, awaitingAnswer, chatKey, chatRecordFromItem, openChatsPk } from '../entities/chat.js';
+import { answerDueAtMs } from '../../domain/settings.js';
 import { operatorKey } from '../entities/operator.js';
 import { waitingItem } from '../entities/waiting.js';
-import { MAX_TAKE_BACK_CHATS, type ChatRecord, type OpenChatsPage, type TakeBackInput, type TakeBackOutcome, type TakeBackReason, type TakenChat, type TransferToOperatorInput, type TransferOutcome } from '../port.js';
-import { OPEN_CHATS_INDEX } from '../table.js';
+import { MAX_TAKE_BACK_CHATS, type ChatRecord, type OpenChatsPage, type OverdueAnswer, type TakeBackInput, type TakeBackOutcome, type TakeBackReason, type TakenChat, type TransferToOperatorInput, type TransferOutcome } from '../port.js';
+import { LIVENESS_INDEX, OPEN_CHATS_INDEX } from '../table.js';
 import { afterClaim, bestEffort, operatorClaim, operatorRelease, rejoinQueueIfRoom, visitorCount } from './chats.js';
-import { CAPACITY, transact, type DynamoContext } from './context.js';
+import { CAPACITY, queryPages, transact, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
 import { entryOf } from './waiting.js';
 
@@ -48,7 +49,7 @@ function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackRe
       Update: {
         TableName: ctx.tableName,
         Key: chatKey(chat.siteId, chat.id),
-        UpdateExpression: `SET ${sets.join(', ')} REMOVE openChatsPk${becomes === 'unassigned' ? ', countsForVisitor' : ''}`,
+        UpdateExpression: `SET ${sets.join(', ')} REMOVE openChatsPk, ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}${becomes === 'unassigned' ? ', countsForVisitor' : ''}`,
         ConditionExpression: reason === 'transferred' ? assignment.expression : `${assignment.expression} AND ${NOT_ACCEPTED}`,
         ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
         ExpressionAttributeValues: { ...assignment.values, ':none': null, ':becomes': becomes, ':group': taken.group, ':missedBy': after.missedBy },
@@ -98,7 +99,7 @@ export function acceptChat(ctx: DynamoContext, record: ChatRecord, acceptedAt: s
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: chatKey(chat.siteId, chat.id),
-        UpdateExpression: 'SET acceptedAt = :acceptedAt',
+        UpdateExpression: `SET acceptedAt = :acceptedAt REMOVE ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`,
         ConditionExpression: `${assignment.expression} AND ${NOT_ACCEPTED}`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ...assignment.values, ':none': null, ':acceptedAt': acceptedAt },
@@ -135,14 +136,16 @@ export async function transferToOperator(ctx: DynamoContext, input: TransferToOp
   const assignment = atAssignment(chat);
   const now = new Date(nowMs).toISOString();
   const claim = operatorClaim(ctx, { operator: to, settings, guard: {}, nowMs });
+  const awaiting = awaitingAnswer(chat.siteId, answerDueAtMs(settings, nowMs));
   const [fromOwn, ...fromCopies] = from ? operatorRelease(ctx, from, record.operatorIncarnation, nowMs) : [];
   const items = [
     {
       Update: {
         TableName: ctx.tableName,
         Key: chatKey(chat.siteId, chat.id),
-        UpdateExpression:
-          'SET operatorId = :to, assignedBy = :transfer, assignedAt = :now, acceptedAt = :none, operatorIncarnation = :incarnation, openChatsPk = :openChatsPk',
+        UpdateExpression: `SET operatorId = :to, assignedBy = :transfer, assignedAt = :now, acceptedAt = :none, operatorIncarnation = :incarnation, openChatsPk = :openChatsPk${
+          'liveShard' in awaiting ? ', liveShard = :answerShard, staleAt = :answerDueAt' : ` REMOVE ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`
+        }`,
         ConditionExpression: assignment.expression,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -153,6 +156,7 @@ export async function transferToOperator(ctx: DynamoContext, input: TransferToOp
           ':now': now,
           ':incarnation': to.incarnation,
           ':openChatsPk': openChatsPk(chat.siteId, to.id, to.incarnation),
+          ...('liveShard' in awaiting ? { ':answerShard': awaiting.liveShard, ':answerDueAt': awaiting.staleAt } : {}),
         },
       },
     },
@@ -213,4 +217,24 @@ export async function openChatsPage(
     }),
   );
   return { chats: (page.Items ?? []).map(chatRecordFromItem), cursor: page.LastEvaluatedKey as OpenChatsPage['cursor'] };
+}
+
+/** Chats whose answer deadline passed before `beforeMs` and that still await their accept, from the answer shards of the liveness index. */
+export async function listOverdueAnswers(ctx: DynamoContext, beforeMs: number): Promise<OverdueAnswer[]> {
+  const overdue: OverdueAnswer[] = [];
+  for (const shard of allAnswerShards()) {
+    const pages = queryPages(ctx, {
+      IndexName: LIVENESS_INDEX.indexName,
+      KeyConditionExpression: 'liveShard = :shard AND staleAt < :before',
+      ExpressionAttributeValues: { ':shard': shard, ':before': beforeMs },
+      ProjectionExpression: 'siteId, chatId, operatorId, assignedAt, staleAt',
+    });
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (typeof item.operatorId !== 'string' || typeof item.assignedAt !== 'string') continue;
+        overdue.push({ siteId: String(item.siteId), chatId: String(item.chatId), operatorId: item.operatorId, assignedAt: item.assignedAt, dueAtMs: Number(item.staleAt) });
+      }
+    }
+  }
+  return overdue;
 }

@@ -1,7 +1,8 @@
 import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ContentionError } from '../../domain/errors.js';
 import type { Chat } from '../../domain/model.js';
-import { chatKey, newChatItem, openChatsPk } from '../entities/chat.js';
+import { awaitingAnswer, chatKey, newChatItem, openChatsPk } from '../entities/chat.js';
+import { answerDueAtMs } from '../../domain/settings.js';
 import { CLOSES, CLOSES_KEPT_SECONDS, closesKey, HOUR_MS } from '../entities/closes.js';
 import { sitePk } from '../entities/site.js';
 import { lastAssignmentFromItem, visitorKey } from '../entities/visitor.js';
@@ -103,14 +104,16 @@ const ITEMS_PER_ASSIGNMENT = 4;
 
 function assignmentItems(ctx: DynamoContext, input: AssignWaitingInput, own: ReturnType<typeof operatorClaim>['own']) {
   const { operator, entry, nowMs, assignedBy } = input;
+  const awaiting = awaitingAnswer(entry.siteId, answerDueAtMs(input.settings, nowMs));
   return [
     own,
     {
       Update: {
         TableName: ctx.tableName,
         Key: chatKey(entry.siteId, entry.chatId),
-        UpdateExpression:
-          'SET #status = :assigned, operatorId = :operatorId, assignedBy = :assignedBy, assignedAt = :now, operatorIncarnation = :incarnation, openChatsPk = :openChatsPk',
+        UpdateExpression: `SET #status = :assigned, operatorId = :operatorId, assignedBy = :assignedBy, assignedAt = :now, operatorIncarnation = :incarnation, openChatsPk = :openChatsPk${
+          'liveShard' in awaiting ? ', liveShard = :answerShard, staleAt = :answerDueAt' : ''
+        }`,
         ConditionExpression: '#status = :waiting',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -121,6 +124,7 @@ function assignmentItems(ctx: DynamoContext, input: AssignWaitingInput, own: Ret
           ':now': new Date(nowMs).toISOString(),
           ':incarnation': operator.incarnation,
           ':openChatsPk': openChatsPk(entry.siteId, operator.id, operator.incarnation),
+          ...('liveShard' in awaiting ? { ':answerShard': awaiting.liveShard, ':answerDueAt': awaiting.staleAt } : {}),
         },
       },
     },

@@ -1,8 +1,12 @@
 /**
  * The chat: SITE#<siteId> / CHAT#<chatId> (chat ids sort by creation time). While it is open and
  * assigned it is in the openChats index, under its operator's incarnation (openChatsPk), newest
- * first (createdAt); closing it removes openChatsPk.
+ * first (createdAt); closing it removes openChatsPk. While it is assigned and not yet accepted on
+ * a site with an answer timeout, it is also in the liveness index, in shards 'ANSWER#<n>' by its
+ * answer deadline (staleAt), so that the periodic repair finds a deadline whose message was lost;
+ * the accept, the take-back and the close remove it.
  */
+import { createHash } from 'node:crypto';
 import type { AssignedBy } from '../../domain/distribution/index.js';
 import type { Chat, ChatStatus, ClientType } from '../../domain/model.js';
 import type { ChatRecord } from '../port.js';
@@ -15,6 +19,23 @@ export const chatKey = (siteId: string, chatId: string) => ({ pk: sitePk(siteId)
 /** The openChats-index partition of one incarnation of an operator. */
 export const openChatsPk = (siteId: string, operatorId: string, incarnation: string) =>
   `OPCHATS#${siteId}#${operatorId}#${incarnation}`;
+
+/** Number of liveness-index partitions holding chats that await their accept; the repair queries each. */
+export const ANSWER_SHARDS = 4;
+
+export function answerShard(siteId: string): string {
+  const digest = createHash('sha1').update(siteId).digest();
+  return `ANSWER#${digest.readUInt32BE(0) % ANSWER_SHARDS}`;
+}
+
+export const allAnswerShards = () => Array.from({ length: ANSWER_SHARDS }, (_, shard) => `ANSWER#${shard}`);
+
+/** The attributes that keep an unaccepted chat in the liveness index until its answer deadline (none without one). */
+export const awaitingAnswer = (siteId: string, answerDueAtMs: number | null) =>
+  answerDueAtMs === null ? {} : { liveShard: answerShard(siteId), staleAt: answerDueAtMs };
+
+/** The attributes removed when a chat stops awaiting its accept (accepted, taken back, closed, moved). */
+export const AWAITING_ANSWER_ATTRIBUTES = ['liveShard', 'staleAt'] as const;
 
 const chatMapper = itemMapper<Chat>({
   id: value<string>().storedAs('chatId'),
@@ -44,14 +65,14 @@ const recordMapper = itemMapper<ChatRecord>({
 
 export const CHAT = {
   type: 'chat',
-  indexes: { openChats: 'all' },
+  indexes: { openChats: 'all', liveness: 'all' },
 } as const satisfies EntityDefinition;
 
 /**
  * A new chat's item. An assigned chat is open: it is in its operator's open chats and counts
  * among its visitor's; a waiting chat counts among its visitor's; a chat nobody took counts for neither.
  */
-export function newChatItem(chat: Chat, tokenHash: string, operatorIncarnation: string | null): Item {
+export function newChatItem(chat: Chat, tokenHash: string, operatorIncarnation: string | null, answerDueAtMs: number | null = null): Item {
   const assigned = chat.status === 'assigned' && Boolean(chat.operatorId);
   const countsForVisitor = assigned || chat.status === 'waiting';
   return {
@@ -59,6 +80,7 @@ export function newChatItem(chat: Chat, tokenHash: string, operatorIncarnation: 
     type: CHAT.type,
     ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor }),
     ...(assigned ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
+    ...(assigned ? awaitingAnswer(chat.siteId, answerDueAtMs) : {}),
   };
 }
 
