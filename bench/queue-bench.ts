@@ -80,6 +80,7 @@ async function waitingChats(deps: EngineDeps, siteId: string, count: number): Pr
           assignedAt: null,
           acceptedAt: null,
           missedBy: [],
+          contact: { name: null, email: null },
         };
         await deps.store.recordWaitingChat(chat, hashToken(newChatToken(id)), null);
       }),

@@ -94,7 +94,35 @@ export interface Chat {
   acceptedAt: string | null;
   /** Operators it was taken back from, unanswered. */
   missedBy: string[];
+  /** How the visitor may be reached, as it gave it when starting the chat (for a follow-up); nulls when it gave nothing. */
+  contact: Contact;
 }
+
+export const NO_CONTACT: Contact = { name: null, email: null };
+
+/** What a visitor gives to be written back to. */
+export interface Contact {
+  name: string | null;
+  email: string | null;
+}
+
+export const MESSAGE_AUTHORS = ['visitor', 'operator'] as const;
+export type MessageAuthor = (typeof MESSAGE_AUTHORS)[number];
+
+/** A text message of a chat; ids sort in creation order. */
+export interface Message {
+  id: string;
+  siteId: string;
+  chatId: string;
+  from: MessageAuthor;
+  /** The operator who wrote it; null for the visitor. */
+  operatorId: string | null;
+  text: string;
+  createdAt: string;
+}
+
+/** The message as the API shows it. */
+export const publicMessage = ({ id, chatId, from, operatorId, text, createdAt }: Message) => ({ id, chatId, from, operatorId, text, createdAt });
 
 /** A group (department) of a site's operators; chats may ask for one. */
 export interface Group {

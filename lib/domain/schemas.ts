@@ -75,11 +75,24 @@ export const statusInput = z.strictObject({
   status: z.enum(OPERATOR_STATUSES),
 });
 
+/** A message's text: 1..4000 characters, kept and shown as text. */
+export const MAX_MESSAGE_LENGTH = 4000;
+export const messageText = text().min(1).max(MAX_MESSAGE_LENGTH);
+
+export const contactInput = z.strictObject({
+  name: text().min(1).max(100).optional(),
+  email: z.email().max(254).optional(),
+});
+
 export const startChatInput = z.strictObject({
   visitorId: identifier,
   clientType: z.enum(CLIENT_TYPES).optional(),
   operatorId: identifier.optional(),
   group: identifier.optional(),
+  /** The visitor's first message, written with the chat. */
+  message: messageText.optional(),
+  /** How to reach the visitor, when nobody takes the chat (a follow-up). */
+  contact: contactInput.optional(),
 });
 export type StartChatInput = z.infer<typeof startChatInput>;
 
@@ -145,6 +158,16 @@ export const statsQuery = z
     path: ['to'],
   });
 export type StatsQuery = z.infer<typeof statsQuery>;
+
+export const messageInput = z.strictObject({ text: messageText });
+
+/** Messages read per page at most. */
+export const MESSAGES_PAGE = 100;
+export const messagesQuery = z.strictObject({ after: identifier.optional() }).optional();
+
+/** The follow-up requests: the site's chats nobody took, newest first, a page at a time. */
+export const FOLLOW_UPS_PAGE = 20;
+export const chatsQuery = z.strictObject({ status: z.literal('unassigned').optional(), cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2000}$/, 'must be a cursor this route gave').optional() });
 
 export const closeChatInput = z.strictObject({ chatToken: text().min(1).max(200).optional() }).optional();
 

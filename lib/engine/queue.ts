@@ -28,14 +28,14 @@ export interface ChatView {
   queue: QueuePlace | null;
 }
 
-type Reader = { principal: Principal | null; bearer: string | undefined };
+export type Reader = { principal: Principal | null; bearer: string | undefined };
 
 /**
  * Who may read a chat: the visitor with its chat token as the bearer token, the chat's operator,
  * or the site's admin. A token of another site, another operator, another chat or the platform
  * is 403; a token nobody has is 401.
  */
-async function checkReader(deps: EngineDeps, record: ChatRecord, { principal, bearer }: Reader) {
+export async function checkReader(deps: EngineDeps, record: ChatRecord, { principal, bearer }: Reader) {
   const { chat } = record;
   if (principal) {
     if (principal.role === 'platform' || principal.siteId !== chat.siteId) throw forbidden('This token belongs to another site.');

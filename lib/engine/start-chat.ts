@@ -13,7 +13,7 @@ import {
 import { modeNamed, type DistributionModeDefinition } from '../domain/distribution/index.js';
 import { groupNotFound, siteNotFound, tooManyOpenChats } from '../domain/errors.js';
 import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
-import { displayedAvatar, type Chat, type Group, type Operator, type Settings } from '../domain/model.js';
+import { displayedAvatar, type Chat, type Group, type Message, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore, QueueOrder } from '../store/port.js';
 import { logger } from '../http/logger.js';
 import { scheduleAnswerDeadlines } from './answer-deadline.js';
@@ -25,6 +25,12 @@ export const QUEUE_PAGE_SIZE = 10;
 
 /** A burst on one site makes some requests lose several races in a row; each loss is a re-read. */
 const MAX_CLAIM_ATTEMPTS = 50;
+
+/** A chat start: who asks, and what the visitor gives with it (a first message, a contact for a follow-up). */
+export interface StartChatRequest extends ChatRequest {
+  message?: string | undefined;
+  contact?: { name?: string | undefined; email?: string | undefined } | undefined;
+}
 
 export interface StartChatResult {
   chat: Chat;
@@ -151,12 +157,19 @@ function withoutStale(candidates: Operator[], lostClaims: Map<string, LostClaim>
  * group chat waits for its group, or for anyone when it already may go to anyone (`escalated`);
  * with a fallback to come, its moment is sent to the deadline queue.
  */
-async function waitInQueue(deps: EngineDeps, settings: Settings, chat: Chat, chatTokenHash: string, fallback: { escalated: boolean; group: Group | null }) {
+async function waitInQueue(
+  deps: EngineDeps,
+  settings: Settings,
+  chat: Chat,
+  chatTokenHash: string,
+  fallback: { escalated: boolean; group: Group | null },
+  firstMessage: Message | undefined,
+) {
   if (!settings.queueEnabled) return undefined;
   const { maxWaitingChats } = settings;
   if (maxWaitingChats !== null && (await deps.store.countWaiting(chat.siteId, maxWaitingChats)) >= maxWaitingChats) return undefined;
   const waiting: Chat = { ...chat, status: 'waiting' };
-  if ((await deps.store.recordWaitingChat(waiting, chatTokenHash, settings.maxOpenChatsPerVisitor, fallback.escalated)) === 'visitor-limit') {
+  if ((await deps.store.recordWaitingChat(waiting, chatTokenHash, settings.maxOpenChatsPerVisitor, fallback.escalated, firstMessage)) === 'visitor-limit') {
     throw tooManyOpenChats();
   }
   const seconds = fallback.group?.fallbackAfterSeconds ?? null;
@@ -170,8 +183,8 @@ async function waitInQueue(deps: EngineDeps, settings: Settings, chat: Chat, cha
   return { chat: waiting, queue: await queuePlace(deps, chat.siteId, chat.id) };
 }
 
-async function recordUnassigned(deps: EngineDeps, settings: Settings, chat: Chat, chatToken: string, chatTokenHash: string) {
-  const recorded = await deps.store.recordUnassignedChat(chat, chatTokenHash, settings.maxOpenChatsPerVisitor);
+async function recordUnassigned(deps: EngineDeps, settings: Settings, chat: Chat, chatToken: string, chatTokenHash: string, firstMessage: Message | undefined) {
+  const recorded = await deps.store.recordUnassignedChat(chat, chatTokenHash, settings.maxOpenChatsPerVisitor, firstMessage);
   if (recorded === 'visitor-limit') throw tooManyOpenChats();
   return { chat, chatToken };
 }
@@ -182,7 +195,7 @@ async function recordUnassigned(deps: EngineDeps, settings: Settings, chat: Chat
  * When nobody is available, or chats already wait, the chat waits in the site's queue (the
  * dispatcher assigns it, oldest first); with the queue off or full it is recorded unassigned.
  */
-export async function startChat(deps: EngineDeps, siteId: string, request: ChatRequest): Promise<StartChatResult> {
+export async function startChat(deps: EngineDeps, siteId: string, request: StartChatRequest): Promise<StartChatResult> {
   const { store } = deps;
   const chatId = timeOrderedId(deps.clock());
   const chatToken = newChatToken(chatId);
@@ -230,11 +243,15 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       assignedAt: decision ? createdAt : null,
       acceptedAt: null,
       missedBy: [],
+      contact: { name: request.contact?.name ?? null, email: request.contact?.email ?? null },
     };
     if (!decision && droppedAvailable) return undefined; // only stale copies left: read again
+    const firstMessage: Message | undefined = request.message
+      ? { id: timeOrderedId(nowMs), siteId, chatId, from: 'visitor', operatorId: null, text: request.message, createdAt }
+      : undefined;
     if (!decision) {
-      const waiting = await waitInQueue(deps, view.settings, chat, chatTokenHash, { escalated, group: view.group });
-      return waiting ? { ...waiting, chatToken } : recordUnassigned(deps, view.settings, chat, chatToken, chatTokenHash);
+      const waiting = await waitInQueue(deps, view.settings, chat, chatTokenHash, { escalated, group: view.group }, firstMessage);
+      return waiting ? { ...waiting, chatToken } : recordUnassigned(deps, view.settings, chat, chatToken, chatTokenHash, firstMessage);
     }
     const guard = claimGuardOf(decision);
     const outcome = await store.claim({
@@ -244,6 +261,7 @@ export async function startChat(deps: EngineDeps, siteId: string, request: ChatR
       chat,
       chatTokenHash,
       nowMs,
+      ...(firstMessage ? { firstMessage } : {}),
     });
     if (outcome === 'visitor-limit') throw tooManyOpenChats();
     if (outcome !== 'claimed') {

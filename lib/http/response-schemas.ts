@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { assignedBySchema, distributionModeSchema } from '../domain/distribution/schemas.js';
-import { CHAT_STATUSES, CLIENT_TYPES, OPERATOR_STATUSES } from '../domain/model.js';
+import { CHAT_STATUSES, CLIENT_TYPES, MESSAGE_AUTHORS, OPERATOR_STATUSES } from '../domain/model.js';
 
 /** The objects of the contract, as replies carry them: documented in OpenAPI and checked by the tests. */
 const isoTime = z.iso.datetime();
@@ -59,6 +59,16 @@ export const chatObject = z.strictObject({
   assignedAt: isoTime.nullable(),
   acceptedAt: isoTime.nullable(),
   missedBy: z.array(z.string()),
+  contact: z.strictObject({ name: z.string().nullable(), email: z.string().nullable() }),
+});
+
+export const messageObject = z.strictObject({
+  id: z.string(),
+  chatId: z.string(),
+  from: z.enum(MESSAGE_AUTHORS),
+  operatorId: nullableId,
+  text: z.string(),
+  createdAt: isoTime,
 });
 
 /** Where a waiting chat stands: 1 is next; the estimate is null when there is no history to go by. */

@@ -12,10 +12,13 @@ import { getOpenapi } from './get-openapi.js';
 import { getSettings } from './get-settings.js';
 import { getStats } from './get-stats.js';
 import { getWidget } from './get-widget.js';
+import { listChatsRoute } from './list-chats.js';
 import { listGroupsRoute } from './list-groups.js';
+import { listMessagesRoute } from './list-messages.js';
 import { listOperatorChats } from './list-operator-chats.js';
 import { listOperatorsRoute } from './list-operators.js';
 import { listQueueRoute } from './list-queue.js';
+import { postMessageRoute } from './post-message.js';
 import { putGroupRoute } from './put-group.js';
 import { putOperator } from './put-operator.js';
 import { recordHeartbeatRoute } from './record-heartbeat.js';
@@ -55,6 +58,9 @@ export const ROUTES: readonly Route[] = [
   acceptChatRoute,
   transferChatRoute,
   getChat,
+  postMessageRoute,
+  listMessagesRoute,
+  listChatsRoute,
   listQueueRoute,
   rotateOperatorTokenRoute,
   rotateAdminTokenRoute,

@@ -4,6 +4,7 @@ import type { ChatStore } from './port.js';
 import * as chats from './dynamo/chats.js';
 import type { DynamoContext } from './dynamo/context.js';
 import * as groups from './dynamo/groups.js';
+import * as messages from './dynamo/messages.js';
 import * as operators from './dynamo/operators.js';
 import * as reassign from './dynamo/reassign.js';
 import * as sites from './dynamo/sites.js';
@@ -45,8 +46,9 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     rotateAdminToken: (site, newTokenHash) => tokens.rotateAdminToken(ctx, site, newTokenHash),
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
     claim: (input) => chats.claim(ctx, input),
-    recordUnassignedChat: (chat, tokenHash, visitorLimit) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit),
-    recordWaitingChat: (chat, tokenHash, visitorLimit, escalated) => waiting.recordWaitingChat(ctx, chat, tokenHash, visitorLimit, escalated),
+    recordUnassignedChat: (chat, tokenHash, visitorLimit, firstMessage) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit, firstMessage),
+    recordWaitingChat: (chat, tokenHash, visitorLimit, escalated, firstMessage) =>
+      waiting.recordWaitingChat(ctx, chat, tokenHash, visitorLimit, escalated, firstMessage),
     readWaiting: (siteId, limit, afterChatId) => waiting.readWaiting(ctx, siteId, limit, afterChatId),
     listWaiting: (siteId) => waiting.listWaiting(ctx, siteId),
     countWaiting: (siteId, upTo) => waiting.countWaiting(ctx, siteId, upTo),
@@ -70,6 +72,9 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     resetMissedInARow: (siteId, operatorId) => reassign.resetMissedInARow(ctx, siteId, operatorId),
     transferToOperator: (input) => reassign.transferToOperator(ctx, input),
     regroupWaiting: (record, group, escalated) => reassign.regroupWaiting(ctx, record, group, escalated),
+    putMessage: (record, message) => messages.putMessage(ctx, record, message),
+    listMessages: (siteId, chatId, limit, afterId) => messages.listMessages(ctx, siteId, chatId, limit, afterId),
+    listFollowUps: (siteId, limit, cursor) => messages.listFollowUps(ctx, siteId, limit, cursor),
     listOverdueAnswers: (beforeMs) => reassign.listOverdueAnswers(ctx, beforeMs),
     openChatsPage: (operator, limit, cursor) => reassign.openChatsPage(ctx, operator, limit, cursor),
     listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),

@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/auth.js';
 import type { AssignedBy, ClaimGuard } from '../domain/distribution/index.js';
-import type { Chat, Group, Operator, OperatorStatus, Settings } from '../domain/model.js';
+import type { Chat, Group, Message, Operator, OperatorStatus, Settings } from '../domain/model.js';
 
 /**
  * The store speaks these domain shapes only: how they are kept (keys, attribute names,
@@ -80,6 +80,8 @@ export interface ClaimInput {
   chat: Chat;
   chatTokenHash: string;
   nowMs: number;
+  /** The visitor's first message, written with the chat. */
+  firstMessage?: Message;
 }
 
 /**
@@ -174,6 +176,15 @@ export interface OverdueAnswer {
   dueAtMs: number;
 }
 
+/** 'chat-changed': the chat is not as read any more (closed, taken back, moved); nothing was written. */
+export type MessageWriteOutcome = 'written' | 'chat-changed' | 'conflict';
+
+/** A page of the follow-up requests; `cursor` (opaque text) is where the next starts, absent on the last. */
+export interface FollowUpsPage {
+  chats: Chat[];
+  cursor?: string;
+}
+
 /** A page of an operator's open chats; `cursor` is opaque. */
 export interface OpenChatsPage {
   chats: ChatRecord[];
@@ -247,13 +258,13 @@ export interface ChatStore {
    */
   claim(input: ClaimInput): Promise<ClaimOutcome>;
   /** Records a chat nobody took, unless the visitor already has `visitorLimit` open chats. */
-  recordUnassignedChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null): Promise<'recorded' | 'visitor-limit'>;
+  recordUnassignedChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null, firstMessage?: Message): Promise<'recorded' | 'visitor-limit'>;
 
   /**
    * Records a chat that waits for an operator (a group chat for its group, unless `escalated`:
    * for anyone), unless the visitor already has `visitorLimit` open chats.
    */
-  recordWaitingChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null, escalated?: boolean): Promise<'recorded' | 'visitor-limit'>;
+  recordWaitingChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null, escalated?: boolean, firstMessage?: Message): Promise<'recorded' | 'visitor-limit'>;
   /** The site's oldest waiting chats (after `afterChatId`), up to `limit`, read consistently from the table. */
   readWaiting(siteId: string, limit: number, afterChatId?: string): Promise<WaitingEntry[]>;
   /** Every waiting chat of the site, oldest first. */
@@ -306,6 +317,12 @@ export interface ChatStore {
   transferToOperator(input: TransferToOperatorInput): Promise<TransferOutcome>;
   /** A waiting chat now waits for `group`; false when it no longer waits. */
   regroupWaiting(record: ChatRecord, group: string, escalated: boolean): Promise<boolean>;
+  /** Writes a message of the chat as read: a visitor's to a chat not closed; an operator's to its chat (its first accepts it). */
+  putMessage(record: ChatRecord, message: Message): Promise<MessageWriteOutcome>;
+  /** The chat's messages after `afterId`, oldest first, `limit` at most. */
+  listMessages(siteId: string, chatId: string, limit: number, afterId?: string): Promise<Message[]>;
+  /** The site's chats nobody took and not closed, newest first, a page at a time; null for a cursor this site never gave. */
+  listFollowUps(siteId: string, limit: number, cursor?: string): Promise<FollowUpsPage | null>;
   /** Every chat of every site whose answer deadline passed before `beforeMs` unaccepted (for the periodic repair). */
   listOverdueAnswers(beforeMs: number): Promise<OverdueAnswer[]>;
   /** A page of the open chats of that incarnation of the operator (`limit` of them at most), newest first. */

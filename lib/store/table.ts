@@ -2,6 +2,7 @@ import type { EntityDefinition, IndexName } from './entities/attributes.js';
 import { CHAT } from './entities/chat.js';
 import { CLOSES } from './entities/closes.js';
 import { GROUP, MEMBER } from './entities/group.js';
+import { MESSAGE } from './entities/message.js';
 import { IDEMPOTENCY_TABLE } from './entities/idempotency.js';
 import { OPERATOR } from './entities/operator.js';
 import { SITE } from './entities/site.js';
@@ -44,7 +45,7 @@ export { IDEMPOTENCY_TABLE };
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** Every kind of item in the table; each index projects what these declare for it. */
-const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER];
+const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE];
 
 export interface IndexDefinition {
   readonly indexName: IndexName;

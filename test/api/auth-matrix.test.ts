@@ -37,6 +37,8 @@ function validRequest(route: RouteDefinition) {
     'put-operator': { name: 'Renamed' },
     'put-group': { name: 'Sales' },
     'set-operator-status': { status: 'away' },
+    'post-message': { text: 'Hello' },
+    'transfer-chat': { operatorId: 'a2' },
   };
   if (route.name === 'upload-avatar') {
     return { path, raw: Buffer.from([0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 2, 3]), headers: { 'content-type': 'image/gif' } };

@@ -48,6 +48,7 @@ function chatBy(assignedBy: Chat['assignedBy'], operatorId: string | null): Chat
     assignedAt: null,
     acceptedAt: null,
     missedBy: [],
+    contact: { name: null, email: null },
   };
 }
 

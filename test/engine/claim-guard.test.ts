@@ -36,6 +36,7 @@ describe('the claim guard', () => {
         assignedAt: null,
         acceptedAt: null,
         missedBy: [],
+        contact: { name: null, email: null },
       };
       return deps.store.claim({ settings, operator, guard, chat, chatTokenHash: hashToken(chat.id), nowMs });
     }

@@ -670,6 +670,41 @@ describe('every function is granted exactly what it sends to AWS', () => {
     const missed = await expectStatus(call('get-chat', { ...onRepairSite, chatId: lostDeadline.chat.id }, { token: lostDeadline.chatToken }), 200, 'get-chat: taken back');
     expect(missed.chat).toMatchObject({ status: 'waiting', missedBy: ['eve'] });
 
+    // Messages, on a site of its own: a chat starts with the visitor's first message and its
+    // contact (in the claim's transaction); the visitor writes (a check of the chat), Ned's first
+    // reply accepts it (the chat's update), the admin reads them (one Query). With Ned offline
+    // and the queue off, a chat nobody takes is a follow-up request, listed from the openChats index.
+    const messageSite = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Messages' } }), 201, 'messages site');
+    const onMessageSite = { siteId: messageSite.siteId as string };
+    const messageAdmin = { token: messageSite.adminToken as string };
+    const ned = { ...onMessageSite, operatorId: 'ned' };
+    const nedToken = (await expectStatus(call('put-operator', ned, { ...messageAdmin, body: { name: 'Ned' } }), 201, 'create ned')).operatorToken as string;
+    await expectStatus(call('set-operator-status', ned, { token: nedToken, body: { status: 'online' } }), 200, 'ned online');
+    const talk = await expectStatus(
+      call('start-chat', onMessageSite, { body: { visitorId: 'm1', message: 'Hello?', contact: { name: 'Max', email: 'max@example.com' } } }),
+      201,
+      'a chat with a first message',
+    );
+    const onTalk = { ...onMessageSite, chatId: talk.chat.id as string };
+    await expectStatus(call('post-message', onTalk, { token: talk.chatToken, body: { text: 'Anyone there?' } }), 201, 'the visitor writes');
+    await expectStatus(call('post-message', onTalk, { token: nedToken, body: { text: 'Hi, Max!' } }), 201, "ned's first reply");
+    const read = await expectStatus(call('list-messages', onTalk, messageAdmin), 200, 'the admin reads them');
+    expect(read.messages.map((message: { from: string; text: string }) => `${message.from}: ${message.text}`)).toEqual([
+      'visitor: Hello?',
+      'visitor: Anyone there?',
+      'operator: Hi, Max!',
+    ]);
+    expect((await expectStatus(call('get-chat', onTalk, messageAdmin), 200, 'accepted by the reply')).chat.acceptedAt).not.toBeNull();
+    await expectStatus(call('update-settings', onMessageSite, { ...messageAdmin, body: { queueEnabled: false } }), 200, 'queue off');
+    await expectStatus(call('set-operator-status', ned, { token: nedToken, body: { status: 'offline' } }), 200, 'ned offline');
+    const request = await expectStatus(
+      call('start-chat', onMessageSite, { body: { visitorId: 'm2', message: 'Call me back', contact: { email: 'ann@example.com' } } }),
+      202,
+      'nobody: a follow-up request',
+    );
+    const followUps = await expectStatus(call('list-chats', onMessageSite, { ...messageAdmin, query: { status: 'unassigned' } }), 200, 'follow-ups');
+    expect(followUps.chats.map((chat: { id: string }) => chat.id)).toEqual([request.chat.id]);
+
     // Groups and deadlines, on a site of their own: Fay (in no group) is online, Gil (in the
     // groups) is not. A chat for a group waits for it and sends its fallback moment to the
     // deadline queue. Delivered before it is due, the handler sends it again; due (the fallback

@@ -58,6 +58,7 @@ function chatOf(overrides: Partial<Chat> = {}): Chat {
     assignedAt: null,
     acceptedAt: null,
     missedBy: [],
+    contact: { name: null, email: null },
     ...overrides,
   };
 }
@@ -248,6 +249,8 @@ describe('the chat entity', () => {
       assignedAt: null,
       acceptedAt: null,
       missedBy: [],
+      contactName: null,
+      contactEmail: null,
       tokenHash: 'chat-hash',
       operatorIncarnation: 'inc-1',
       countsForVisitor: true,
@@ -265,7 +268,7 @@ describe('the chat entity', () => {
     expect(newChatItem(chatOf({ status: 'waiting', operatorId: null, assignedBy: null }), 'chat-hash', null, dueAtMs)).not.toHaveProperty('liveShard');
   });
 
-  it('writes a chat nobody took with nulls, outside the open chats, not counting for its visitor', () => {
+  it('writes a chat nobody took with nulls, among its site\'s follow-ups (not an operator\'s open chats), not counting for its visitor', () => {
     const item = newChatItem(chatOf({ status: 'unassigned', operatorId: null, assignedBy: null }), 'chat-hash', null);
     expect(item).toStrictEqual({
       pk: 'SITE#s1',
@@ -284,8 +287,11 @@ describe('the chat entity', () => {
       assignedAt: null,
       acceptedAt: null,
       missedBy: [],
+      contactName: null,
+      contactEmail: null,
       tokenHash: 'chat-hash',
       operatorIncarnation: null,
+      openChatsPk: 'FOLLOWUP#s1',
     });
   });
 

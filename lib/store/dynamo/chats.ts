@@ -1,7 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { heartbeatCutoffMs } from '../../domain/availability.js';
 import type { ClaimGuard } from '../../domain/distribution/index.js';
-import type { Chat, Operator } from '../../domain/model.js';
+import type { Chat, Message, Operator } from '../../domain/model.js';
+import { messageItem } from '../entities/message.js';
 import { AWAITING_ANSWER_ATTRIBUTES, CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, newChatItem, openChatsPk } from '../entities/chat.js';
 import { answerDueAtMs } from '../../domain/settings.js';
 import { LOAD_UNIT, operatorKey, operatorQueueSk } from '../entities/operator.js';
@@ -122,6 +123,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     },
     visitorCount(ctx, chat, 1, settings.maxOpenChatsPerVisitor, { operatorId: operator.id, nowMs: input.nowMs }),
     ...copies,
+    ...(input.firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(input.firstMessage) } }] : []),
   ]);
   if (!outcome.written) {
     if (outcome.failedAt === 0) return 'lost';
@@ -177,18 +179,21 @@ export async function recordUnassignedChat(
   chat: Chat,
   chatTokenHash: string,
   visitorLimit: number | null,
+  firstMessage?: Message,
 ): Promise<'recorded' | 'visitor-limit'> {
   const put = { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' };
-  if (visitorLimit === null) {
+  const message = firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage) } }] : [];
+  if (visitorLimit === null && !firstMessage) {
     await ctx.doc.send(new PutCommand({ ...put, ...CAPACITY }));
     return 'recorded';
   }
   const outcome = await transact(ctx, [
-    { ConditionCheck: { TableName: ctx.tableName, Key: visitorKey(chat.siteId, chat.visitorId), ...visitorBelowLimit(visitorLimit) } },
+    ...(visitorLimit === null ? [] : [{ ConditionCheck: { TableName: ctx.tableName, Key: visitorKey(chat.siteId, chat.visitorId), ...visitorBelowLimit(visitorLimit) } }]),
     { Put: put },
+    ...message,
   ]);
   if (outcome.written) return 'recorded';
-  if (outcome.failedAt === 0) return 'visitor-limit';
+  if (outcome.failedAt === 0 && visitorLimit !== null) return 'visitor-limit';
   // Chat ids are fresh random values, so only a conflict on the visitor's item gets here.
   throw new ContentionError();
 }

@@ -6,7 +6,7 @@
  */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Chat } from '../../domain/model.js';
-import { allAnswerShards, AWAITING_ANSWER_ATTRIBUTES, awaitingAnswer, chatKey, chatRecordFromItem, openChatsPk } from '../entities/chat.js';
+import { allAnswerShards, AWAITING_ANSWER_ATTRIBUTES, awaitingAnswer, chatKey, chatRecordFromItem, followUpsPk, openChatsPk } from '../entities/chat.js';
 import { answerDueAtMs } from '../../domain/settings.js';
 import { operatorKey } from '../entities/operator.js';
 import { waitingItem } from '../entities/waiting.js';
@@ -18,14 +18,14 @@ import { conditionally } from './operators.js';
 import { entryOf } from './waiting.js';
 
 /** The chat is still at the assignment that was read: its operator and the moment it got it. */
-function atAssignment(chat: Chat) {
+export function atAssignment(chat: Chat) {
   return {
     expression: `#status = :assigned AND operatorId = :operatorRead AND ${chat.assignedAt ? 'assignedAt = :assignedAtRead' : '(attribute_not_exists(assignedAt) OR assignedAt = :none)'}`,
     values: { ':assigned': 'assigned', ':operatorRead': chat.operatorId, ...(chat.assignedAt ? { ':assignedAtRead': chat.assignedAt } : { ':none': null }) },
   };
 }
 
-const NOT_ACCEPTED = '(attribute_not_exists(acceptedAt) OR acceptedAt = :none)';
+export const NOT_ACCEPTED = '(attribute_not_exists(acceptedAt) OR acceptedAt = :none)';
 
 /** A chat's side of a take-back: the chat itself, its new queue entry, and the visitor's count when it stops being open. */
 function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackReason) {
@@ -49,10 +49,20 @@ function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackRe
       Update: {
         TableName: ctx.tableName,
         Key: chatKey(chat.siteId, chat.id),
-        UpdateExpression: `SET ${sets.join(', ')} REMOVE openChatsPk, ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}${becomes === 'unassigned' ? ', countsForVisitor' : ''}`,
+        UpdateExpression:
+          becomes === 'unassigned'
+            ? `SET ${sets.join(', ')}, openChatsPk = :followUps REMOVE ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}, countsForVisitor`
+            : `SET ${sets.join(', ')} REMOVE openChatsPk, ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`,
         ConditionExpression: reason === 'transferred' ? assignment.expression : `${assignment.expression} AND ${NOT_ACCEPTED}`,
         ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
-        ExpressionAttributeValues: { ...assignment.values, ':none': null, ':becomes': becomes, ':group': taken.group, ':missedBy': after.missedBy },
+        ExpressionAttributeValues: {
+          ...assignment.values,
+          ':none': null,
+          ':becomes': becomes,
+          ':group': taken.group,
+          ':missedBy': after.missedBy,
+          ...(becomes === 'unassigned' ? { ':followUps': followUpsPk(chat.siteId) } : {}),
+        },
       },
     },
     ...(becomes === 'waiting' ? [{ Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(after, taken.escalated)) } }] : []),

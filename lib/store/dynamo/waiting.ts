@@ -1,7 +1,8 @@
 import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ContentionError } from '../../domain/errors.js';
-import type { Chat } from '../../domain/model.js';
-import { awaitingAnswer, chatKey, newChatItem, openChatsPk } from '../entities/chat.js';
+import type { Chat, Message } from '../../domain/model.js';
+import { awaitingAnswer, chatKey, followUpsPk, newChatItem, openChatsPk } from '../entities/chat.js';
+import { messageItem } from '../entities/message.js';
 import { answerDueAtMs } from '../../domain/settings.js';
 import { CLOSES, CLOSES_KEPT_SECONDS, closesKey, HOUR_MS } from '../entities/closes.js';
 import { sitePk } from '../entities/site.js';
@@ -30,11 +31,13 @@ export async function recordWaitingChat(
   chatTokenHash: string,
   visitorLimit: number | null,
   escalated = false,
+  firstMessage?: Message,
 ): Promise<'recorded' | 'visitor-limit'> {
   const outcome = await transact(ctx, [
     visitorCount(ctx, chat, 1, visitorLimit),
     { Put: { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' } },
     { Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(chat, escalated)) } },
+    ...(firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage) } }] : []),
   ]);
   if (outcome.written) return 'recorded';
   if (outcome.failedAt === 0) return 'visitor-limit';
@@ -171,10 +174,16 @@ export async function leaveWaiting(ctx: DynamoContext, record: ChatRecord, statu
         TableName: ctx.tableName,
         Key: chatKey(chat.siteId, chat.id),
         UpdateExpression:
-          status === 'closed' ? 'SET #status = :status, closedAt = :at REMOVE countsForVisitor' : 'SET #status = :status REMOVE countsForVisitor',
+          status === 'closed'
+            ? 'SET #status = :status, closedAt = :at REMOVE countsForVisitor'
+            : 'SET #status = :status, openChatsPk = :followUps REMOVE countsForVisitor',
         ConditionExpression: '#status = :waiting',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':waiting': 'waiting', ...(status === 'closed' ? { ':at': at } : {}) },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':waiting': 'waiting',
+          ...(status === 'closed' ? { ':at': at } : { ':followUps': followUpsPk(chat.siteId) }),
+        },
       },
     },
     { Delete: { TableName: ctx.tableName, Key: waitKey(chat.siteId, chat.id) } },

@@ -1,7 +1,8 @@
 /**
  * The chat: SITE#<siteId> / CHAT#<chatId> (chat ids sort by creation time). While it is open and
  * assigned it is in the openChats index, under its operator's incarnation (openChatsPk), newest
- * first (createdAt); closing it removes openChatsPk. While it is assigned and not yet accepted on
+ * first (createdAt); closing it removes openChatsPk. A chat nobody took is in the same index under
+ * its site's follow-ups (followUpsPk), newest first, until it is closed. While it is assigned and not yet accepted on
  * a site with an answer timeout, it is also in the liveness index, in shards 'ANSWER#<n>' by its
  * answer deadline (staleAt), so that the periodic repair finds a deadline whose message was lost;
  * the accept, the take-back and the close remove it.
@@ -19,6 +20,9 @@ export const chatKey = (siteId: string, chatId: string) => ({ pk: sitePk(siteId)
 /** The openChats-index partition of one incarnation of an operator. */
 export const openChatsPk = (siteId: string, operatorId: string, incarnation: string) =>
   `OPCHATS#${siteId}#${operatorId}#${incarnation}`;
+
+/** The openChats-index partition of the site's chats nobody took (the follow-up requests), until closed. */
+export const followUpsPk = (siteId: string) => `FOLLOWUP#${siteId}`;
 
 /** Number of liveness-index partitions holding chats that await their accept; the repair queries each. */
 export const ANSWER_SHARDS = 4;
@@ -52,6 +56,8 @@ const chatMapper = itemMapper<Chat>({
   assignedAt: nullable<string>(),
   acceptedAt: nullable<string>(),
   missedBy: value<string[]>().whenAbsent([]),
+  // Chats written before follow-ups have none.
+  contact: { name: nullable<string>().storedAs('contactName'), email: nullable<string>().storedAs('contactEmail') },
 });
 
 const recordMapper = itemMapper<ChatRecord>({
@@ -80,6 +86,7 @@ export function newChatItem(chat: Chat, tokenHash: string, operatorIncarnation: 
     type: CHAT.type,
     ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor }),
     ...(assigned ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
+    ...(chat.status === 'unassigned' ? { openChatsPk: followUpsPk(chat.siteId) } : {}),
     ...(assigned ? awaitingAnswer(chat.siteId, answerDueAtMs) : {}),
   };
 }
