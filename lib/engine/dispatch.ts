@@ -37,6 +37,8 @@ interface OperatorsView {
   partitions: Map<string, Set<string>>;
   /** The operators the triggering events carried (their new images: fresher than an index that may lag the write). */
   fresh: readonly Operator[];
+  /** Partitions whose read stopped before their last page (operators may lie past what was read). */
+  truncated: Set<string>;
 }
 
 /**
@@ -84,6 +86,7 @@ async function readPartition(deps: EngineDeps, siteId: string, view: OperatorsVi
     read.push(...page.operators);
     cursor = page.cursor;
   } while (cursor && (needsAll || !read.some((operator) => isAvailable(operator, settings, nowMs))));
+  if (cursor) view.truncated.add(partition);
   remember(view, partition, read);
   remember(view, partition, view.fresh.filter((operator) => takesGroup(operator, partition === SITE ? null : partition)));
 }
@@ -91,7 +94,7 @@ async function readPartition(deps: EngineDeps, siteId: string, view: OperatorsVi
 async function readView(deps: EngineDeps, siteId: string, fresh: readonly Operator[]): Promise<OperatorsView | null> {
   const site = await deps.store.getSite(siteId);
   if (!site) return null;
-  const view: OperatorsView = { settings: site.settings, operators: new Map(), partitions: new Map(), fresh };
+  const view: OperatorsView = { settings: site.settings, operators: new Map(), partitions: new Map(), fresh, truncated: new Set() };
   await readPartition(deps, siteId, view, SITE);
   return view;
 }
@@ -222,7 +225,8 @@ export async function dispatchWaiting(deps: EngineDeps, siteId: string, fresh: r
     const batch = await planBatch(deps, siteId, view, afterConflict);
     if (batch === null) return { assigned, stoppedBecause: 'queue-empty' };
     if (batch.length === 0) {
-      if (viewIsNew) return { assigned, stoppedBecause: 'nobody-available' };
+      // Every operator of the partitions read was seen: one who becomes available since brings its own event.
+      if (viewIsNew || view.truncated.size === 0) return { assigned, stoppedBecause: 'nobody-available' };
       // Past operators this pass filled, the index may show others: read it once more.
       view = null;
       continue;
