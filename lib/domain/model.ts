@@ -35,7 +35,12 @@ export interface Settings {
   answerTimeoutSeconds: number | null;
   /** An operator who misses this many chats in a row is set away; null: off. */
   awayAfterMisses: number | null;
+  /** The widget's texts. */
+  language: Language;
 }
+
+export const LANGUAGES = ['en', 'ru'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 90;
 export const DEFAULT_MAX_OPEN_CHATS_PER_VISITOR = 3;

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { distributionModeSchema } from './distribution/schemas.js';
-import { CLIENT_TYPES, OPERATOR_STATUSES } from './model.js';
+import { CLIENT_TYPES, LANGUAGES, OPERATOR_STATUSES } from './model.js';
 
 export const identifier = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
@@ -53,6 +53,7 @@ export const settingsPatch = z.strictObject({
   returningVisitorDays: z.number().int().min(1).max(365).nullable().optional(),
   answerTimeoutSeconds: z.number().int().min(MIN_ANSWER_TIMEOUT_SECONDS).max(MAX_ANSWER_TIMEOUT_SECONDS).nullable().optional(),
   awayAfterMisses: z.number().int().min(1).max(20).nullable().optional(),
+  language: z.enum(LANGUAGES).optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 

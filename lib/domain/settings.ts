@@ -18,6 +18,7 @@ export function initialSettings(siteId: string, input: CreateSiteInput): Setting
     returningVisitorDays: null,
     answerTimeoutSeconds: null,
     awayAfterMisses: null,
+    language: 'en',
   };
 }
 

@@ -27,6 +27,7 @@ export async function widgetView(deps: EngineDeps, siteId: string, site?: SiteRe
   return {
     allowVisitorChoice: settings.allowVisitorChoice,
     sharedAvatarUrl: settings.sharedAvatarUrl,
+    language: settings.language,
     operators,
     // The departments a visitor may choose, and whether someone of each could take a chat now.
     groups: groups.map((group) => ({

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { assignedBySchema, distributionModeSchema } from '../domain/distribution/schemas.js';
-import { CHAT_STATUSES, CLIENT_TYPES, MESSAGE_AUTHORS, OPERATOR_STATUSES } from '../domain/model.js';
+import { CHAT_STATUSES, CLIENT_TYPES, LANGUAGES, MESSAGE_AUTHORS, OPERATOR_STATUSES } from '../domain/model.js';
 
 /** The objects of the contract, as replies carry them: documented in OpenAPI and checked by the tests. */
 const isoTime = z.iso.datetime();
@@ -22,6 +22,7 @@ export const settingsObject = z.strictObject({
   returningVisitorDays: z.number().int().nullable(),
   answerTimeoutSeconds: z.number().int().nullable(),
   awayAfterMisses: z.number().int().nullable(),
+  language: z.enum(LANGUAGES),
 });
 
 export const operatorObject = z.strictObject({

@@ -1,3 +1,4 @@
+import { LANGUAGES } from '../domain/model.js';
 import * as z from 'zod';
 import { sitePath } from '../domain/schemas.js';
 import { widgetView } from '../engine/widget.js';
@@ -24,6 +25,7 @@ export const getWidget = defineRoute({
       sharedAvatarUrl: z.string().nullable(),
       operators: z.array(widgetOperator),
       groups: z.array(z.strictObject({ id: z.string(), name: z.string(), available: z.boolean() })),
+      language: z.enum(LANGUAGES),
     }),
   },
   grants: { table: ['GetItem', 'Query'], queries: ['table'] },

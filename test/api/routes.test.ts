@@ -58,6 +58,7 @@ describe('sites and settings', () => {
       returningVisitorDays: null,
       answerTimeoutSeconds: null,
       awayAfterMisses: null,
+      language: 'en',
     });
   });
 
@@ -330,7 +331,12 @@ describe('widget and shared avatar', () => {
         { id: 'b', name: 'Operator b', avatarUrl: null, status: 'away' },
       ],
       groups: [],
+      language: 'en',
     });
+    await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, body: { language: 'ru' } });
+    expect((await api.call('GET', `/v1/sites/${siteId}/widget`)).body.language).toBe('ru');
+    expect((await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, body: { language: 'de' } })).status).toBe(400);
+    await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, body: { language: 'en' } });
 
     const upload = await api.call('POST', `/v1/sites/${siteId}/avatar`, {
       token: adminToken,

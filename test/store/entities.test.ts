@@ -89,6 +89,7 @@ describe('the site entity (settings item)', () => {
       returningVisitorDays: null,
       answerTimeoutSeconds: null,
       awayAfterMisses: null,
+      language: 'en',
       adminTokenHash: 'admin-hash',
       createdAt: CREATED_AT,
       queuePk: 'SITE#s1',
@@ -119,6 +120,7 @@ describe('the site entity (settings item)', () => {
       'returningVisitorDays',
       'answerTimeoutSeconds',
       'awayAfterMisses',
+      'language',
     ]);
   });
 

@@ -22,6 +22,7 @@ export function settingsOf(overrides: Partial<Settings> = {}): Settings {
     returningVisitorDays: null,
     answerTimeoutSeconds: null,
     awayAfterMisses: null,
+    language: 'en',
     ...overrides,
   };
 }

@@ -8,7 +8,7 @@
  * named attributes and the settings alone are nearly that many.
  */
 import type { DistributionMode } from '../../domain/distribution/index.js';
-import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, type Settings } from '../../domain/model.js';
+import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, type Language, type Settings } from '../../domain/model.js';
 import type { SiteRecord } from '../port.js';
 import { attributeNames, flag, itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
 
@@ -45,6 +45,8 @@ const settingsMapper = itemMapper<Settings>({
   returningVisitorDays: nullable<number>(),
   answerTimeoutSeconds: nullable<number>(),
   awayAfterMisses: nullable<number>(),
+  // Sites created before it get English.
+  language: value<Language>().whenAbsent('en'),
 });
 
 const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>() });
