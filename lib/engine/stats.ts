@@ -1,7 +1,8 @@
 import { invalidRequest } from '../domain/errors.js';
 import { timeOrderedIdFloor } from '../domain/ids.js';
 import { MAX_PERIOD_DAYS, periodDays, type StatsQuery } from '../domain/schemas.js';
-import { chatStats, type SiteStats } from '../domain/stats.js';
+import type { Chat } from '../domain/model.js';
+import { chatStats, reportDays, type SiteStats } from '../domain/stats.js';
 import type { EngineDeps } from './deps.js';
 import { requireSite } from './sites.js';
 
@@ -20,19 +21,37 @@ export function reportPeriod(query: StatsQuery, nowMs: number): { fromMs: number
   return { fromMs, toMs: Math.min(toMs, nowMs) };
 }
 
+/** The most waiting chats counted; past it the count says "at least". */
+const MAX_WAITING_COUNTED = 100_000;
+
+/**
+ * The UTC days a report lists: those of the period asked for; without `from`, from the first
+ * chat of the period (the site's "all time"), at most the last 366 of them.
+ */
+function daysOf(query: StatsQuery, period: { fromMs: number; toMs: number } | null, chats: readonly Chat[], nowMs: number): string[] {
+  const toMs = query.to?.getTime() ?? nowMs;
+  if (query.from) return reportDays(query.from.getTime(), toMs);
+  if (!period || chats.length === 0) return [];
+  return reportDays(Date.parse(chats[0]!.createdAt), period.toMs);
+}
+
 /** Chats are keyed by time-ordered ids, so a period is a key range. */
-export async function siteStats(deps: EngineDeps, siteId: string, query: StatsQuery): Promise<SiteStats> {
+export async function siteStats(deps: EngineDeps, siteId: string, query: StatsQuery) {
   await requireSite(deps, siteId);
-  const period = reportPeriod(query, deps.clock());
-  const [chats, operators] = await Promise.all([
+  const nowMs = deps.clock();
+  const period = reportPeriod(query, nowMs);
+  const [chats, operators, waiting] = await Promise.all([
     period
       ? // The floor of the next millisecond after `to` keeps chats created at `to` itself.
         deps.store.listChats(siteId, { fromId: timeOrderedIdFloor(period.fromMs), toId: timeOrderedIdFloor(period.toMs + 1) })
       : [],
     deps.store.listOperators(siteId),
+    deps.store.countWaiting(siteId, MAX_WAITING_COUNTED),
   ]);
-  return chatStats(
+  const stats: SiteStats = chatStats(
     chats,
     operators.map((operator) => operator.id),
+    daysOf(query, period, chats, nowMs),
   );
+  return { ...stats, waiting };
 }

@@ -9,14 +9,21 @@ export const getStats = defineRoute({
   method: 'GET',
   path: '/v1/sites/{siteId}/stats',
   role: 'admin',
-  summary: 'Chats created in a period, by operator and assignment rule',
+  summary: 'Chats created in a period, by operator and assignment rule, with misses, waits and a line per UTC day; and how many wait now',
   request: { path: sitePath, query: statsQuery },
   responses: {
     200: z.strictObject({
-      operators: z.array(z.strictObject({ id: z.string(), assigned: z.number().int(), byMethod: methodCountsSchema })),
+      operators: z.array(z.strictObject({ id: z.string(), assigned: z.number().int(), byMethod: methodCountsSchema, missed: z.number().int() })),
       unassigned: z.number().int(),
+      waiting: z.number().int(),
+      missed: z.number().int(),
+      waitSeconds: z.strictObject({ p50: z.number().min(0), p90: z.number().min(0), max: z.number().min(0) }).nullable(),
+      days: z.array(
+        z.strictObject({ date: z.iso.date(), assigned: z.number().int(), unassigned: z.number().int(), missed: z.number().int() }),
+      ),
     }),
   },
+  // The settings, the operators and the period's chats (the table); the waiting entries, counted.
   grants: { table: ['GetItem', 'Query'], queries: ['table'] },
   handle: async ({ path, query, rt }) => ok(await siteStats(rt.deps, path.siteId, query ?? {})),
 });

@@ -159,7 +159,7 @@ describe('the distribution-mode registry', () => {
     const chats = ASSIGNMENT_METHODS.map((method) => chatBy(method, 'early'));
     const [stats] = chatStats([...chats, chatBy(null, null)], ['early']).operators;
     const everyOnce = Object.fromEntries(ASSIGNMENT_METHODS.map((method) => [method, 1]));
-    expect(stats).toEqual({ id: 'early', assigned: ASSIGNMENT_METHODS.length, byMethod: everyOnce });
+    expect(stats).toEqual({ id: 'early', assigned: ASSIGNMENT_METHODS.length, byMethod: everyOnce, missed: 0 });
   });
 });
 
