@@ -14,7 +14,7 @@ import { modeNamed, type DistributionModeDefinition } from '../domain/distributi
 import { groupNotFound, siteNotFound, tooManyOpenChats } from '../domain/errors.js';
 import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, type Chat, type Group, type Message, type Operator, type Settings } from '../domain/model.js';
-import type { ChatStore, QueueOrder } from '../store/port.js';
+import type { ChatStore, QueueOrder, QueuePage } from '../store/port.js';
 import { logger } from '../http/logger.js';
 import { scheduleAnswerDeadlines } from './answer-deadline.js';
 import { untilWritten, type EngineDeps } from './deps.js';
@@ -93,7 +93,8 @@ export async function readAssignmentView(
   const group = first.group ?? null;
   const mode = modeNamed(settings.distribution);
   const chatsWaiting = first.waiting.length > 0;
-  if (chatsWaiting && settings.queueEnabled) return { settings, group, candidates: [], chatsWaiting };
+  const onlyFor = chatsWaiting && settings.queueEnabled ? operatorsNoWaitingChatIsFor(first) : null;
+  if (chatsWaiting && settings.queueEnabled && !onlyFor) return { settings, group, candidates: [], chatsWaiting };
   // The site's mode reads in the other order (it changed since the caller learnt it): read again.
   if (orderOf(mode) !== order) return readAssignmentView(store, siteId, nowMs, orderOf(mode), groupId);
   const needsAll = mode.reads === 'all-available';
@@ -107,7 +108,23 @@ export async function readAssignmentView(
     candidates.push(...page.operators);
     cursor = page.cursor;
   }
+  // Chats wait, but only for others than these: a new chat may go to them without passing anyone.
+  if (onlyFor) return { settings, group, candidates: candidates.filter((operator) => onlyFor.has(operator.id)), chatsWaiting };
   return { settings, group, candidates, chatsWaiting };
+}
+
+/**
+ * The operators every waiting chat of the page excludes (it was taken back from each of them
+ * unanswered): none of those chats will ever go to them, so a new chat passes no one by taking
+ * one of them. Null when some waiting chat may go to anyone, or when the page may not show every
+ * waiting chat (they sort before the operators: a page with an operator, or the last, shows all).
+ */
+function operatorsNoWaitingChatIsFor(page: QueuePage): Set<string> | null {
+  const allSeen = page.operators.length > 0 || !page.cursor;
+  if (!allSeen || page.waiting.some((entry) => entry.missedBy.length === 0)) return null;
+  const [first, ...rest] = page.waiting.map((entry) => new Set(entry.missedBy));
+  const common = new Set([...first!].filter((id) => rest.every((missed) => missed.has(id))));
+  return common.size > 0 ? common : null;
 }
 
 async function unindexedGroup(store: ChatStore, siteId: string, groupId: string): Promise<AssignmentView> {

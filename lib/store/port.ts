@@ -65,8 +65,8 @@ export interface QueuePage {
   settings: Settings | null;
   /** In a group's partition (first page): the group, or null when the index shows none. */
   group?: Group | null;
-  /** Waiting chats at the head of the queue (first page only), oldest first: their ids. */
-  waiting: string[];
+  /** Waiting chats at the head of the queue (first page only), oldest first: their ids and who missed them. */
+  waiting: Array<Pick<WaitingEntry, 'chatId' | 'missedBy'>>;
   operators: Operator[];
   /** Where the next page starts; undefined on the last page. */
   cursor: QueueCursor | undefined;

@@ -117,6 +117,24 @@ describe('answer deadlines', () => {
     expect(deadlineOf(again)).toMatchObject({ operatorId: 'op2', assignedAt: again.assignedAt });
   });
 
+  it('a chat waiting only for others than the one free operator does not hold up new chats: they go to that operator at once', async () => {
+    const siteId = await site(2);
+    await setOperatorStatus(deps, siteId, 'op2', 'offline');
+    const missed = await chatWith(siteId, 'op1');
+    engine.clock.advance(TIMEOUT_S * 1000);
+    await handleDeadline(deps, deadlineOf(missed));
+    expect((await chatNow(siteId, missed.id)).status).toBe('waiting');
+    // A new chat for anyone: op1 is free, and the waiting chat will never be op1's.
+    const fresh = await startChat(deps, siteId, { visitorId: 'newcomer', clientType: 'regular' });
+    expect(fresh.chat).toMatchObject({ status: 'assigned', operatorId: 'op1', assignedBy: 'queue' });
+    expect((await listQueue(deps, siteId)).map((entry) => entry.chatId)).toEqual([missed.id]);
+    // op2 back: the waiting chat is the next for op2, so a new chat may only go to op1 (never to op2 ahead of it).
+    await setOperatorStatus(deps, siteId, 'op2', 'online');
+    expect((await startChat(deps, siteId, { visitorId: 'second', clientType: 'regular' })).chat.operatorId).toBe('op1');
+    await setOperatorStatus(deps, siteId, 'op1', 'offline');
+    expect((await startChat(deps, siteId, { visitorId: 'third', clientType: 'regular' })).chat.status).toBe('waiting');
+  });
+
   it('a deadline after an accept, or after the operator left and the chat moved on, changes nothing', async () => {
     const siteId = await site(3);
     const accepted = await chatWith(siteId, 'op1');

@@ -382,14 +382,14 @@ describe('the indexes, derived from the entities', () => {
 
     expect(query.IndexName).toBe(QUEUE_INDEX.indexName);
     expect(page.settings).toStrictEqual(site.settings);
-    expect(page.waiting).toStrictEqual(['01JWAIT']);
+    expect(page.waiting).toStrictEqual([{ chatId: '01JWAIT', missedBy: [] }]);
     expect(page.operators).toStrictEqual([online.operator]);
     // A group's partition: the group (with the settings), its waiting chats, the copies of its operators.
     const group = { siteId: 's1', id: 'sales', name: 'Sales', fallbackAfterSeconds: 30 };
     const member = { ...online.operator, groups: ['sales'] };
     const groupWaiting = waitingItem({ siteId: 's1', chatId: '01JWAIT2', visitorId: 'v2', group: 'sales', createdAt: CREATED_AT, escalated: false, missedBy: [] });
     const inGroup = await readQueueRecording([groupItem(group, site.settings, CREATED_AT), groupWaiting, memberItem(member, 'sales', true)].map(stored), 'sales');
-    expect(inGroup.page).toMatchObject({ settings: site.settings, group, waiting: ['01JWAIT2'] });
+    expect(inGroup.page).toMatchObject({ settings: site.settings, group, waiting: [{ chatId: '01JWAIT2', missedBy: [] }] });
     expect(inGroup.page.operators).toStrictEqual([{ ...member, heartbeatAtMs: COPY_HEARTBEAT }]);
     for (const attribute of inGroup.read) read.add(attribute);
     const keys = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, QUEUE_INDEX.partitionKey.name, QUEUE_INDEX.sortKey.name]);
@@ -421,6 +421,7 @@ describe('the indexes, derived from the entities', () => {
       'groups',
       'chatId',
       'group',
+      'missedBy',
       'groupCopy',
     ]);
   });

@@ -292,7 +292,10 @@ export async function readQueue(
   return {
     settings,
     ...(group ? { group: headItem ? (groupFromQueueItem(headItem) ?? null) : null } : {}),
-    waiting: items.filter(isWaitingQueueItem).map((item) => waitingFromQueueItem(item).chatId),
+    waiting: items.filter(isWaitingQueueItem).map((item) => {
+      const { chatId, missedBy } = waitingFromQueueItem(item);
+      return { chatId, missedBy };
+    }),
     operators: items
       .filter((item) => item !== headItem && !isWaitingQueueItem(item))
       .map((item) => (isMemberQueueItem(item) ? operatorFromMemberItem(item) : operatorFromQueueItem(item))),

@@ -45,7 +45,7 @@ const entryMapper = itemMapper<WaitingEntry>({
 
 export const WAITING = {
   type: 'waiting',
-  indexes: { queue: ['chatId', 'group'], load: ['chatId', 'group'], liveness: 'all' },
+  indexes: { queue: ['chatId', 'group', 'missedBy'], load: ['chatId', 'group', 'missedBy'], liveness: 'all' },
 } as const satisfies EntityDefinition;
 
 export function waitingItem(entry: WaitingEntry): Item {
@@ -74,8 +74,9 @@ export const WAITING_LOAD_KEY = -1;
 /** A waiting chat among a page of the queue or load index (the table's keys are in every index). */
 export const isWaitingQueueItem = (item: Item) => typeof item.sk === 'string' && item.sk.startsWith(WAIT_SK_PREFIX);
 
-/** A waiting chat read from an index, which projects only its id and group. */
-export const waitingFromQueueItem = (item: Item): Pick<WaitingEntry, 'chatId' | 'group'> => ({
+/** A waiting chat read from an index, which projects only its id, group and the operators who missed it. */
+export const waitingFromQueueItem = (item: Item): Pick<WaitingEntry, 'chatId' | 'group' | 'missedBy'> => ({
   chatId: String(item.chatId ?? (item.sk as string).slice(WAIT_SK_PREFIX.length)),
   group: (item.group as string | null | undefined) ?? null,
+  missedBy: Array.isArray(item.missedBy) ? (item.missedBy as string[]) : [],
 });
