@@ -25,6 +25,8 @@ function tokenFor(route: RouteDefinition): string | undefined {
   if (route.role === 'platform') return api.platformToken;
   if (route.role === 'admin') return site.adminToken;
   if (route.role === 'operator' || route.role === 'chat-party') return site.tokens.a1;
+  // The admin may read any chat and the site's queue; accept and transfer check the operator after validation.
+  if (route.role === 'chat-reader' || route.role === 'site-member') return site.adminToken;
   return undefined;
 }
 
@@ -50,6 +52,7 @@ const VALID_AFTER_ALL: Record<string, unknown[]> = {
   defaultOperators: [{}],
   avatarUrl: [null],
   sharedAvatarUrl: [null],
+  fallbackAfterSeconds: [null, 123],
 };
 const FIELDS_BY_ROUTE: Record<string, Record<string, unknown>> = {
   'create-site': { name: 'ok', allowedOrigins: ['https://a.example'] },
@@ -64,6 +67,9 @@ const FIELDS_BY_ROUTE: Record<string, Record<string, unknown>> = {
   'set-operator-status': { status: 'online' },
   'start-chat': { visitorId: 'v', clientType: 'regular', operatorId: 'a1' },
   'close-chat': { chatToken: 'x' },
+  'post-message': { text: 'Hello' },
+  'transfer-chat': { operatorId: 'a1' },
+  'put-group': { name: 'Sales', fallbackAfterSeconds: 30 },
 };
 
 function hostileRequests(): Hostile[] {

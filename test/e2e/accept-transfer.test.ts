@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
-import { launchChromium, screenshot } from './browser.js';
+import { launchChromium, screenshot, watchedPages } from './browser.js';
 
 /**
  * Accepting and transferring chats in the operator console, and chats taken back when nobody
@@ -28,9 +28,9 @@ interface Chat {
 let api: TestApi;
 let browser: Browser;
 let site: Site;
-const contexts: BrowserContext[] = [];
+const pages = watchedPages(() => browser);
 /** What the pages refused under their content security policy, and their script errors. */
-const refused: string[] = [];
+const { refused, newPage } = pages;
 const workDir = mkdtempSync(join(tmpdir(), 'accept-transfer-e2e-'));
 
 /** The console refreshes every 4 s and the admin page every 5 s: room for a slow machine. */
@@ -52,21 +52,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const context of contexts) await context.close();
+  await pages.close();
   await browser?.close();
   await api?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());
-  });
-  page.on('pageerror', (error) => refused.push(`page error: ${error.message}`));
-  return page;
-}
 
 async function consoleOf(token: string): Promise<Page> {
   const page = await newPage();

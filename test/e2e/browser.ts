@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 
@@ -24,4 +24,29 @@ export function launchChromium(): Promise<Browser> {
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: options.fullPage ?? false });
+}
+
+/**
+ * The pages of one test file, each in a browser context of its own; what they refused under
+ * their content security policy, and their script errors, are collected in `refused`.
+ */
+export function watchedPages(browser: () => Browser) {
+  const contexts: BrowserContext[] = [];
+  const refused: string[] = [];
+  return {
+    refused,
+    async newPage(): Promise<Page> {
+      const context = await browser().newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('console', (message) => {
+        if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());
+      });
+      page.on('pageerror', (error) => refused.push(`page error: ${error.message}`));
+      return page;
+    },
+    async close() {
+      for (const context of contexts) await context.close();
+    },
+  };
 }

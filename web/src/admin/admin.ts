@@ -1,7 +1,8 @@
 /**
  * The site administrator's page: sign in with the admin token, edit the site's settings and
  * shared avatar, manage groups (departments) and operators (tables refreshed every few seconds;
- * each operator's groups are checkboxes in its row) and copy the widget snippet. Plain DOM;
+ * each operator's groups are checkboxes in its row), read the follow-up requests (chats nobody
+ * took, with the contact and messages the visitor left) and copy the widget snippet. Plain DOM;
  * every piece of data is written with textContent.
  */
 
@@ -51,6 +52,23 @@ interface Group {
 interface Stats {
   operators: { id: string; assigned: number; byMethod: Record<Method, number> }[];
   unassigned: number;
+}
+
+/** A chat nobody took: a follow-up request. */
+interface FollowUp {
+  id: string;
+  visitorId: string;
+  createdAt: string;
+  group: string | null;
+  contact: { name: string | null; email: string | null };
+}
+
+interface Message {
+  id: string;
+  from: 'visitor' | 'operator';
+  operatorId: string | null;
+  text: string;
+  createdAt: string;
 }
 
 interface Reply<T> {
@@ -132,6 +150,9 @@ const ui = {
   newGroupId: byId<HTMLInputElement>('new-group-id'),
   newGroupName: byId<HTMLInputElement>('new-group-name'),
   newGroupFallback: byId<HTMLInputElement>('new-group-fallback'),
+  followUps: byId<HTMLOListElement>('follow-ups'),
+  followUpsEmpty: byId('follow-ups-empty'),
+  followUpsMore: byId<HTMLButtonElement>('follow-ups-more'),
   snippet: byId('snippet'),
   copySnippet: byId<HTMLButtonElement>('copy-snippet'),
 };
@@ -260,6 +281,11 @@ function signOut(message = 'Signed out.', isError = false) {
   operators = [];
   groups = [];
   rows.clear();
+  followUps.clear();
+  followUpsCursor = undefined;
+  pagedFurther = false;
+  ui.followUps.replaceChildren();
+  ui.followUpsMore.hidden = true;
   groupRows.clear();
   ui.operatorsBody.replaceChildren();
   ui.groupsBody.replaceChildren();
@@ -530,6 +556,7 @@ function renderOperators(list: Operator[], stats: Stats) {
 
 async function refresh() {
   const started = generation;
+  void refreshFollowUps();
   const [list, stats, groupList] = await Promise.all([
     api<{ operators: Operator[] }>('GET', sitePath('/operators')),
     api<Stats>('GET', sitePath('/stats')),
@@ -539,6 +566,116 @@ async function refresh() {
     renderGroups(groupList.data.groups);
     renderOperators(list.data.operators, stats.data);
   }
+}
+
+// ---------- follow-up requests ----------
+
+/** The requests shown, by chat id (ids sort in creation order), and where the next page starts. */
+const followUps = new Map<string, HTMLLIElement>();
+let followUpsCursor: string | undefined;
+/** Set once the admin asked for more: the first page's refresh then keeps the cursor of the last page read. */
+let pagedFurther = false;
+
+const mailto = (email: string) => `mailto:${encodeURIComponent(email).replace(/%40/g, '@')}`;
+
+function followUpItem(chat: FollowUp): HTMLLIElement {
+  const name = chat.contact.name ?? 'No name given';
+  const email = chat.contact.email
+    ? el('a', { href: mailto(chat.contact.email), textContent: chat.contact.email })
+    : el('span', { textContent: 'no e-mail given' });
+  const created = el('time', { dateTime: chat.createdAt, textContent: new Date(chat.createdAt).toLocaleString() });
+  const meta = el('p', { className: 'meta muted' }, 'E-mail: ', email, ' · created ', created, ` · visitor ${chat.visitorId}`, chat.group ? ` · group ${chat.group}` : '');
+  const messages = el('ol', { className: 'messages' }, el('li', { className: 'muted', textContent: 'Loading the messages…' }));
+  messages.setAttribute('aria-label', `Messages of ${name}`);
+  const item = el('li', {}, el('h3', { textContent: name }), meta, messages);
+  item.dataset.chatId = chat.id;
+  void showFollowUpMessages(chat, messages);
+  return item;
+}
+
+/** The request's messages (read once: nobody writes in a chat nobody took). */
+async function showFollowUpMessages(chat: FollowUp, list: HTMLOListElement) {
+  const read: Message[] = [];
+  try {
+    for (let page = 0; page < 20; page++) {
+      const after = read.length ? `?after=${encodeURIComponent(read[read.length - 1]!.id)}` : '';
+      const { data } = await api<{ messages: Message[] }>('GET', sitePath(`/chats/${encodeURIComponent(chat.id)}/messages${after}`));
+      read.push(...data.messages);
+      if (data.messages.length < 100) break;
+    }
+  } catch (error) {
+    list.replaceChildren(el('li', { className: 'error', textContent: `Could not read the messages: ${(error as Error).message}` }));
+    return;
+  }
+  const items = read.map((message) => {
+    const who = message.from === 'visitor' ? 'Visitor' : `Operator ${message.operatorId ?? ''}`.trim();
+    const when = new Date(message.createdAt).toLocaleString();
+    return el('li', {}, el('span', { className: 'who', textContent: `${who} · ${when}` }), message.text);
+  });
+  list.replaceChildren(...(items.length ? items : [el('li', { className: 'muted', textContent: 'No message.' })]));
+}
+
+/**
+ * Shows a page of requests, newest first, each once. The first page (read again with each
+ * refresh) also drops the requests of its span that are no longer listed (their chat was closed).
+ */
+function showFollowUps(chats: FollowUp[], more: boolean, cursor: string | undefined) {
+  if (more) {
+    followUpsCursor = cursor;
+    pagedFurther = true;
+  } else {
+    const listed = new Set(chats.map((chat) => chat.id));
+    const oldest = chats[chats.length - 1]?.id;
+    for (const [id, item] of followUps) {
+      if (listed.has(id) || (cursor !== undefined && (oldest === undefined || id < oldest))) continue;
+      item.remove();
+      followUps.delete(id);
+    }
+    if (!pagedFurther) followUpsCursor = cursor;
+  }
+  for (const chat of chats) {
+    if (followUps.has(chat.id)) continue;
+    // Before the newest of those shown that is older than it.
+    let before: [string, HTMLLIElement] | undefined;
+    for (const entry of followUps) if (entry[0] < chat.id && (!before || entry[0] > before[0])) before = entry;
+    const item = followUpItem(chat);
+    ui.followUps.insertBefore(item, before?.[1] ?? null);
+    followUps.set(chat.id, item);
+  }
+  ui.followUpsEmpty.textContent = 'No follow-up requests.';
+  ui.followUpsEmpty.hidden = followUps.size > 0;
+  ui.followUpsMore.hidden = !followUpsCursor;
+}
+
+async function loadFollowUps(more = false) {
+  const cursor = more && followUpsCursor ? `&cursor=${encodeURIComponent(followUpsCursor)}` : '';
+  const { data } = await api<{ chats: FollowUp[]; cursor?: string }>('GET', sitePath(`/chats?status=unassigned${cursor}`));
+  if (session) showFollowUps(data.chats, more, data.cursor);
+}
+
+/** With each refresh: a failure here is told in the card, and keeps nothing else from showing. */
+async function refreshFollowUps() {
+  try {
+    await loadFollowUps();
+  } catch (error) {
+    if (error instanceof ApiError && error.reported) return;
+    ui.followUpsEmpty.textContent = `Could not read the follow-up requests: ${(error as Error).message}`;
+    ui.followUpsEmpty.hidden = false;
+  }
+}
+
+async function moreFollowUps() {
+  const before = followUps.size;
+  ui.followUpsMore.disabled = true;
+  try {
+    await loadFollowUps(true);
+  } finally {
+    ui.followUpsMore.disabled = false;
+  }
+  const shown = followUps.size - before;
+  announce(shown ? `${shown} more follow-up ${shown === 1 ? 'request' : 'requests'} shown.` : 'No more follow-up requests.');
+  // The button goes after the last page: the focus then goes to the list.
+  if (ui.followUpsMore.hidden) ui.followUps.focus();
 }
 
 function scheduleRefresh() {
@@ -880,6 +1017,8 @@ onSubmit(ui.addForm, addOperator);
 onSubmit(ui.addGroupForm, addGroup);
 
 ui.signOut.addEventListener('click', () => signOut());
+ui.followUpsMore.addEventListener('click', () => void moreFollowUps().catch(showError));
+ui.followUps.tabIndex = -1;
 ui.rotateAdmin.addEventListener('click', () => void rotateAdminToken().catch(showError));
 ui.avatarFile.addEventListener('change', () => {
   const file = ui.avatarFile.files?.[0];

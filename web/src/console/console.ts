@@ -3,7 +3,10 @@
  * while the page is open, see its groups (departments), see, accept, transfer and close the open
  * chats and how many chats wait in the site's queue (refreshed every few seconds). A chat that
  * leaves the list without the operator closing or transferring it (taken back when it was not
- * accepted in time, closed by the visitor) is told in a live region.
+ * accepted in time, closed by the visitor) is told in a live region. Each chat's conversation
+ * opens below the list (what the visitor gave, the messages, a reply box; the first reply
+ * accepts the chat); its new messages are read every 2 s while it is open, the other chats'
+ * with each refresh (shown as "n new" on their Messages button).
  */
 type Status = 'online' | 'away' | 'offline';
 interface Operator {
@@ -26,6 +29,16 @@ interface Chat {
   group: string | null;
   assignedAt: string | null;
   acceptedAt: string | null;
+  /** What the visitor gave to be written back to (nulls: nothing). */
+  contact?: { name: string | null; email: string | null };
+}
+interface Message {
+  id: string;
+  chatId: string;
+  from: 'visitor' | 'operator';
+  operatorId: string | null;
+  text: string;
+  createdAt: string;
 }
 interface Session {
   token: string;
@@ -35,6 +48,10 @@ interface Session {
 
 const TOKEN_KEY = 'chatdist.operator';
 const REFRESH_MS = 4_000;
+/** How often the open conversation looks for new messages (no live push yet). */
+const CONVERSATION_MS = 2_000;
+/** Messages the service gives per read. */
+const MESSAGES_PAGE = 100;
 /** Notices kept on screen about chats that left the list. */
 const MAX_NOTICES = 5;
 
@@ -138,15 +155,26 @@ interface ChatRow {
   tr: HTMLTableRowElement;
   started: HTMLTableCellElement;
   visitor: HTMLTableCellElement;
+  /** The contact the visitor gave and its first message. */
+  gave: HTMLTableCellElement;
   answer: HTMLTableCellElement;
   client: HTMLTableCellElement;
   group: HTMLTableCellElement;
   assignedBy: HTMLTableCellElement;
+  messagesButton: HTMLButtonElement;
   accept: HTMLButtonElement;
   transfer: HTMLButtonElement;
   close: HTMLButtonElement;
   /** An accept, transfer or close of it is under way: a list read meanwhile may already miss it. */
   busy: boolean;
+  /** The messages read so far, in order; the last id read (the next read starts after it). */
+  messages: Message[];
+  after: string | undefined;
+  reading: boolean;
+  /** The visitor's messages that came while the conversation was not open. */
+  unread: number;
+  /** What the operator had typed when another conversation was opened. */
+  draft: string;
 }
 
 /** The rows shown, by chat id: kept across refreshes, so that a button keeps its focus. */
@@ -189,27 +217,38 @@ function createChatRow(chat: Chat): ChatRow {
     tr: document.createElement('tr'),
     started: cell(),
     visitor: cell(),
+    gave: cell(),
     answer: cell(),
     client: cell(),
     group: cell(),
     assignedBy: cell(),
+    messagesButton: button('Messages', `Messages with ${chat.visitorId}`),
     accept: button('Accept', `Accept chat with ${chat.visitorId}`, 'primary'),
     transfer: button('Transfer', `Transfer chat with ${chat.visitorId}`),
     close: button('Close', `Close chat with ${chat.visitorId}`, 'danger'),
     busy: false,
+    messages: [],
+    after: undefined,
+    reading: false,
+    unread: 0,
+    draft: '',
   };
   row.tr.dataset.chatId = chat.id;
   row.answer.className = 'answer';
+  row.gave.className = 'gave';
+  row.messagesButton.setAttribute('aria-controls', 'conversation');
+  row.messagesButton.setAttribute('aria-expanded', 'false');
+  row.messagesButton.addEventListener('click', () => openConversation(row));
   row.transfer.setAttribute('aria-controls', 'transfer-form');
   row.transfer.setAttribute('aria-expanded', 'false');
   row.accept.addEventListener('click', () => void accept(row));
   row.transfer.addEventListener('click', () => openTransfer(row));
   row.close.addEventListener('click', () => void closeChat(row));
   const actions = Object.assign(document.createElement('div'), { className: 'row' });
-  actions.append(row.accept, row.transfer, row.close);
+  actions.append(row.messagesButton, row.accept, row.transfer, row.close);
   const action = cell();
   action.append(actions);
-  row.tr.append(row.started, row.visitor, row.answer, row.client, row.group, row.assignedBy, action);
+  row.tr.append(row.started, row.visitor, row.gave, row.answer, row.client, row.group, row.assignedBy, action);
   return row;
 }
 
@@ -224,6 +263,7 @@ function updateChatRow(row: ChatRow, chat: Chat) {
     [row.assignedBy, chat.assignedBy ?? ''],
   ];
   for (const [cell, text] of texts) if (cell.textContent !== text) cell.textContent = text;
+  showGave(row);
   showAnswer(row);
   if (chat.acceptedAt && document.activeElement === row.accept) row.transfer.focus();
   row.accept.hidden = Boolean(chat.acceptedAt);
@@ -241,6 +281,12 @@ function removeRow(row: ChatRow) {
   rows.delete(row.chat.id);
   if (transferring === row) closeTransfer(false);
   showEmpty();
+}
+
+/** Closed here or transferred: its conversation has nothing more to show. */
+function forgetRow(row: ChatRow) {
+  removeRow(row);
+  if (talking === row) hideConversation(false);
 }
 
 /** Shows `chats` in their order, reusing the rows there are; returns the chats that left the list. */
@@ -263,6 +309,7 @@ function renderChats(chats: Chat[]): Chat[] {
     row.tr.remove();
     rows.delete(row.chat.id);
     if (transferring === row) closeTransfer(false);
+    endConversation(row, 'This chat has left your list (see the notices above): you can no longer write in it.');
   }
   showEmpty();
   return gone;
@@ -300,6 +347,8 @@ async function loadChats() {
   const { chats } = await api<{ chats: Chat[] }>('GET', `${operatorPath()}/chats`);
   if (!session || started !== generation) return;
   for (const chat of renderChats(chats)) void explainGone(chat);
+  // New messages of every chat (the open conversation also reads its own every 2 s).
+  for (const row of rows.values()) void readMessages(row);
 }
 
 /** A refused accept or close: the chat is no longer this operator's, or it is closed. True when handled so. */
@@ -308,11 +357,13 @@ function lostChat(row: ChatRow, error: unknown): boolean {
   if (code === 'chat_not_yours' || (error instanceof ApiError && error.status === 403)) {
     removeRow(row);
     notice(takenBackText(row.chat));
+    endConversation(row, 'This chat is no longer yours (taken back or moved to another operator): you can no longer write in it.');
     return true;
   }
   if (code === 'chat_closed') {
     removeRow(row);
     notice(`${chatName(row.chat)} was closed by the visitor.`);
+    endConversation(row, 'The visitor closed this chat.');
     return true;
   }
   return false;
@@ -339,7 +390,7 @@ async function closeChat(row: ChatRow) {
   row.close.disabled = row.busy = true;
   try {
     await api('POST', `${chatPath(row.chat)}/close`);
-    removeRow(row);
+    forgetRow(row);
     say(`Chat with ${row.chat.visitorId} closed.`);
     await loadChats();
   } catch (error) {
@@ -353,6 +404,234 @@ async function closeChat(row: ChatRow) {
 function tick() {
   for (const row of rows.values()) if (!row.chat.acceptedAt) showAnswer(row);
 }
+
+// ---------- conversations ----------
+
+const talk = {
+  section: $('#conversation'),
+  title: $('#conversation-title'),
+  contact: $('#conversation-contact'),
+  log: $('#conversation-log'),
+  empty: $('#conversation-empty'),
+  form: $<HTMLFormElement>('#reply-form'),
+  text: $<HTMLTextAreaElement>('#reply-text'),
+  count: $('#reply-count'),
+  error: $('#reply-error'),
+  send: $<HTMLButtonElement>('#reply-send'),
+};
+/** The row whose conversation is open, and the timer reading its new messages. */
+let talking: ChatRow | null = null;
+let talkTimer: number | undefined;
+let sending = false;
+
+/** "Ann Smith · ann@example.com", or '' when the visitor gave neither. */
+function contactText(chat: Chat) {
+  return [chat.contact?.name, chat.contact?.email].filter(Boolean).join(' · ');
+}
+
+const firstVisitorMessage = (row: ChatRow) => row.messages.find((message) => message.from === 'visitor');
+
+/** The row's "From the visitor" cell: the contact and the start of its first message. */
+function showGave(row: ChatRow) {
+  const contact = contactText(row.chat);
+  const first = firstVisitorMessage(row)?.text ?? '';
+  const short = first.length > 100 ? `${first.slice(0, 99)}…` : first;
+  const signature = `${contact}\n${short}`;
+  if (row.gave.dataset.shown === signature) return;
+  row.gave.dataset.shown = signature;
+  const parts: HTMLElement[] = [];
+  if (contact) parts.push(Object.assign(document.createElement('span'), { className: 'contact', textContent: contact }));
+  if (short) parts.push(Object.assign(document.createElement('span'), { className: 'first', textContent: `“${short}”`, title: first }));
+  if (!parts.length) parts.push(Object.assign(document.createElement('span'), { className: 'muted', textContent: '—' }));
+  row.gave.replaceChildren(...parts);
+}
+
+/** The Messages button, with how many of the visitor's messages came since the conversation was last open. */
+function showUnread(row: ChatRow) {
+  const text = row.unread ? `Messages (${row.unread} new)` : 'Messages';
+  if (row.messagesButton.textContent === text) return;
+  row.messagesButton.textContent = text;
+  row.messagesButton.setAttribute('aria-label', `Messages with ${row.chat.visitorId}${row.unread ? ` (${row.unread} new)` : ''}`);
+  row.messagesButton.classList.toggle('unread', row.unread > 0);
+}
+
+function time(iso: string) {
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+function messageItem(message: Message): HTMLElement {
+  const who =
+    message.from === 'visitor' ? 'Visitor' : message.operatorId === session?.operatorId ? 'You' : `Operator ${message.operatorId ?? ''}`.trim();
+  const item = Object.assign(document.createElement('p'), { className: `msg ${message.from}` });
+  item.dataset.id = message.id;
+  item.append(Object.assign(document.createElement('span'), { className: 'who', textContent: `${who} · ${time(message.createdAt)}` }), message.text);
+  return item;
+}
+
+/** Adds messages to the row, in id order, each once; shows them when its conversation is open, else counts them. */
+function addMessages(row: ChatRow, messages: Message[]) {
+  let added = false;
+  for (const message of messages) {
+    if (row.messages.some((known) => known.id === message.id)) continue;
+    // Usually the last; one read late (written before the operator's own last) goes before the later ones.
+    let index = row.messages.length;
+    while (index > 0 && row.messages[index - 1]!.id > message.id) index -= 1;
+    row.messages.splice(index, 0, message);
+    added = true;
+    if (talking === row) {
+      const atEnd = talk.log.scrollHeight - talk.log.scrollTop - talk.log.clientHeight < 40;
+      talk.log.insertBefore(messageItem(message), talk.log.children[index] ?? null);
+      if (atEnd || message.from === 'operator') talk.log.scrollTop = talk.log.scrollHeight;
+    } else if (message.from === 'visitor') {
+      row.unread += 1;
+    }
+  }
+  if (!added) return;
+  if (talking === row) talk.empty.hidden = true;
+  showGave(row);
+  showUnread(row);
+}
+
+/** Reads the chat's messages after the last one read (a few pages at most at a time). */
+async function readMessages(row: ChatRow) {
+  if (row.reading || !session) return;
+  row.reading = true;
+  try {
+    for (let page = 0; page < 10; page++) {
+      const query = row.after ? `?after=${encodeURIComponent(row.after)}` : '';
+      const { messages } = await api<{ messages: Message[] }>('GET', `${chatPath(row.chat)}/messages${query}`);
+      addMessages(row, messages);
+      const last = messages[messages.length - 1];
+      if (last) row.after = last.id;
+      if (messages.length < MESSAGES_PAGE) break;
+    }
+  } catch {
+    // A chat taken back or closed meanwhile: the list refresh tells; anything else: the next read tries again.
+  } finally {
+    row.reading = false;
+  }
+}
+
+function showCount() {
+  talk.count.textContent = `${talk.text.value.length} / 4000 characters`;
+}
+
+/** Opens the row's conversation below the list (one at a time); the reply box gets the focus. */
+function openConversation(row: ChatRow) {
+  if (talking !== row) {
+    if (talking) {
+      talking.draft = talk.text.value;
+      talking.messagesButton.setAttribute('aria-expanded', 'false');
+    }
+    talking = row;
+    row.unread = 0;
+    showUnread(row);
+    row.messagesButton.setAttribute('aria-expanded', 'true');
+    talk.title.textContent = `Conversation with ${row.chat.visitorId}`;
+    const contact = contactText(row.chat);
+    talk.contact.textContent = contact ? `The visitor gave: ${contact}` : 'The visitor gave no name or e-mail.';
+    talk.log.replaceChildren(...row.messages.map(messageItem));
+    talk.empty.hidden = row.messages.length > 0;
+    talk.text.value = row.draft;
+    talk.text.disabled = talk.send.disabled = false;
+    talk.error.textContent = '';
+    showCount();
+    talk.section.hidden = false;
+    talk.log.scrollTop = talk.log.scrollHeight;
+    window.clearInterval(talkTimer);
+    talkTimer = window.setInterval(() => {
+      if (talking && rows.get(talking.chat.id) === talking) void readMessages(talking);
+    }, CONVERSATION_MS);
+    void readMessages(row);
+  }
+  talk.text.focus();
+}
+
+/** Hides the conversation; `refocus`: back to its row's Messages button. */
+function hideConversation(refocus: boolean) {
+  const row = talking;
+  window.clearInterval(talkTimer);
+  talkTimer = undefined;
+  talking = null;
+  talk.section.hidden = true;
+  talk.log.replaceChildren();
+  talk.error.textContent = '';
+  if (!row) return;
+  row.draft = talk.text.value;
+  talk.text.value = '';
+  row.messagesButton.setAttribute('aria-expanded', 'false');
+  if (refocus && row.tr.isConnected) row.messagesButton.focus();
+}
+
+/** The chat is no longer this operator's: its conversation stays on screen, read only, saying why. */
+function endConversation(row: ChatRow, why: string) {
+  if (talking !== row) return;
+  window.clearInterval(talkTimer);
+  talkTimer = undefined;
+  talk.text.disabled = talk.send.disabled = true;
+  talk.error.textContent = why;
+}
+
+async function sendReply() {
+  const row = talking;
+  if (!row || sending || talk.text.disabled) return;
+  const text = talk.text.value.trim();
+  talk.error.textContent = '';
+  if (!text) {
+    talk.error.textContent = 'Write a reply first.';
+    talk.text.focus();
+    return;
+  }
+  sending = talk.send.disabled = true;
+  row.busy = true;
+  try {
+    const { message } = await api<{ message: Message }>('POST', `${chatPath(row.chat)}/messages`, { text });
+    if (talking === row) {
+      talk.text.value = '';
+      showCount();
+    } else {
+      row.draft = '';
+    }
+    addMessages(row, [message]);
+    if (!row.chat.acceptedAt) {
+      // The first reply accepted the chat (the next list read brings the service's own time).
+      generation++;
+      updateChatRow(row, { ...row.chat, acceptedAt: message.createdAt });
+      say(`Chat with ${row.chat.visitorId} accepted: your reply was sent.`);
+    }
+  } catch (error) {
+    if (lostChat(row, error)) {
+      endConversation(
+        row,
+        codeOf(error) === 'chat_closed'
+          ? 'Not sent: the visitor closed this chat.'
+          : 'Not sent: this chat is no longer yours (it was taken back or moved to another operator).',
+      );
+    } else if ((error as Error).message !== 'signed out' && talking === row) {
+      talk.error.textContent = `Not sent: ${(error as Error).message}`;
+    }
+  } finally {
+    sending = row.busy = false;
+    if (!talk.text.disabled) talk.send.disabled = false;
+    if (talking === row && !talk.text.disabled) talk.text.focus();
+  }
+}
+
+talk.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void sendReply();
+});
+talk.text.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    void sendReply();
+  }
+});
+talk.text.addEventListener('input', showCount);
+$('#conversation-hide').addEventListener('click', () => hideConversation(true));
+talk.section.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') hideConversation(true);
+});
 
 // ---------- transfer ----------
 
@@ -413,7 +692,7 @@ async function transfer() {
       row.transfer.focus();
       say(`Chat with ${chat.visitorId} transferred to ${where}; it was given back to you.`);
     } else {
-      removeRow(row);
+      forgetRow(row);
       say(`Chat with ${chat.visitorId} transferred to ${where}${chat.status === 'waiting' ? ': it waits for an operator of the group' : ''}.`);
     }
   } catch (error) {
@@ -512,6 +791,7 @@ function signOut(reason?: string) {
   session = null;
   sessionStorage.removeItem(TOKEN_KEY);
   closeTransfer(false);
+  hideConversation(false);
   rows.clear();
   $('#chats tbody').replaceChildren();
   $('#chat-notices').replaceChildren();

@@ -38,5 +38,20 @@ button:focus-visible { outline: 3px solid #9db7ff; outline-offset: 2px; }
 .place { font-weight: 600; }
 .assigned { display: flex; align-items: center; gap: 12px; }
 .assigned .avatar { width: 48px; height: 48px; }
+.chat, .chat-head, form { display: grid; gap: 8px; margin: 0; }
+.log { display: grid; gap: 6px; max-height: 260px; overflow-y: auto; padding: 2px; }
+.log:empty { display: none; }
+.msg { max-width: 85%; justify-self: start; padding: 6px 10px; border-radius: 10px; background: #eef1f7; white-space: pre-wrap; overflow-wrap: anywhere; }
+.msg.visitor { justify-self: end; background: #2457d6; color: #fff; }
+.who { display: block; font-size: 12px; opacity: .85; }
+label { font-size: 14px; font-weight: 600; }
+textarea, input[type=text], input[type=email] { font: inherit; color: inherit; background: #fff; width: 100%; padding: 8px 10px;
+  border: 1px solid #8d95a5; border-radius: 8px; resize: vertical; }
+textarea:focus-visible, input:focus-visible { outline: 3px solid #9db7ff; outline-offset: 1px; }
+.count { font-size: 12px; color: #5b6476; justify-self: end; margin-top: -4px; }
+.bar { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
+.bar .count { margin: 0; }
+.error:empty { display: none; }
+.confirmed { font-weight: 600; color: #17703d; }
 @media (max-width: 480px) { .panel { right: 8px; left: 8px; width: auto; bottom: 72px; } .launcher { right: 8px; bottom: 8px; } }
 `;

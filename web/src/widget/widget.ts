@@ -4,6 +4,11 @@
  * Optional: data-client-type="target", data-api="https://…/v1" (default: the script's own origin).
  * Everything lives in a shadow root, so the host page's styles and ours never meet; the only
  * global is `window.ChatWidget` ({ open, close, setClientType }).
+ *
+ * Once a chat is started (assigned or waiting) the widget shows the conversation and a message
+ * box; it polls the chat and its new messages every 2 s while the panel is open. A chat nobody
+ * took (unassigned) becomes a follow-up request: the widget asks for an e-mail address and sends
+ * the request again with it (contact is only given at chat start).
  */
 import { WIDGET_CSS } from './widget-css.js';
 
@@ -33,16 +38,37 @@ interface ActiveChat {
   /** Set while the chat waits in the queue, with its last known place. */
   waiting?: boolean;
   place?: QueuePlace | null;
+  /** The department it was started in, for a follow-up request sent again. */
+  group?: string;
+  /** The e-mail address the visitor gave with it: we write there when nobody takes the chat. */
+  email?: string;
 }
 interface QueuePlace {
   position: number;
   estimatedWaitSeconds: number | null;
 }
 interface ChatReply {
-  chat: { id: string; status: 'waiting' | 'assigned' | 'unassigned' | 'closed' };
+  chat: { id: string; status: 'waiting' | 'assigned' | 'unassigned' | 'closed'; contact?: { email: string | null } };
   chatToken: string;
   operator?: ActiveChat['operator'];
   queue?: QueuePlace | null;
+}
+interface Message {
+  id: string;
+  from: 'visitor' | 'operator';
+  operatorId: string | null;
+  text: string;
+  createdAt: string;
+}
+interface Contact {
+  name?: string;
+  email: string;
+}
+interface StartOptions {
+  operatorId?: string;
+  group?: string;
+  message?: string;
+  contact?: Contact;
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
@@ -52,6 +78,10 @@ let clientType: 'regular' | 'target' = script?.dataset.clientType === 'target' ?
 
 const VISITOR_KEY = 'chatdist.visitorId';
 const chatKey = `chatdist.chat.${siteId}`;
+/** A message's length limit (the service's). */
+const MAX_TEXT = 4000;
+/** Messages the service gives per read. */
+const PAGE = 100;
 
 function randomId(prefix: string): string {
   const bytes = new Uint8Array(12);
@@ -80,7 +110,11 @@ function savedChat(): ActiveChat | null {
   }
 }
 
+/** The chat of this tab, kept in memory and in the tab's storage (it survives a reload). */
+let current: ActiveChat | null = savedChat();
+
 function saveChat(chat: ActiveChat | null) {
+  current = chat;
   try {
     if (chat) sessionStorage.setItem(chatKey, JSON.stringify(chat));
     else sessionStorage.removeItem(chatKey);
@@ -98,6 +132,9 @@ async function api<T>(method: string, path: string, body?: unknown, headers: Rec
   const data = (await response.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
   return { status: response.status, data };
 }
+
+const chatPath = (chat: ActiveChat) => `/sites/${siteId}/chats/${encodeURIComponent(chat.chatId)}`;
+const bearer = (chat: ActiveChat) => ({ Authorization: `Bearer ${chat.chatToken}` });
 
 /* ---------- DOM helpers (text only ever goes in through textContent) ---------- */
 
@@ -128,40 +165,190 @@ const body = el('div', { class: 'body', 'aria-live': 'polite' });
 const panel = el('div', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: '' }, el('div', { class: 'head' }, title, closeButton), body);
 root.append(el('style', {}, WIDGET_CSS), launcher, panel);
 
-let pendingStart: { key: string; operatorId?: string; group?: string } | null = null;
-/** Polling a waiting chat (a live push will replace it): the chat watched, and the next poll. */
+let pendingStart: { key: string; request: string } | null = null;
+/** Polling an open chat (a live push will replace it); `beat` tells a poll still wanted from one left behind. */
 const POLL_MS = 2000;
-let watched: string | null = null;
+let beat = 0;
 let pollTimer: ReturnType<typeof setTimeout> | undefined;
 
-function show(...children: (Node | string)[]) {
+/** Shows a view; the focus goes to `focus`, else to its first button or link. */
+function show(children: (Node | string)[], focus?: HTMLElement | null) {
   body.replaceChildren(...children);
-  body.querySelector<HTMLElement>('button, a')?.focus();
+  (focus ?? body.querySelector<HTMLElement>('button, a'))?.focus();
 }
 
 function message(text: string, className = 'message') {
   return el('p', { class: className }, text);
 }
 
-function button(label: string, onClick: () => void, className = 'primary') {
-  const node = el('button', { type: 'button', class: className }, label);
+function button(label: string, onClick: () => void, className = 'primary', type = 'button') {
+  const node = el('button', { type, class: className }, label);
   node.addEventListener('click', onClick);
   return node;
 }
 
-function renderAssigned(chat: ActiveChat) {
-  const who = chat.operator!;
-  show(
-    el('div', { class: 'assigned' }, avatar(who.name, who.avatarUrl), el('p', { class: 'message' }, 'You are chatting with ', el('strong', {}, who.name), '.')),
-    button('End chat', () => void endChat(chat), 'secondary'),
-  );
+/**
+ * A labelled text box with its character count ("12 / 4000"), limited to the service's 4000.
+ * `onEnter`: Enter does it (Shift+Enter starts a new line).
+ */
+function textBox(id: string, label: string, rows: number, onEnter?: () => void) {
+  const input = el('textarea', { id, rows: String(rows), maxlength: String(MAX_TEXT), 'aria-describedby': `${id}-count` });
+  // Not announced at each key (the panel's body is a live region): read with the box instead.
+  const count = el('span', { id: `${id}-count`, class: 'count', 'aria-live': 'off' });
+  const update = () => {
+    count.textContent = `${input.value.length} / ${MAX_TEXT} characters`;
+  };
+  input.addEventListener('input', update);
+  if (onEnter) {
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        onEnter();
+      }
+    });
+  }
+  update();
+  const set = (text: string) => {
+    input.value = text.slice(0, MAX_TEXT);
+    update();
+  };
+  return { input, nodes: [el('label', { for: id }, label), input, count], set, text: () => input.value.trim() };
 }
 
-function renderRecorded(chat: ActiveChat) {
-  show(
-    message('All our operators are busy right now. Your request has been recorded and we will get back to you soon.', 'message recorded'),
-    button('End chat', () => void endChat(chat), 'secondary'),
-  );
+/* ---------- the conversation ---------- */
+
+interface Conversation {
+  chatId: string;
+  /** The whole view: head (who or the queue place), the messages, the message box, foot (End chat). */
+  view: HTMLElement;
+  head: HTMLElement;
+  log: HTMLElement;
+  form: HTMLFormElement;
+  box: ReturnType<typeof textBox>;
+  send: HTMLButtonElement;
+  error: HTMLElement;
+  foot: HTMLElement;
+  /** What the head shows now ("w" waiting, "a:<operator id>" assigned): it is only redrawn on a change. */
+  shown: string;
+  /** Rendered messages by id, and the last id read (the next read starts after it). */
+  seen: Map<string, HTMLElement>;
+  texts: Map<string, Message>;
+  after?: string;
+  reading: boolean;
+  sending: boolean;
+}
+
+let convo: Conversation | null = null;
+
+function conversationFor(chat: ActiveChat): Conversation {
+  if (convo?.chatId === chat.chatId) return convo;
+  const log = el('div', { class: 'log', role: 'log', 'aria-label': 'Messages' });
+  const box = textBox('msg', 'Your message', 2, () => form.requestSubmit());
+  const send = el('button', { type: 'submit', class: 'primary' }, 'Send');
+  const error = el('p', { class: 'message error', 'aria-live': 'assertive' });
+  const [label, input, count] = box.nodes;
+  const form = el('form', { class: 'compose' }, label!, input!, el('div', { class: 'bar' }, count!, send), error);
+  const head = el('div', { class: 'chat-head' });
+  const foot = el('div');
+  const c: Conversation = {
+    chatId: chat.chatId,
+    view: el('div', { class: 'chat' }, head, log, form, foot),
+    head,
+    log,
+    form,
+    box,
+    send,
+    error,
+    foot,
+    shown: '',
+    seen: new Map(),
+    texts: new Map(),
+    reading: false,
+    sending: false,
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void sendMessage(c);
+  });
+  return (convo = c);
+}
+
+function clock(iso: string) {
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** Puts a message in its place (ids sort in creation order); one already shown is skipped. */
+function addMessage(c: Conversation, item: Message) {
+  if (c.seen.has(item.id)) return;
+  const operator = current?.operator;
+  const who = item.from === 'visitor' ? 'You' : operator && operator.id === item.operatorId ? operator.name : 'Operator';
+  const node = el('div', { class: `msg ${item.from}` }, el('span', { class: 'who' }, `${who} · ${clock(item.createdAt)}`), el('span', {}, item.text));
+  const atEnd = c.log.scrollHeight - c.log.scrollTop - c.log.clientHeight < 40;
+  // Usually the last; one read late (written before the visitor's own last) goes before the first later one.
+  let later: [string, HTMLElement] | null = null;
+  for (const entry of c.seen) if (entry[0] > item.id && (!later || entry[0] < later[0])) later = entry;
+  c.log.insertBefore(node, later?.[1] ?? null);
+  c.seen.set(item.id, node);
+  c.texts.set(item.id, item);
+  if (atEnd || item.from === 'visitor') c.log.scrollTop = c.log.scrollHeight;
+}
+
+/** Reads the messages after the last one read (a few pages at most per beat). */
+async function readMessages(chat: ActiveChat) {
+  const c = convo;
+  if (!c || c.chatId !== chat.chatId || c.reading) return;
+  c.reading = true;
+  try {
+    for (let page = 0; page < 10; page += 1) {
+      const query = c.after ? `?after=${encodeURIComponent(c.after)}` : '';
+      const { status, data } = await api<{ messages: Message[] }>('GET', `${chatPath(chat)}/messages${query}`, undefined, bearer(chat));
+      if (status !== 200) return;
+      for (const item of data.messages) addMessage(c, item);
+      const last = data.messages[data.messages.length - 1];
+      if (last) c.after = last.id;
+      if (data.messages.length < PAGE) return;
+    }
+  } catch {
+    /* the next beat tries again */
+  } finally {
+    c.reading = false;
+  }
+}
+
+/** What the visitor wrote in the conversation, to carry into a follow-up request. */
+function visitorTexts(chat: ActiveChat) {
+  if (convo?.chatId !== chat.chatId) return '';
+  return [...convo.texts.values()]
+    .filter((item) => item.from === 'visitor')
+    .map((item) => item.text)
+    .join('\n\n');
+}
+
+async function sendMessage(c: Conversation) {
+  const chat = current;
+  if (!chat || chat.chatId !== c.chatId || c.sending) return;
+  const text = c.box.text();
+  c.error.textContent = '';
+  if (!text) {
+    c.error.textContent = 'Write a message first.';
+    return c.box.input.focus();
+  }
+  c.sending = c.send.disabled = true;
+  try {
+    const { status, data } = await api<{ message: Message }>('POST', `${chatPath(chat)}/messages`, { text }, bearer(chat));
+    if (status === 201) {
+      addMessage(c, data.message);
+      c.box.set('');
+    } else if (data.error?.code === 'chat_closed') {
+      ended(c, 'Not sent: this chat has ended.');
+    } else {
+      c.error.textContent = `Not sent: ${data.error?.message ?? 'something went wrong.'}`;
+    }
+  } catch {
+    c.error.textContent = 'Not sent: we could not reach the chat service. Try again.';
+  } finally {
+    c.sending = c.send.disabled = false;
+  }
 }
 
 /** "You are number 2 in the queue, about 3 min." Minutes are rounded up. */
@@ -171,109 +358,220 @@ function placeText({ position, estimatedWaitSeconds: wait }: QueuePlace) {
 }
 
 /**
- * The waiting view; its place line is a live region of its own, so each new place is read out.
- * `delay`: when to look again (at once for a chat restored from storage, whose place may be old).
+ * The chat, assigned or waiting: who the visitor talks to (or its place in the queue, a live
+ * region of its own, so each new place is read out), the messages and the message box.
  */
-function renderWaiting(chat: ActiveChat, delay = POLL_MS) {
-  show(
-    message('All our operators are busy right now. Please stay: the next free operator will take your chat.', 'message waiting'),
-    el('p', { class: 'message place', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' }, chat.place ? placeText(chat.place) : 'You are in the queue.'),
-    button('Leave the queue', () => void endChat(chat), 'secondary'),
-  );
-  watch(chat, delay);
+function renderChat(chat: ActiveChat) {
+  const c = conversationFor(chat);
+  const who = chat.operator;
+  const shown = who ? `a:${who.id}:${who.name}` : 'w';
+  if (c.shown !== shown) {
+    c.shown = shown;
+    const note = chat.email ? message(`If nobody can take your chat, we will write to you at ${chat.email}.`, 'message muted') : '';
+    c.head.replaceChildren(
+      ...(who
+        ? [el('div', { class: 'assigned' }, avatar(who.name, who.avatarUrl), el('p', { class: 'message' }, 'You are chatting with ', el('strong', {}, who.name), '.'))]
+        : [
+            message('All our operators are busy right now. Please stay: the next free operator will take your chat. You can already write to us below.', 'message waiting'),
+            el('p', { class: 'message place', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' }, chat.place ? placeText(chat.place) : 'You are in the queue.'),
+            note,
+          ]),
+    );
+    c.foot.replaceChildren(button(who ? 'End chat' : 'Leave the queue', () => void endChat(), 'secondary'));
+  } else if (!who && chat.place) {
+    const line = c.head.querySelector('.place');
+    const text = placeText(chat.place);
+    // Only a change is written: a live region rewritten with the same words may be read again.
+    if (line && line.textContent !== text) line.textContent = text;
+  }
+  if (body.firstChild !== c.view) show([c.view], c.box.input);
+}
+
+/** The chat ended (closed by the operator): the conversation stays, read-only. */
+function ended(c: Conversation, why = 'This chat has ended.') {
+  stopWatching();
+  saveChat(null);
+  c.form.remove();
+  c.head.replaceChildren(message(why));
+  c.foot.replaceChildren(button('Start a new chat', () => void load()));
+  if (body.firstChild !== c.view) show([c.view]);
+  else c.foot.querySelector('button')?.focus();
+}
+
+/** Shows the chat as it now is, and keeps watching it while it is open (`delay`: the next look). */
+function present(chat: ActiveChat, delay = POLL_MS) {
+  saveChat(chat);
+  if (chat.operator || chat.waiting) {
+    renderChat(chat);
+    watch(chat, delay);
+  } else if (chat.email) {
+    renderConfirmed(chat.email);
+  } else {
+    renderFollowUp(chat, visitorTexts(chat));
+  }
 }
 
 function stopWatching() {
-  watched = null;
+  beat += 1;
   clearTimeout(pollTimer);
 }
 
 function watch(chat: ActiveChat, delay = POLL_MS) {
   stopWatching();
-  watched = chat.chatId;
-  pollTimer = setTimeout(() => void poll(chat), delay);
+  const mine = beat;
+  pollTimer = setTimeout(() => void poll(chat, mine), delay);
 }
 
-/** One look at a waiting chat: a new place, its operator once assigned, or the end of the wait. */
-async function poll(chat: ActiveChat) {
-  const reply = await api<ChatReply>('GET', `/sites/${siteId}/chats/${chat.chatId}`, undefined, {
-    Authorization: `Bearer ${chat.chatToken}`,
-  }).catch(() => null);
-  if (watched !== chat.chatId) return; // ended, closed or replaced meanwhile
+/** One look at the chat and its new messages: a new place, its operator, the end of the wait, a close. */
+async function poll(chat: ActiveChat, mine: number) {
+  const [reply] = await Promise.all([api<ChatReply>('GET', chatPath(chat), undefined, bearer(chat)).catch(() => null), readMessages(chat)]);
+  if (mine !== beat) return; // ended, closed or replaced meanwhile
   if (!reply || reply.status >= 500 || reply.status === 429) return watch(chat); // try again on the next beat
   if (reply.status !== 200) return stopWatching(); // the chat is gone or not ours: keep what is shown
-  const { chat: current, operator, queue } = reply.data;
-  if (current.status === 'waiting') {
-    const line = body.querySelector('.place');
-    if (queue) {
-      const text = placeText(queue);
-      // Only a change is written: a live region rewritten with the same words may be read again.
-      if (line && line.textContent !== text) line.textContent = text;
-      chat.place = queue;
-      saveChat(chat);
-    }
-    return watch(chat);
-  }
-  stopWatching();
-  if (current.status === 'closed') {
+  const { chat: now, operator = null, queue = null } = reply.data;
+  if (now.status === 'closed') {
+    if (convo?.chatId === chat.chatId) return ended(convo);
     saveChat(null);
-    return show(message('This chat has ended.'), button('Start a new chat', () => void load()));
+    return void load();
   }
-  const next: ActiveChat = { chatId: chat.chatId, chatToken: chat.chatToken, operator: operator ?? null };
-  saveChat(next);
-  if (next.operator) renderAssigned(next);
-  else renderRecorded(next);
+  const next: ActiveChat = { chatId: chat.chatId, chatToken: chat.chatToken, operator, group: chat.group, email: chat.email };
+  if (now.status === 'waiting') Object.assign(next, { waiting: true, place: queue ?? chat.place ?? null });
+  else if (now.status === 'unassigned') stopWatching();
+  present(next);
 }
 
-async function endChat(chat: ActiveChat) {
+async function endChat() {
+  const chat = current;
+  if (!chat) return load();
   stopWatching();
-  const reply = await api('POST', `/sites/${siteId}/chats/${chat.chatId}/close`, { chatToken: chat.chatToken }).catch(() => null);
+  const reply = await api('POST', `${chatPath(chat)}/close`, { chatToken: chat.chatToken }).catch(() => null);
   if (!reply || reply.status >= 500) {
     // Keep the chat: the operator's place is only freed once the close goes through.
-    show(message('We could not end the chat. Try again.', 'message error'), button('End chat', () => void endChat(chat)));
+    show([message('We could not end the chat. Try again.', 'message error'), button('End chat', () => void endChat())]);
     if (chat.waiting) watch(chat); // it may still be assigned meanwhile: then the operator is shown
     return;
   }
   saveChat(null);
-  show(message('Chat ended. Thank you!'), button('Start a new chat', () => void load()));
+  convo = null;
+  show([message('Chat ended. Thank you!'), button('Start a new chat', () => void load())]);
 }
 
-async function startChat(operatorId?: string, group?: string) {
+async function startChat(options: StartOptions) {
+  const request = JSON.stringify(options);
   // A retry after a network error reuses the key, so the server answers it at most once.
-  if (!pendingStart || pendingStart.operatorId !== operatorId || pendingStart.group !== group) {
-    pendingStart = { key: randomId('k_'), operatorId, group };
-  }
-  const request = pendingStart;
-  show(message('Connecting you…'));
+  if (pendingStart?.request !== request) pendingStart = { key: randomId('k_'), request };
+  const { key } = pendingStart;
+  const { operatorId, group, message: text, contact } = options;
+  show([message('Connecting you…')]);
   try {
     const reply = await api<ChatReply>(
       'POST',
       `/sites/${siteId}/chats`,
-      { visitorId: visitorId(), clientType, ...(operatorId ? { operatorId } : {}), ...(group ? { group } : {}) },
-      { 'Idempotency-Key': request.key },
+      { visitorId: visitorId(), clientType, ...(operatorId ? { operatorId } : {}), ...(group ? { group } : {}), ...(text ? { message: text } : {}), ...(contact ? { contact } : {}) },
+      { 'Idempotency-Key': key },
     );
     if (reply.status >= 500) throw new Error(reply.data.error?.message ?? 'unavailable');
     pendingStart = null;
     if (reply.status === 201 || reply.status === 202) {
       const { chat: started, chatToken, operator = null, queue } = reply.data;
-      const chat: ActiveChat = { chatId: started.id, chatToken, operator };
+      const email = started.contact?.email ?? contact?.email;
+      const chat: ActiveChat = { chatId: started.id, chatToken, operator, ...(group ? { group } : {}), ...(email ? { email } : {}) };
       if (started.status === 'waiting') Object.assign(chat, { waiting: true, place: queue });
-      saveChat(chat);
-      if (chat.operator) renderAssigned(chat);
-      else if (chat.waiting) renderWaiting(chat);
-      else renderRecorded(chat);
+      convo = null;
+      if (started.status === 'unassigned' && !chat.email) {
+        // Nobody took it: what the visitor wrote goes into the follow-up form.
+        saveChat(chat);
+        return renderFollowUp(chat, text ?? '');
+      }
+      present(chat);
+      if (chat.operator || chat.waiting) void readMessages(chat); // the first message, at once
       return;
     }
-    show(message(reply.data.error?.message ?? 'Something went wrong.', 'message error'), button('Back', () => void load(), 'secondary'));
+    show([message(reply.data.error?.message ?? 'Something went wrong.', 'message error'), button('Back', () => void load(), 'secondary')]);
   } catch {
-    show(
-      message('We could not reach the chat service. Check your connection and try again.', 'message error'),
-      button('Try again', () => void startChat(operatorId, group)),
-    );
+    show([message('We could not reach the chat service. Check your connection and try again.', 'message error'), button('Try again', () => void startChat(options))]);
   }
 }
 
-function operatorItem(operator: WidgetOperator, choosable: boolean) {
+/* ---------- follow-up requests ---------- */
+
+/**
+ * Nobody can take the chat now: the visitor leaves an e-mail address (and a name) with the
+ * message. `chat`: the chat that ended unassigned, ended when the request is sent (the request
+ * is sent again as a new chat, which carries the contact); null: asked before any chat.
+ */
+function renderFollowUp(chat: ActiveChat | null, prefill: string) {
+  stopWatching();
+  const name = el('input', { id: 'fu-name', type: 'text', maxlength: '100', autocomplete: 'name' });
+  const email = el('input', { id: 'fu-email', type: 'email', maxlength: '254', autocomplete: 'email', required: '' });
+  const box = textBox('fu-msg', 'Your message', 4);
+  box.input.required = true;
+  box.set(prefill);
+  const error = el('p', { class: 'message error', 'aria-live': 'assertive' });
+  const form = el(
+    'form',
+    { class: 'follow-up' },
+    el('label', { for: 'fu-name' }, 'Your name (optional)'),
+    name,
+    el('label', { for: 'fu-email' }, 'Your e-mail'),
+    email,
+    ...box.nodes,
+    el('button', { type: 'submit', class: 'primary' }, 'Send request'),
+    error,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const text = box.text();
+    if (!text) {
+      error.textContent = 'Write your message.';
+      return box.input.focus();
+    }
+    const contact: Contact = { email: email.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) };
+    void sendFollowUp(chat, text, contact, error);
+  });
+  show(
+    [
+      chat
+        ? message('Nobody can take your chat right now. Your request has been recorded. Leave your e-mail and we will write to you.', 'message recorded')
+        : message('Nobody is online right now. Leave your e-mail and your message, and we will write to you.'),
+      form,
+      chat ? button('End chat', () => void endChat(), 'secondary') : button('Back', () => void load(), 'secondary'),
+    ],
+    chat ? undefined : name,
+  );
+}
+
+async function sendFollowUp(previous: ActiveChat | null, text: string, contact: Contact, error: HTMLElement) {
+  error.textContent = '';
+  if (previous) {
+    // The request goes again with the contact: the first one, without it, is closed (a closed chat stays closed).
+    const closed = await api('POST', `${chatPath(previous)}/close`, { chatToken: previous.chatToken }).catch(() => null);
+    if (!closed || closed.status >= 500) {
+      error.textContent = 'We could not send your request. Try again.';
+      return;
+    }
+    saveChat(null);
+  }
+  await startChat({ ...(previous?.group ? { group: previous.group } : {}), message: text, contact });
+}
+
+function renderConfirmed(email: string) {
+  show([
+    el('p', { class: 'message confirmed' }, 'Thank you! We will write to you at ', el('strong', {}, email), '.'),
+    button(
+      'Start a new chat',
+      () => {
+        saveChat(null); // the request stays open for the site's team
+        void load();
+      },
+      'secondary',
+    ),
+  ]);
+}
+
+/* ---------- starting ---------- */
+
+function operatorItem(operator: WidgetOperator, choosable: boolean, start: (operatorId: string) => void) {
   const item = el(
     'li',
     {},
@@ -282,7 +580,7 @@ function operatorItem(operator: WidgetOperator, choosable: boolean) {
     el('span', { class: `dot ${operator.status}`, role: 'img', 'aria-label': operator.status }),
   );
   if (choosable && operator.status === 'online') {
-    item.append(button(`Chat with ${operator.name}`, () => void startChat(operator.id), 'choose'));
+    item.append(button(`Chat with ${operator.name}`, () => start(operator.id), 'choose'));
   }
   return item;
 }
@@ -307,26 +605,38 @@ function groupChoice(groups: WidgetGroup[]) {
 }
 
 async function load() {
-  const active = savedChat();
-  if (active) return active.operator ? renderAssigned(active) : active.waiting ? renderWaiting(active, 0) : renderRecorded(active);
-  show(message('Loading…'));
+  stopWatching();
+  const active = current;
+  if (active) {
+    if (active.operator || active.waiting) {
+      present(active, 0); // its state may have changed meanwhile: look at once
+      return void readMessages(active);
+    }
+    return active.email ? renderConfirmed(active.email) : renderFollowUp(active, visitorTexts(active));
+  }
+  convo = null;
+  show([message('Loading…')]);
   try {
     const { status, data } = await api<WidgetInfo>('GET', `/sites/${siteId}/widget`);
     if (status !== 200) throw new Error(data.error?.message);
-    const list = el('ul', { class: 'operators', 'aria-label': 'Operators' }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice)));
-    const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
-    const nobodyFree = anyoneOnline ? '' : message('Nobody is free right now: start a chat and we will connect you as soon as someone is, or record your request.', 'message muted');
     const groups = data.groups?.length ? groupChoice(data.groups) : null;
-    show(
-      data.operators.length ? list : message('No operator is online right now. You can still leave a request.'),
+    const first = textBox('first', 'Your message (optional)', 2, () => start());
+    const start = (operatorId?: string) => void startChat({ ...(operatorId ? { operatorId } : {}), group: groups?.chosen(), message: first.text() || undefined });
+    const list = el('ul', { class: 'operators', 'aria-label': 'Operators' }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice, start)));
+    const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
+    const nobodyFree = anyoneOnline ? '' : message('Nobody is free right now: start a chat and we will connect you as soon as someone is, or leave a message and we will write to you.', 'message muted');
+    show([
+      data.operators.length ? list : message('No operator is online right now. You can still leave a message.'),
       data.operators.length ? nobodyFree : '',
       groups ? groups.fieldset : '',
-      button(data.allowVisitorChoice ? 'Start chat with anyone' : 'Start chat', () => void startChat(undefined, groups?.chosen())),
-    );
+      ...first.nodes,
+      button(data.allowVisitorChoice ? 'Start chat with anyone' : 'Start chat', () => start()),
+      anyoneOnline ? '' : button('Leave a message', () => renderFollowUp(null, first.text()), 'secondary'),
+    ]);
     // The department comes first for a keyboard user: the focus goes to the chosen one.
     groups?.fieldset.querySelector<HTMLInputElement>('input:checked')?.focus();
   } catch {
-    show(message('The chat is not available right now.', 'message error'), button('Try again', () => void load()));
+    show([message('The chat is not available right now.', 'message error'), button('Try again', () => void load())]);
   }
 }
 
@@ -334,13 +644,21 @@ function open() {
   if (!panel.hidden) return;
   panel.hidden = false;
   launcher.setAttribute('aria-expanded', 'true');
+  // What was shown stays (a draft, a half-filled form); an open chat is looked at again at once.
+  const active = current;
+  if (active && convo?.chatId === active.chatId && body.firstChild === convo.view) {
+    watch(active, 0);
+    convo.box.input.focus();
+    return;
+  }
+  if (active && !active.operator && !active.waiting && body.firstChild) return;
   void load();
 }
 
 function close() {
   if (panel.hidden) return;
   panel.hidden = true;
-  stopWatching(); // reopening resumes it (load)
+  stopWatching(); // reopening resumes it
   launcher.setAttribute('aria-expanded', 'false');
   launcher.focus();
 }
