@@ -126,6 +126,9 @@ export interface Message {
   createdAt: string;
 }
 
+/** The id of a chat's n-th message (1-based): zero-padded, so that ids sort as the numbers do. */
+export const messageNumberId = (n: number) => String(n).padStart(10, '0');
+
 /** The message as the API shows it. */
 export const publicMessage = ({ id, chatId, from, operatorId, text, createdAt }: Message) => ({ id, chatId, from, operatorId, text, createdAt });
 

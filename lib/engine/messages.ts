@@ -1,6 +1,5 @@
 import { chatClosed, forbidden, invalidRequest } from '../domain/errors.js';
-import { timeOrderedId } from '../domain/ids.js';
-import type { Message } from '../domain/model.js';
+import { messageNumberId, type Message } from '../domain/model.js';
 import type { ChatRecord } from '../store/port.js';
 import { FOLLOW_UPS_PAGE, MESSAGES_PAGE } from '../domain/schemas.js';
 import { requireChat } from './chats.js';
@@ -39,8 +38,9 @@ export async function postMessage(deps: EngineDeps, siteId: string, chatId: stri
     if (chat.status === 'closed') throw chatClosed();
     const writer = await writerOf(deps, record, caller);
     const nowMs = deps.clock();
-    const message: Message = { id: timeOrderedId(nowMs), siteId, chatId, ...writer, text, createdAt: new Date(nowMs).toISOString() };
-    // Not written: the chat changed since it was read (closed, taken back, moved): the re-read tells.
+    const message: Message = { id: messageNumberId(record.messageCount + 1), siteId, chatId, ...writer, text, createdAt: new Date(nowMs).toISOString() };
+    // Not written: the chat changed since it was read (closed, taken back, moved, or another
+    // message took this number): the re-read tells.
     if ((await deps.store.putMessage(record, message)) !== 'written') return undefined;
     if (writer.operatorId && !chat.acceptedAt) await deps.store.resetMissedInARow(siteId, writer.operatorId);
     return message;

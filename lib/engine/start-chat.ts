@@ -13,7 +13,7 @@ import {
 import { modeNamed, type DistributionModeDefinition } from '../domain/distribution/index.js';
 import { groupNotFound, siteNotFound, tooManyOpenChats } from '../domain/errors.js';
 import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
-import { displayedAvatar, type Chat, type Group, type Message, type Operator, type Settings } from '../domain/model.js';
+import { displayedAvatar, messageNumberId, type Chat, type Group, type Message, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore, QueueOrder, QueuePage } from '../store/port.js';
 import { logger } from '../http/logger.js';
 import { scheduleAnswerDeadlines } from './answer-deadline.js';
@@ -264,7 +264,7 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
     };
     if (!decision && droppedAvailable) return undefined; // only stale copies left: read again
     const firstMessage: Message | undefined = request.message
-      ? { id: timeOrderedId(nowMs), siteId, chatId, from: 'visitor', operatorId: null, text: request.message, createdAt }
+      ? { id: messageNumberId(1), siteId, chatId, from: 'visitor', operatorId: null, text: request.message, createdAt }
       : undefined;
     if (!decision) {
       const waiting = await waitInQueue(deps, view.settings, chat, chatTokenHash, { escalated, group: view.group }, firstMessage);

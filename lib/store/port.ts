@@ -28,6 +28,8 @@ export interface ChatRecord {
   operatorIncarnation: string | null;
   /** The chat counts among its visitor's open chats (closing it gives the count back). */
   countsForVisitor: boolean;
+  /** Its messages so far: the next one is number messageCount + 1 (its id), written on that condition. */
+  messageCount: number;
 }
 
 /** Where the next page of a queue read starts: opaque, only to be handed back to `readQueue`. */

@@ -54,6 +54,24 @@ describe('messages', () => {
     expect((await requireChat(deps, siteId, chatId)).chat.acceptedAt).toBe(byOperator.createdAt);
   });
 
+  it('the visitor and the operator writing at once: every message kept, numbered 1, 2, 3… in the order they landed', async () => {
+    const { siteId } = await siteWithOperators(deps, 1);
+    const started = await startChat(deps, siteId, { visitorId: `v${(visitors += 1)}`, clientType: 'regular', message: 'first' });
+    const chatId = started.chat.id;
+    const written = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 2 === 0
+          ? postMessage(deps, siteId, chatId, visitor(started.chatToken), `visitor ${i}`)
+          : postMessage(deps, siteId, chatId, { principal: operator(siteId, 'op1'), bearer: undefined }, `operator ${i}`),
+      ),
+    );
+    const read = await readMessages(deps, siteId, chatId, visitor(started.chatToken));
+    expect(read.map((message) => Number(message.id))).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(new Set(read.map((message) => message.text))).toEqual(new Set(['first', ...written.map((message) => message.text)]));
+    // Each writer was told the number its message got.
+    for (const message of written) expect(read.find((stored) => stored.id === message.id)?.text).toBe(message.text);
+  });
+
   it('pages of 100', async () => {
     const { siteId } = await siteWithOperators(deps, 1);
     const started = await startChat(deps, siteId, { visitorId: `v${(visitors += 1)}`, clientType: 'regular' });

@@ -256,6 +256,7 @@ describe('the chat entity', () => {
       tokenHash: 'chat-hash',
       operatorIncarnation: 'inc-1',
       countsForVisitor: true,
+      messageCount: 0,
       openChatsPk: 'OPCHATS#s1#ann#inc-1',
     });
     expect(item[OPEN_CHATS_INDEX.sortKey.name]).toBe(CREATED_AT);
@@ -293,26 +294,28 @@ describe('the chat entity', () => {
       contactEmail: null,
       tokenHash: 'chat-hash',
       operatorIncarnation: null,
+      messageCount: 0,
       openChatsPk: 'FOLLOWUP#s1',
     });
   });
 
   it('round-trips: domain → item → domain, and reads what an older item lacks as the defaults', () => {
-    const open: ChatRecord = { chat: chatOf(), tokenHash: 'h', operatorIncarnation: 'inc-1', countsForVisitor: true };
+    const open: ChatRecord = { chat: chatOf(), tokenHash: 'h', operatorIncarnation: 'inc-1', countsForVisitor: true, messageCount: 3 };
     const waiting: ChatRecord = {
       chat: chatOf({ status: 'unassigned', operatorId: null, assignedBy: null }),
       tokenHash: 'h',
       operatorIncarnation: null,
       countsForVisitor: false,
+      messageCount: 0,
     };
     for (const record of [open, waiting]) {
-      const item = stored(newChatItem(record.chat, record.tokenHash, record.operatorIncarnation));
+      const item = stored(newChatItem(record.chat, record.tokenHash, record.operatorIncarnation, null, record.messageCount));
       expect(chatRecordFromItem(item)).toStrictEqual(record);
       expect(chatFromItem(item)).toStrictEqual(record.chat);
     }
-    // A chat written before incarnations and visitor counts: no incarnation, does not count.
-    const { operatorIncarnation, countsForVisitor, ...legacy } = newChatItem(open.chat, 'h', 'inc-1');
-    expect(chatRecordFromItem(legacy)).toStrictEqual({ ...open, operatorIncarnation: null, countsForVisitor: false });
+    // A chat written before incarnations, visitor counts and messages: no incarnation, does not count, no messages.
+    const { operatorIncarnation, countsForVisitor, messageCount, ...legacy } = newChatItem(open.chat, 'h', 'inc-1', null, 3);
+    expect(chatRecordFromItem(legacy)).toStrictEqual({ ...open, operatorIncarnation: null, countsForVisitor: false, messageCount: 0 });
   });
 });
 

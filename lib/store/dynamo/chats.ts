@@ -117,7 +117,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     {
       Put: {
         TableName: ctx.tableName,
-        Item: newChatItem(chat, input.chatTokenHash, operator.incarnation, answerDueAtMs(settings, input.nowMs)),
+        Item: newChatItem(chat, input.chatTokenHash, operator.incarnation, answerDueAtMs(settings, input.nowMs), input.firstMessage ? 1 : 0),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
@@ -181,7 +181,7 @@ export async function recordUnassignedChat(
   visitorLimit: number | null,
   firstMessage?: Message,
 ): Promise<'recorded' | 'visitor-limit'> {
-  const put = { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' };
+  const put = { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null, null, firstMessage ? 1 : 0), ConditionExpression: 'attribute_not_exists(pk)' };
   const message = firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage) } }] : [];
   if (visitorLimit === null && !firstMessage) {
     await ctx.doc.send(new PutCommand({ ...put, ...CAPACITY }));

@@ -9,38 +9,44 @@ import { CAPACITY, transact, type DynamoContext } from './context.js';
 import { atAssignment, NOT_ACCEPTED } from './reassign.js';
 
 /**
- * The chat's side of a message, checked in the same transaction: a visitor writes to a chat
- * that is not closed; an operator to the chat still assigned to it, and its first message
- * accepts the chat (as the accept route does, on the same assignment).
+ * The chat's side of a message, in the same transaction: the chat's count of messages moves on
+ * to the message's number (so two messages can never take one number, and ids sort in the order
+ * they were written), on the condition that a visitor writes to a chat that is not closed, and an
+ * operator to the chat still assigned to it, whose first message accepts it (as the accept
+ * route does, on the same assignment).
  */
 function chatSide(ctx: DynamoContext, record: ChatRecord, message: Message) {
   const { chat } = record;
-  const Key = chatKey(chat.siteId, chat.id);
+  const counted = record.messageCount === 0 ? '(attribute_not_exists(messageCount) OR messageCount = :countRead)' : 'messageCount = :countRead';
+  const count = { ':countRead': record.messageCount, ':countNext': record.messageCount + 1 };
+  const base = { TableName: ctx.tableName, Key: chatKey(chat.siteId, chat.id), ExpressionAttributeNames: { '#status': 'status' } };
   if (message.from === 'visitor') {
     return {
-      ConditionCheck: {
-        TableName: ctx.tableName,
-        Key,
-        ConditionExpression: 'attribute_exists(pk) AND #status <> :closed',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':closed': 'closed' },
+      Update: {
+        ...base,
+        UpdateExpression: 'SET messageCount = :countNext',
+        ConditionExpression: `attribute_exists(pk) AND #status <> :closed AND ${counted}`,
+        ExpressionAttributeValues: { ':closed': 'closed', ...count },
       },
     };
   }
   const assignment = atAssignment(chat);
   if (chat.acceptedAt) {
     return {
-      ConditionCheck: { TableName: ctx.tableName, Key, ConditionExpression: assignment.expression, ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: assignment.values },
+      Update: {
+        ...base,
+        UpdateExpression: 'SET messageCount = :countNext',
+        ConditionExpression: `${assignment.expression} AND ${counted}`,
+        ExpressionAttributeValues: { ...assignment.values, ...count },
+      },
     };
   }
   return {
     Update: {
-      TableName: ctx.tableName,
-      Key,
-      UpdateExpression: `SET acceptedAt = :acceptedAt REMOVE ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`,
-      ConditionExpression: `${assignment.expression} AND ${NOT_ACCEPTED}`,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ...assignment.values, ':none': null, ':acceptedAt': message.createdAt },
+      ...base,
+      UpdateExpression: `SET messageCount = :countNext, acceptedAt = :acceptedAt REMOVE ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`,
+      ConditionExpression: `${assignment.expression} AND ${NOT_ACCEPTED} AND ${counted}`,
+      ExpressionAttributeValues: { ...assignment.values, ...count, ':none': null, ':acceptedAt': message.createdAt },
     },
   };
 }

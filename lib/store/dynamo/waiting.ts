@@ -35,7 +35,7 @@ export async function recordWaitingChat(
 ): Promise<'recorded' | 'visitor-limit'> {
   const outcome = await transact(ctx, [
     visitorCount(ctx, chat, 1, visitorLimit),
-    { Put: { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null), ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null, null, firstMessage ? 1 : 0), ConditionExpression: 'attribute_not_exists(pk)' } },
     { Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(chat, escalated)) } },
     ...(firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage) } }] : []),
   ]);

@@ -67,6 +67,8 @@ const recordMapper = itemMapper<ChatRecord>({
   operatorIncarnation: nullable<string>(),
   // Written only on a chat that counts; chats written before the visitor limit count for nobody.
   countsForVisitor: flag().sparse(),
+  // Chats written before messages have none.
+  messageCount: value<number>().whenAbsent(0),
 });
 
 export const CHAT = {
@@ -78,13 +80,19 @@ export const CHAT = {
  * A new chat's item. An assigned chat is open: it is in its operator's open chats and counts
  * among its visitor's; a waiting chat counts among its visitor's; a chat nobody took counts for neither.
  */
-export function newChatItem(chat: Chat, tokenHash: string, operatorIncarnation: string | null, answerDueAtMs: number | null = null): Item {
+export function newChatItem(
+  chat: Chat,
+  tokenHash: string,
+  operatorIncarnation: string | null,
+  answerDueAtMs: number | null = null,
+  messageCount = 0,
+): Item {
   const assigned = chat.status === 'assigned' && Boolean(chat.operatorId);
   const countsForVisitor = assigned || chat.status === 'waiting';
   return {
     ...chatKey(chat.siteId, chat.id),
     type: CHAT.type,
-    ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor }),
+    ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor, messageCount }),
     ...(assigned ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
     ...(chat.status === 'unassigned' ? { openChatsPk: followUpsPk(chat.siteId) } : {}),
     ...(assigned ? awaitingAnswer(chat.siteId, answerDueAtMs) : {}),

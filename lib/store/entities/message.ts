@@ -1,7 +1,9 @@
 /**
  * A message of a chat: SITE#<siteId> / MSG#<chatId>#<messageId>, next to its chat in the site's
- * partition. Message ids sort by creation time, so a chat's messages read oldest first with one
- * Query, a page at a time.
+ * partition. A message's id is its number in the chat (zero-padded, so ids sort as numbers),
+ * taken from the chat's count of messages in the very transaction that writes it: a chat's
+ * messages read in the order they were written, with one Query a page at a time, and none can
+ * land behind a page already read.
  */
 import type { Message, MessageAuthor } from '../../domain/model.js';
 import { itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
@@ -22,6 +24,7 @@ const messageMapper = itemMapper<Message>({
 });
 
 export const MESSAGE = { type: 'message', indexes: {} } as const satisfies EntityDefinition;
+
 
 export function messageItem(message: Message): Item {
   return { ...messageKey(message.siteId, message.chatId, message.id), type: MESSAGE.type, ...messageMapper.write(message) };
