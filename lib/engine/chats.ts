@@ -28,7 +28,8 @@ export async function closeChat(deps: EngineDeps, record: ChatRecord): Promise<C
 
 /**
  * Closes the chat for one of its parties: its operator (bearer token) or the visitor (the
- * chatToken from the start reply). Closing a closed chat returns it unchanged.
+ * chatToken from the start reply); or for the site's admin, who closes follow-up requests once
+ * handled (and may end any chat). Closing a closed chat returns it unchanged.
  */
 export async function closeChatFor(
   deps: EngineDeps,
@@ -37,7 +38,7 @@ export async function closeChatFor(
   caller: { principal: Principal | null; chatToken: string | undefined },
 ): Promise<Chat> {
   const { principal, chatToken } = caller;
-  if (principal && (principal.role !== 'operator' || principal.siteId !== siteId)) throw forbidden();
+  if (principal && (principal.role === 'platform' || principal.siteId !== siteId)) throw forbidden();
   if (!principal && chatToken === undefined) throw unauthorized();
   const record = await requireChat(deps, siteId, chatId);
   if (principal?.role === 'operator' && principal.operatorId !== record.chat.operatorId) {

@@ -10,7 +10,7 @@ export const closeChatRoute = defineRoute({
   path: '/v1/sites/{siteId}/chats/{chatId}/close',
   role: 'chat-party',
   widget: true,
-  summary: "Close a chat (its operator's token, or the visitor's chatToken in the body)",
+  summary: "Close a chat (its operator's token, the visitor's chatToken in the body, or the admin's token: a follow-up request handled)",
   request: { path: chatPath, body: closeChatInput },
   responses: { 200: z.strictObject({ chat: chatObject }) },
   // The close and the operator's capacity (and the visitor's count) in one transaction; a waiting

@@ -72,7 +72,7 @@ function callersFor(route: RouteDefinition): Caller[] {
     case 'any-token':
       return [none, garbage];
     case 'chat-party':
-      return [none, garbage, platform, adminA, adminB, bystanderA, operatorB];
+      return [none, garbage, platform, adminB, bystanderA, operatorB];
     case 'chat-reader':
       // The visitor's chat token, the chat's operator and the site's admin may read it.
       return [none, garbage, platform, adminB, bystanderA, operatorB];

@@ -446,6 +446,13 @@ describe('follow-up requests when nobody is online', () => {
     expect(closed.status).toBe(200);
     await expect.poll(() => items.count(), { timeout: FEW_SECONDS }).toBe(21);
     expect(await items.first().getByRole('link').textContent()).toBe('v19@example.com');
+
+    // Handled: the admin marks it done, which closes its chat.
+    const handled = (await followUpsOf(site)).chats[0]!;
+    await items.first().getByRole('button', { name: 'Done: the request of No name given is handled' }).click();
+    await admin.getByRole('status').getByText('The request of No name given is done.').waitFor();
+    expect(await items.count()).toBe(20);
+    expect((await followUpsOf(site)).chats.map((chat) => chat.id)).not.toContain(handled.id);
     expect(refused).toEqual([]);
   });
 });

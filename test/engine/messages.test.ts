@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/domain/auth.js';
-import { closeChat, requireChat } from '../../lib/engine/chats.js';
+import { closeChat, closeChatFor, requireChat } from '../../lib/engine/chats.js';
 import type { EngineDeps } from '../../lib/engine/deps.js';
 import { handleDeadline } from '../../lib/engine/handle-deadline.js';
 import { listFollowUps, postMessage, readMessages } from '../../lib/engine/messages.js';
@@ -126,6 +126,10 @@ describe('follow-ups', () => {
 
     await closeChat(deps, await requireChat(deps, siteId, ids[22]!));
     expect((await listFollowUps(deps, siteId)).chats.map((chat) => chat.id)).not.toContain(ids[22]);
+    // The admin closes one it handled; another site's admin may not.
+    await expectDomainError(closeChatFor(deps, siteId, ids[21]!, { principal: { role: 'admin', siteId: 'elsewhere' }, chatToken: undefined }), 403, 'forbidden');
+    expect((await closeChatFor(deps, siteId, ids[21]!, { principal: { role: 'admin', siteId }, chatToken: undefined })).status).toBe('closed');
+    expect((await listFollowUps(deps, siteId)).chats.map((chat) => chat.id)).not.toContain(ids[21]);
     await expectDomainError(listFollowUps(deps, siteId, 'bm90LWEtY3Vyc29y'), 400, 'invalid_request');
     const elsewhere = await siteWithOperators(deps, 0);
     await expectDomainError(listFollowUps(deps, elsewhere.siteId, first.cursor), 400, 'invalid_request');

@@ -146,7 +146,8 @@ export function acceptedTokens(route: RouteDefinition): Who[] | null {
     case 'any-token':
       return ['platform', 'admin', 'operator', 'other-operator', 'other-site-admin'];
     case 'chat-party':
-      return ['operator'];
+      // The chat's operator; the site's admin may close any chat too.
+      return ['operator', 'admin'];
     case 'chat-reader':
       // Also the visitor's chat token; the admin first, whom every chat admits.
       return ['admin', 'operator'];

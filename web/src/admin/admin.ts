@@ -587,10 +587,28 @@ function followUpItem(chat: FollowUp): HTMLLIElement {
   const meta = el('p', { className: 'meta muted' }, 'E-mail: ', email, ' · created ', created, ` · visitor ${chat.visitorId}`, chat.group ? ` · group ${chat.group}` : '');
   const messages = el('ol', { className: 'messages' }, el('li', { className: 'muted', textContent: 'Loading the messages…' }));
   messages.setAttribute('aria-label', `Messages of ${name}`);
-  const item = el('li', {}, el('h3', { textContent: name }), meta, messages);
+  const done = el('button', { type: 'button', textContent: 'Done' });
+  done.setAttribute('aria-label', `Done: the request of ${name} is handled`);
+  done.addEventListener('click', () => void closeFollowUp(chat, name, done).catch(showError));
+  const item = el('li', {}, el('h3', { textContent: name }), meta, messages, done);
   item.dataset.chatId = chat.id;
   void showFollowUpMessages(chat, messages);
   return item;
+}
+
+/** A request handled: its chat is closed, and it leaves the list. */
+async function closeFollowUp(chat: FollowUp, name: string, button: HTMLButtonElement) {
+  button.disabled = true;
+  try {
+    await api('POST', sitePath(`/chats/${encodeURIComponent(chat.id)}/close`), {});
+  } finally {
+    button.disabled = false;
+  }
+  followUps.get(chat.id)?.remove();
+  followUps.delete(chat.id);
+  ui.followUpsEmpty.hidden = followUps.size > 0;
+  ui.followUps.focus();
+  announce(`The request of ${name} is done.`);
 }
 
 /** The request's messages (read once: nobody writes in a chat nobody took). */
