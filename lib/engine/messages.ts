@@ -24,6 +24,16 @@ async function writerOf(deps: EngineDeps, record: ChatRecord, caller: Reader): P
   return { from: 'operator', operatorId: principal.operatorId };
 }
 
+/** Refuses (401, 403, 404) a caller who may not write in the chat; what a retried request checks before its first result is given back. */
+export async function authorizeWriter(deps: EngineDeps, siteId: string, chatId: string, caller: Reader): Promise<void> {
+  const { principal } = caller;
+  if (principal && (principal.role === 'platform' || principal.siteId !== siteId)) throw forbidden('This token belongs to another site.');
+  const record = await requireChat(deps, siteId, chatId);
+  // Who, not whether now: the first request may have written before the chat was closed or moved.
+  if (!principal) return checkReader(deps, record, caller);
+  if (principal.role !== 'operator' || principal.operatorId !== record.chat.operatorId) throw forbidden("Only the visitor and the chat's operator write in it.");
+}
+
 /**
  * A message of the visitor or the chat's operator: `409 chat_closed` on a closed chat; a visitor
  * may write while it waits. The operator's first message accepts the chat, in the same

@@ -86,3 +86,25 @@ describe('Idempotency-Key on chat start', () => {
     expect(dump).not.toContain(reply.body.chatToken);
   });
 });
+
+describe('Idempotency-Key on messages', () => {
+  it('a retried message (sequential or concurrent) is written once; another text or another writer under the key is 422; a stranger gets nothing', async () => {
+    const { siteId, tokens } = await apiSite(api, ['a']);
+    const started = await api.call('POST', `/v1/sites/${siteId}/chats`, { body: { visitorId: 'talker' } });
+    const chatId = started.body.chat.id as string;
+    const path = `/v1/sites/${siteId}/chats/${chatId}/messages`;
+    const send = (token: string, text: string, key: string) => api.call('POST', path, { token, body: { text }, headers: { 'idempotency-key': key } });
+
+    const first = await send(started.body.chatToken, 'Hello', 'm-1');
+    const again = await Promise.all([send(started.body.chatToken, 'Hello', 'm-1'), send(started.body.chatToken, 'Hello', 'm-1')]);
+    expect(first.status).toBe(201);
+    for (const reply of again) expect([reply.status, reply.text]).toEqual([201, first.text]);
+    expect((await send(started.body.chatToken, 'Hello again', 'm-1')).status).toBe(422);
+    // The operator under the visitor's key: not the same request.
+    expect((await send(tokens.a!, 'Hello', 'm-1')).status).toBe(422);
+    // Without the chat's token, nothing comes back, not even the stored reply.
+    expect((await send('not-a-token', 'Hello', 'm-1')).status).toBe(401);
+    const messages = await api.call('GET', path, { token: started.body.chatToken });
+    expect(messages.body.messages.map((message: { text: string }) => message.text)).toEqual(['Hello']);
+  });
+});

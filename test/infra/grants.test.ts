@@ -686,7 +686,10 @@ describe('every function is granted exactly what it sends to AWS', () => {
       'a chat with a first message',
     );
     const onTalk = { ...onMessageSite, chatId: talk.chat.id as string };
-    await expectStatus(call('post-message', onTalk, { token: talk.chatToken, body: { text: 'Anyone there?' } }), 201, 'the visitor writes');
+    // With an Idempotency-Key (its record in the idempotency table), and the retry of it.
+    const keyed = { token: talk.chatToken, body: { text: 'Anyone there?' }, headers: { 'idempotency-key': 'message-1' } };
+    const written = await expectStatus(call('post-message', onTalk, keyed), 201, 'the visitor writes');
+    expect((await expectStatus(call('post-message', onTalk, keyed), 201, 'the retry')).message).toEqual(written.message);
     await expectStatus(call('post-message', onTalk, { token: nedToken, body: { text: 'Hi, Max!' } }), 201, "ned's first reply");
     const read = await expectStatus(call('list-messages', onTalk, messageAdmin), 200, 'the admin reads them');
     expect(read.messages.map((message: { from: string; text: string }) => `${message.from}: ${message.text}`)).toEqual([
@@ -695,6 +698,13 @@ describe('every function is granted exactly what it sends to AWS', () => {
       'operator: Hi, Max!',
     ]);
     expect((await expectStatus(call('get-chat', onTalk, messageAdmin), 200, 'accepted by the reply')).chat.acceptedAt).not.toBeNull();
+    // Closed, the chat refuses a new keyed message, whose record is then dropped.
+    await expectStatus(call('close-chat', onTalk, { token: nedToken }), 200, 'ned closes the chat');
+    await expectStatus(
+      call('post-message', onTalk, { token: talk.chatToken, body: { text: 'One more thing' }, headers: { 'idempotency-key': 'message-2' } }),
+      409,
+      'a keyed message to a closed chat',
+    );
     await expectStatus(call('update-settings', onMessageSite, { ...messageAdmin, body: { queueEnabled: false } }), 200, 'queue off');
     await expectStatus(call('set-operator-status', ned, { token: nedToken, body: { status: 'offline' } }), 200, 'ned offline');
     const request = await expectStatus(
@@ -1032,7 +1042,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
     }
   });
 
-  it('queries exactly the table or indexes each route declares, and the idempotency table only from start-chat', () => {
+  it('queries exactly the table or indexes each route declares, and the idempotency table only from the routes granted it (chat start, messages)', () => {
     const queried = (fn: string) =>
       needsOf(fn)
         .filter((need) => need.action === 'dynamodb:Query')
@@ -1042,7 +1052,8 @@ describe('every function is granted exactly what it sends to AWS', () => {
     for (const job of Object.values(JOBS)) expect(queried(job.name), job.name).toEqual([...new Set(job.grants.queries ?? [])].sort());
     for (const fn of FUNCTION_NAMES) {
       const onIdempotency = needsOf(fn).filter((need) => need.resource === tableArn(REGION, ACCOUNT, idempotencyTableName));
-      expect(onIdempotency.length > 0, fn).toBe(fn === 'start-chat');
+      expect(onIdempotency.length > 0, fn).toBe(ROUTES.some((route) => route.name === fn && route.grants.idempotency === true));
     }
+    expect(ROUTES.filter((route) => route.grants.idempotency).map((route) => route.name).sort()).toEqual(['post-message', 'start-chat']);
   });
 });

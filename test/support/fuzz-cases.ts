@@ -911,6 +911,9 @@ function validOutcome(
     // The visitor (its chat token) or the chat's operator: the admin, another operator is 403.
     const byVisitor = sentToken(fixtures.chat?.token);
     if (!byVisitor && !byChatOperator) return codeIs(403, 'forbidden');
+    // Another request of the batch with the same key (on another chat it is another key: its scope is the chat).
+    const key = headers['idempotency-key'];
+    if (key !== undefined) allowed.push([422, 'idempotency_key_reused', () => (batch.idempotencyKeys.get(key) ?? 0) > 1]);
   }
   // A cursor is only what the route gave before: any other is refused.
   if (route.name === 'list-chats' && query.cursor !== undefined) allowed.push([400, 'invalid_request']);
