@@ -9,7 +9,12 @@
  * box; it polls the chat and its new messages every 2 s while the panel is open. A chat nobody
  * took (unassigned) becomes a follow-up request: the widget asks for an e-mail address and sends
  * the request again with it (contact is only given at chat start).
+ *
+ * Its texts are in the site's `language` (the widget object says it; texts.ts has them all); until
+ * that is loaded, the language this browser last saw for the site, else the host page's (<html
+ * lang>) when it is one of ours, else English.
  */
+import { TEXTS, isLanguage, type Language, type Texts } from './texts.js';
 import { WIDGET_CSS } from './widget-css.js';
 
 type Status = 'online' | 'away';
@@ -30,6 +35,8 @@ interface WidgetInfo {
   sharedAvatarUrl: string | null;
   operators: WidgetOperator[];
   groups?: WidgetGroup[];
+  /** The site's language for the widget's texts (the setting). */
+  language?: string;
 }
 interface ActiveChat {
   chatId: string;
@@ -78,6 +85,8 @@ let clientType: 'regular' | 'target' = script?.dataset.clientType === 'target' ?
 
 const VISITOR_KEY = 'chatdist.visitorId';
 const chatKey = `chatdist.chat.${siteId}`;
+/** The site's language as last loaded in this browser: the launcher speaks it before the panel opens. */
+const languageKey = `chatdist.language.${siteId}`;
 /** A message's length limit (the service's). */
 const MAX_TEXT = 4000;
 /** Messages the service gives per read. */
@@ -158,12 +167,47 @@ function avatar(name: string, url: string | null): HTMLElement {
 
 const host = el('div', { id: 'chatdist-widget' });
 const root = host.attachShadow({ mode: 'open' });
-const launcher = el('button', { class: 'launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'panel' }, 'Chat with us');
-const title = el('h2', { id: 'title' }, 'Chat with us');
-const closeButton = el('button', { class: 'icon', type: 'button', 'aria-label': 'Close chat window' }, '×');
+const launcher = el('button', { class: 'launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'panel' });
+const title = el('h2', { id: 'title' });
+const closeButton = el('button', { class: 'icon', type: 'button' }, '×');
 const body = el('div', { class: 'body', 'aria-live': 'polite' });
 const panel = el('div', { id: 'panel', class: 'panel', role: 'dialog', 'aria-labelledby': 'title', hidden: '' }, el('div', { class: 'head' }, title, closeButton), body);
 root.append(el('style', {}, WIDGET_CSS), launcher, panel);
+
+/** The texts in the widget's language: each view takes them when it is drawn. */
+let t: Texts;
+
+/**
+ * Speaks `language` from now on: the root's `lang`, the launcher and the panel's head (the views
+ * are drawn with it from then on). `remember`: the site said so (kept for the next page).
+ */
+function setLanguage(language: Language, remember = false) {
+  t = TEXTS[language];
+  host.lang = language;
+  launcher.textContent = title.textContent = t.chatWithUs;
+  closeButton.setAttribute('aria-label', t.closeWindow);
+  if (remember) {
+    try {
+      localStorage.setItem(languageKey, language);
+    } catch {
+      /* storage blocked: the next page starts from its guess again */
+    }
+  }
+}
+
+/** Until the site's widget object is loaded: its language as last seen here, else the host page's if it is one of ours, else English. */
+function firstLanguage(): Language {
+  let known: string | null = null;
+  try {
+    known = localStorage.getItem(languageKey);
+  } catch {
+    /* storage blocked */
+  }
+  const page = document.documentElement.lang.toLowerCase().split('-')[0];
+  return isLanguage(known) ? known : isLanguage(page) ? page : 'en';
+}
+
+setLanguage(firstLanguage());
 
 let pendingStart: { key: string; request: string } | null = null;
 /** Polling an open chat (a live push will replace it); `beat` tells a poll still wanted from one left behind. */
@@ -196,7 +240,7 @@ function textBox(id: string, label: string, rows: number, onEnter?: () => void) 
   // Not announced at each key (the panel's body is a live region): read with the box instead.
   const count = el('span', { id: `${id}-count`, class: 'count', 'aria-live': 'off' });
   const update = () => {
-    count.textContent = `${input.value.length} / ${MAX_TEXT} characters`;
+    count.textContent = t.characters(input.value.length, MAX_TEXT);
   };
   input.addEventListener('input', update);
   if (onEnter) {
@@ -242,9 +286,9 @@ let convo: Conversation | null = null;
 
 function conversationFor(chat: ActiveChat): Conversation {
   if (convo?.chatId === chat.chatId) return convo;
-  const log = el('div', { class: 'log', role: 'log', 'aria-label': 'Messages' });
-  const box = textBox('msg', 'Your message', 2, () => form.requestSubmit());
-  const send = el('button', { type: 'submit', class: 'primary' }, 'Send');
+  const log = el('div', { class: 'log', role: 'log', 'aria-label': t.messages });
+  const box = textBox('msg', t.yourMessage, 2, () => form.requestSubmit());
+  const send = el('button', { type: 'submit', class: 'primary' }, t.send);
   const error = el('p', { class: 'message error', 'aria-live': 'assertive' });
   const [label, input, count] = box.nodes;
   const form = el('form', { class: 'compose' }, label!, input!, el('div', { class: 'bar' }, count!, send), error);
@@ -273,16 +317,12 @@ function conversationFor(chat: ActiveChat): Conversation {
   return (convo = c);
 }
 
-function clock(iso: string) {
-  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-}
-
 /** Puts a message in its place (ids sort in creation order); one already shown is skipped. */
 function addMessage(c: Conversation, item: Message) {
   if (c.seen.has(item.id)) return;
   const operator = current?.operator;
-  const who = item.from === 'visitor' ? 'You' : operator && operator.id === item.operatorId ? operator.name : 'Operator';
-  const node = el('div', { class: `msg ${item.from}` }, el('span', { class: 'who' }, `${who} · ${clock(item.createdAt)}`), el('span', {}, item.text));
+  const who = item.from === 'visitor' ? t.you : operator && operator.id === item.operatorId ? operator.name : t.operator;
+  const node = el('div', { class: `msg ${item.from}` }, el('span', { class: 'who' }, `${who} · ${t.time(new Date(item.createdAt))}`), el('span', {}, item.text));
   const atEnd = c.log.scrollHeight - c.log.scrollTop - c.log.clientHeight < 40;
   // Usually the last; one read late (written before the visitor's own last) goes before the first later one.
   let later: [string, HTMLElement] | null = null;
@@ -330,7 +370,7 @@ async function sendMessage(c: Conversation) {
   const text = c.box.text();
   c.error.textContent = '';
   if (!text) {
-    c.error.textContent = 'Write a message first.';
+    c.error.textContent = t.writeFirst;
     return c.box.input.focus();
   }
   c.sending = c.send.disabled = true;
@@ -340,22 +380,19 @@ async function sendMessage(c: Conversation) {
       addMessage(c, data.message);
       c.box.set('');
     } else if (data.error?.code === 'chat_closed') {
-      ended(c, 'Not sent: this chat has ended.');
+      ended(c, t.notSentEnded);
     } else {
-      c.error.textContent = `Not sent: ${data.error?.message ?? 'something went wrong.'}`;
+      c.error.textContent = t.notSent(data.error);
     }
   } catch {
-    c.error.textContent = 'Not sent: we could not reach the chat service. Try again.';
+    c.error.textContent = t.notSentUnreachable;
   } finally {
     c.sending = c.send.disabled = false;
   }
 }
 
 /** "You are number 2 in the queue, about 3 min." Minutes are rounded up. */
-function placeText({ position, estimatedWaitSeconds: wait }: QueuePlace) {
-  const eta = wait === null ? '' : wait < 60 ? ', less than a minute' : `, about ${Math.ceil(wait / 60)} min`;
-  return `You are number ${position} in the queue${eta}.`;
-}
+const placeText = ({ position, estimatedWaitSeconds }: QueuePlace) => t.place(position, estimatedWaitSeconds);
 
 /**
  * The chat, assigned or waiting: who the visitor talks to (or its place in the queue, a live
@@ -367,17 +404,18 @@ function renderChat(chat: ActiveChat) {
   const shown = who ? `a:${who.id}:${who.name}` : 'w';
   if (c.shown !== shown) {
     c.shown = shown;
-    const note = chat.email ? message(`If nobody can take your chat, we will write to you at ${chat.email}.`, 'message muted') : '';
+    const note = chat.email ? message(t.weWillWriteIfNobody(chat.email), 'message muted') : '';
+    const [before, after] = t.chattingWith;
     c.head.replaceChildren(
       ...(who
-        ? [el('div', { class: 'assigned' }, avatar(who.name, who.avatarUrl), el('p', { class: 'message' }, 'You are chatting with ', el('strong', {}, who.name), '.'))]
+        ? [el('div', { class: 'assigned' }, avatar(who.name, who.avatarUrl), el('p', { class: 'message' }, before, el('strong', {}, who.name), after))]
         : [
-            message('All our operators are busy right now. Please stay: the next free operator will take your chat. You can already write to us below.', 'message waiting'),
-            el('p', { class: 'message place', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' }, chat.place ? placeText(chat.place) : 'You are in the queue.'),
+            message(t.allBusy, 'message waiting'),
+            el('p', { class: 'message place', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' }, chat.place ? placeText(chat.place) : t.inQueue),
             note,
           ]),
     );
-    c.foot.replaceChildren(button(who ? 'End chat' : 'Leave the queue', () => void endChat(), 'secondary'));
+    c.foot.replaceChildren(button(who ? t.endChat : t.leaveQueue, () => void endChat(), 'secondary'));
   } else if (!who && chat.place) {
     const line = c.head.querySelector('.place');
     const text = placeText(chat.place);
@@ -388,12 +426,12 @@ function renderChat(chat: ActiveChat) {
 }
 
 /** The chat ended (closed by the operator): the conversation stays, read-only. */
-function ended(c: Conversation, why = 'This chat has ended.') {
+function ended(c: Conversation, why = t.chatEnded) {
   stopWatching();
   saveChat(null);
   c.form.remove();
   c.head.replaceChildren(message(why));
-  c.foot.replaceChildren(button('Start a new chat', () => void load()));
+  c.foot.replaceChildren(button(t.startNewChat, () => void load()));
   if (body.firstChild !== c.view) show([c.view]);
   else c.foot.querySelector('button')?.focus();
 }
@@ -447,13 +485,13 @@ async function endChat() {
   const reply = await api('POST', `${chatPath(chat)}/close`, { chatToken: chat.chatToken }).catch(() => null);
   if (!reply || reply.status >= 500) {
     // Keep the chat: the operator's place is only freed once the close goes through.
-    show([message('We could not end the chat. Try again.', 'message error'), button('End chat', () => void endChat())]);
+    show([message(t.endFailed, 'message error'), button(t.endChat, () => void endChat())]);
     if (chat.waiting) watch(chat); // it may still be assigned meanwhile: then the operator is shown
     return;
   }
   saveChat(null);
   convo = null;
-  show([message('Chat ended. Thank you!'), button('Start a new chat', () => void load())]);
+  show([message(t.chatEndedThanks), button(t.startNewChat, () => void load())]);
 }
 
 async function startChat(options: StartOptions) {
@@ -462,7 +500,7 @@ async function startChat(options: StartOptions) {
   if (pendingStart?.request !== request) pendingStart = { key: randomId('k_'), request };
   const { key } = pendingStart;
   const { operatorId, group, message: text, contact } = options;
-  show([message('Connecting you…')]);
+  show([message(t.connecting)]);
   try {
     const reply = await api<ChatReply>(
       'POST',
@@ -487,9 +525,9 @@ async function startChat(options: StartOptions) {
       if (chat.operator || chat.waiting) void readMessages(chat); // the first message, at once
       return;
     }
-    show([message(reply.data.error?.message ?? 'Something went wrong.', 'message error'), button('Back', () => void load(), 'secondary')]);
+    show([message(t.failed(reply.data.error), 'message error'), button(t.back, () => void load(), 'secondary')]);
   } catch {
-    show([message('We could not reach the chat service. Check your connection and try again.', 'message error'), button('Try again', () => void startChat(options))]);
+    show([message(t.unreachable, 'message error'), button(t.tryAgain, () => void startChat(options))]);
   }
 }
 
@@ -504,26 +542,26 @@ function renderFollowUp(chat: ActiveChat | null, prefill: string) {
   stopWatching();
   const name = el('input', { id: 'fu-name', type: 'text', maxlength: '100', autocomplete: 'name' });
   const email = el('input', { id: 'fu-email', type: 'email', maxlength: '254', autocomplete: 'email', required: '' });
-  const box = textBox('fu-msg', 'Your message', 4);
+  const box = textBox('fu-msg', t.yourMessage, 4);
   box.input.required = true;
   box.set(prefill);
   const error = el('p', { class: 'message error', 'aria-live': 'assertive' });
   const form = el(
     'form',
     { class: 'follow-up' },
-    el('label', { for: 'fu-name' }, 'Your name (optional)'),
+    el('label', { for: 'fu-name' }, t.yourName),
     name,
-    el('label', { for: 'fu-email' }, 'Your e-mail'),
+    el('label', { for: 'fu-email' }, t.yourEmail),
     email,
     ...box.nodes,
-    el('button', { type: 'submit', class: 'primary' }, 'Send request'),
+    el('button', { type: 'submit', class: 'primary' }, t.sendRequest),
     error,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = box.text();
     if (!text) {
-      error.textContent = 'Write your message.';
+      error.textContent = t.writeYourMessage;
       return box.input.focus();
     }
     const contact: Contact = { email: email.value.trim(), ...(name.value.trim() ? { name: name.value.trim() } : {}) };
@@ -531,11 +569,9 @@ function renderFollowUp(chat: ActiveChat | null, prefill: string) {
   });
   show(
     [
-      chat
-        ? message('Nobody can take your chat right now. Your request has been recorded. Leave your e-mail and we will write to you.', 'message recorded')
-        : message('Nobody is online right now. Leave your e-mail and your message, and we will write to you.'),
+      chat ? message(t.recorded, 'message recorded') : message(t.nobodyOnline),
       form,
-      chat ? button('End chat', () => void endChat(), 'secondary') : button('Back', () => void load(), 'secondary'),
+      chat ? button(t.endChat, () => void endChat(), 'secondary') : button(t.back, () => void load(), 'secondary'),
     ],
     chat ? undefined : name,
   );
@@ -547,7 +583,7 @@ async function sendFollowUp(previous: ActiveChat | null, text: string, contact: 
     // The request goes again with the contact: the first one, without it, is closed (a closed chat stays closed).
     const closed = await api('POST', `${chatPath(previous)}/close`, { chatToken: previous.chatToken }).catch(() => null);
     if (!closed || closed.status >= 500) {
-      error.textContent = 'We could not send your request. Try again.';
+      error.textContent = t.requestFailed;
       return;
     }
     saveChat(null);
@@ -556,10 +592,11 @@ async function sendFollowUp(previous: ActiveChat | null, text: string, contact: 
 }
 
 function renderConfirmed(email: string) {
+  const [before, after] = t.thanksWeWillWrite;
   show([
-    el('p', { class: 'message confirmed' }, 'Thank you! We will write to you at ', el('strong', {}, email), '.'),
+    el('p', { class: 'message confirmed' }, before, el('strong', {}, email), after),
     button(
-      'Start a new chat',
+      t.startNewChat,
       () => {
         saveChat(null); // the request stays open for the site's team
         void load();
@@ -577,10 +614,10 @@ function operatorItem(operator: WidgetOperator, choosable: boolean, start: (oper
     {},
     avatar(operator.name, operator.avatarUrl),
     el('span', { class: 'name' }, operator.name),
-    el('span', { class: `dot ${operator.status}`, role: 'img', 'aria-label': operator.status }),
+    el('span', { class: `dot ${operator.status}`, role: 'img', 'aria-label': t.status[operator.status] }),
   );
   if (choosable && operator.status === 'online') {
-    item.append(button(`Chat with ${operator.name}`, () => start(operator.id), 'choose'));
+    item.append(button(t.chatWith(operator.name), () => start(operator.id), 'choose'));
   }
   return item;
 }
@@ -596,10 +633,10 @@ function groupChoice(groups: WidgetGroup[]) {
     const radio = el('input', { type: 'radio', name: 'chatdist-group', value: group.id });
     radio.checked = group === initial;
     // Read out as "Sales (available now)": the state is words, not only a colour.
-    const state = el('span', { class: `state ${group.available ? 'online' : 'busy'}` }, group.available ? '(available now)' : '(nobody free now)');
+    const state = el('span', { class: `state ${group.available ? 'online' : 'busy'}` }, t.groupState(group.available));
     return el('label', {}, radio, el('span', { class: 'name' }, group.name), ' ', state);
   });
-  const fieldset = el('fieldset', { class: 'groups' }, el('legend', {}, 'Department'), ...radios);
+  const fieldset = el('fieldset', { class: 'groups' }, el('legend', {}, t.department), ...radios);
   const chosen = () => fieldset.querySelector<HTMLInputElement>('input:checked')?.value;
   return { fieldset, chosen };
 }
@@ -615,28 +652,29 @@ async function load() {
     return active.email ? renderConfirmed(active.email) : renderFollowUp(active, visitorTexts(active));
   }
   convo = null;
-  show([message('Loading…')]);
+  show([message(t.loading)]);
   try {
     const { status, data } = await api<WidgetInfo>('GET', `/sites/${siteId}/widget`);
     if (status !== 200) throw new Error(data.error?.message);
+    if (isLanguage(data.language)) setLanguage(data.language, true);
     const groups = data.groups?.length ? groupChoice(data.groups) : null;
-    const first = textBox('first', 'Your message (optional)', 2, () => start());
+    const first = textBox('first', t.firstMessage, 2, () => start());
     const start = (operatorId?: string) => void startChat({ ...(operatorId ? { operatorId } : {}), group: groups?.chosen(), message: first.text() || undefined });
-    const list = el('ul', { class: 'operators', 'aria-label': 'Operators' }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice, start)));
+    const list = el('ul', { class: 'operators', 'aria-label': t.operators }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice, start)));
     const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
-    const nobodyFree = anyoneOnline ? '' : message('Nobody is free right now: start a chat and we will connect you as soon as someone is, or leave a message and we will write to you.', 'message muted');
+    const nobodyFree = anyoneOnline ? '' : message(t.nobodyFree, 'message muted');
     show([
-      data.operators.length ? list : message('No operator is online right now. You can still leave a message.'),
+      data.operators.length ? list : message(t.noOperator),
       data.operators.length ? nobodyFree : '',
       groups ? groups.fieldset : '',
       ...first.nodes,
-      button(data.allowVisitorChoice ? 'Start chat with anyone' : 'Start chat', () => start()),
-      anyoneOnline ? '' : button('Leave a message', () => renderFollowUp(null, first.text()), 'secondary'),
+      button(data.allowVisitorChoice ? t.startChatWithAnyone : t.startChat, () => start()),
+      anyoneOnline ? '' : button(t.leaveMessage, () => renderFollowUp(null, first.text()), 'secondary'),
     ]);
     // The department comes first for a keyboard user: the focus goes to the chosen one.
     groups?.fieldset.querySelector<HTMLInputElement>('input:checked')?.focus();
   } catch {
-    show([message('The chat is not available right now.', 'message error'), button('Try again', () => void load())]);
+    show([message(t.notAvailable, 'message error'), button(t.tryAgain, () => void load())]);
   }
 }
 
