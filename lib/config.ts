@@ -18,6 +18,14 @@ const schema = z
     PUBLIC_ORIGIN: z.url().optional(),
     /** In AWS: the SQS queue deadlines are sent to (absent locally: a queue in the process). */
     DEADLINE_QUEUE_URL: z.url().optional(),
+    /** In AWS: the SQS queue webhook events are sent to (absent locally: a queue in the process). */
+    WEBHOOK_QUEUE_URL: z.url().optional(),
+    /** Locally: the key webhook signing secrets are derived from. */
+    WEBHOOK_SIGNING_KEY: z.string().min(32).optional(),
+    /** In AWS: the Secrets Manager secret that holds that key. */
+    WEBHOOK_SIGNING_KEY_SECRET_ID: z.string().min(1).optional(),
+    /** The local stack only: webhooks may go to http://localhost and http://127.0.0.1. */
+    LOCAL_WEBHOOKS: z.enum(['true', 'false']).default('false'),
     /** Where uploaded avatars are served from: an absolute URL or a path starting with /. */
     AVATAR_BASE_URL: z.string().min(1).default('/avatars'),
   })

@@ -2,6 +2,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localDeadlineQueue } from './deadlines/in-process-queue.js';
 import { sqsDeadlineQueue } from './deadlines/sqs-queue.js';
+import { localWebhookQueue } from './webhooks/in-process-queue.js';
+import { systemResolve } from './webhooks/post.js';
+import type { WebhookQueue } from './webhooks/queue.js';
+import { sqsWebhookQueue } from './webhooks/sqs-queue.js';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { AvatarStore } from './avatars/avatar-store.js';
@@ -22,6 +26,10 @@ export interface Runtime {
   avatars: AvatarStore;
   /** The hash of the platform token (from the environment locally, from Secrets Manager in AWS). */
   platformTokenHash(): Promise<string>;
+  /** Where chat events wait for their webhook delivery. */
+  webhooks: WebhookQueue;
+  /** The key the sites' webhook signing secrets are derived from (the environment locally, Secrets Manager in AWS). */
+  webhookKey(): Promise<string>;
 }
 
 function avatarStore(settings: Config): AvatarStore {
@@ -31,6 +39,9 @@ function avatarStore(settings: Config): AvatarStore {
     save: () => Promise.reject(new Error('No avatar storage configured (AVATAR_BUCKET or AVATAR_DIR)')),
   };
 }
+
+let sqsClient: SQSClient | undefined;
+const sqs = () => (sqsClient ??= new SQSClient({}));
 
 let built: Runtime | undefined;
 
@@ -51,7 +62,8 @@ export function runtime(): Runtime {
     config: settings,
     deps: systemDeps(
       dynamoStore(doc, settings.TABLE_NAME),
-      settings.DEADLINE_QUEUE_URL ? sqsDeadlineQueue(new SQSClient({}), settings.DEADLINE_QUEUE_URL) : localDeadlineQueue(),
+      settings.DEADLINE_QUEUE_URL ? sqsDeadlineQueue(sqs(), settings.DEADLINE_QUEUE_URL) : localDeadlineQueue(),
+      { allowLocal: settings.LOCAL_WEBHOOKS === 'true', resolve: systemResolve },
     ),
     idempotencyStore: new DynamoDBPersistenceLayer({
       tableName: settings.IDEMPOTENCY_TABLE_NAME,
@@ -64,6 +76,14 @@ export function runtime(): Runtime {
       const secret = await getSecret(settings.PLATFORM_TOKEN_SECRET_ID as string, { maxAge: 300 });
       if (typeof secret !== 'string' || secret.length < 16) throw new Error('The platform token secret is empty');
       return hashToken(secret);
+    },
+    webhooks: settings.WEBHOOK_QUEUE_URL ? sqsWebhookQueue(sqs(), settings.WEBHOOK_QUEUE_URL) : localWebhookQueue(),
+    async webhookKey() {
+      if (settings.WEBHOOK_SIGNING_KEY) return settings.WEBHOOK_SIGNING_KEY;
+      if (!settings.WEBHOOK_SIGNING_KEY_SECRET_ID) throw new Error('No webhook signing key configured (WEBHOOK_SIGNING_KEY or WEBHOOK_SIGNING_KEY_SECRET_ID)');
+      const key = await getSecret(settings.WEBHOOK_SIGNING_KEY_SECRET_ID, { maxAge: 300 });
+      if (typeof key !== 'string' || key.length < 32) throw new Error('The webhook signing key secret is empty');
+      return key;
     },
   };
   return built;

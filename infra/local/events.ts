@@ -1,14 +1,17 @@
 /**
- * What AWS runs besides the HTTP API, run locally by the same code: the dispatcher on the
- * table's stream (stream-reader.ts stands in for the event source mapping, with the same filter
- * patterns), the deadline handler on the deadline queue (in-process-queue.ts stands in for SQS's
- * delay queue and its event source), and the minute jobs (EventBridge schedules in AWS).
+ * What AWS runs besides the HTTP API, run locally by the same code: the dispatcher and the
+ * webhook publisher on the table's stream (stream-reader.ts stands in for the event source
+ * mappings, with the same filter patterns), the deadline handler and the webhook sender on their
+ * queues (in-process queues stand in for SQS and its event sources), and the minute jobs
+ * (EventBridge schedules in AWS).
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Deadline } from '../../lib/deadlines/deadline.js';
 import { localDeadlineQueue } from '../../lib/deadlines/in-process-queue.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
+import { CHAT_EVENT_FILTER_PATTERNS } from '../../lib/webhooks/events-from-stream.js';
+import { localWebhookQueue, type QueuedWebhook } from '../../lib/webhooks/in-process-queue.js';
 import { lambdaContext, loadFunction } from './lambda-context.js';
 import { startStreamReader, type StreamReader } from './stream-reader.js';
 
@@ -18,15 +21,15 @@ type StreamHandler = (event: DynamoDBStreamEvent, context: unknown) => Promise<D
 type ScheduledHandler = (event: unknown, context: unknown) => Promise<unknown>;
 type QueueHandler = (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
 
-/** Deadlines as the SQS event source hands them over. */
-function sqsEvent(deadlines: readonly Deadline[]): SQSEvent {
+/** Messages as the SQS event source hands them over. */
+function sqsEvent(messages: ReadonlyArray<{ body: unknown; receiveCount?: number; receiptHandle?: string }>): SQSEvent {
   return {
-    Records: deadlines.map((deadline) => ({
+    Records: messages.map(({ body, receiveCount = 1, receiptHandle = randomUUID() }) => ({
       messageId: randomUUID(),
-      receiptHandle: randomUUID(),
-      body: JSON.stringify(deadline),
+      receiptHandle,
+      body: JSON.stringify(body),
       attributes: {
-        ApproximateReceiveCount: '1',
+        ApproximateReceiveCount: String(receiveCount),
         SentTimestamp: String(Date.now()),
         SenderId: 'local',
         ApproximateFirstReceiveTimestamp: String(Date.now()),
@@ -42,6 +45,7 @@ function sqsEvent(deadlines: readonly Deadline[]): SQSEvent {
 
 export interface LocalEvents {
   dispatcher: StreamReader;
+  webhookPublisher: StreamReader;
   stop(): Promise<void>;
 }
 
@@ -57,9 +61,23 @@ export async function startLocalEvents(options: { endpoint: string; tableName: s
   const handleDeadlines = await loadFunction<QueueHandler>('handle-chat-deadlines');
   const deadlines = localDeadlineQueue();
   deadlines.consume(async (due) => {
-    const response = await handleDeadlines(sqsEvent(due), lambdaContext('handle-chat-deadlines'));
+    const response = await handleDeadlines(sqsEvent(due.map((deadline) => ({ body: deadline }))), lambdaContext('handle-chat-deadlines'));
     // A reported failure comes back, as SQS redelivers it after the visibility timeout.
     if (response.batchItemFailures.length > 0) throw new Error('a deadline failed');
+  });
+  // Webhooks: the publisher on the stream (an event source mapping of its own in AWS), the sender on the queue.
+  const publish = await loadFunction<StreamHandler>('publish-webhook-events');
+  const webhookPublisher = await startStreamReader({
+    endpoint: options.endpoint,
+    tableName: options.tableName,
+    filterPatterns: CHAT_EVENT_FILTER_PATTERNS,
+    invoke: (event) => publish(event, lambdaContext('publish-webhook-events')),
+  });
+  const sendWebhooks = await loadFunction<QueueHandler>('send-webhooks');
+  const webhooks = localWebhookQueue();
+  webhooks.consume(async ({ event, receiveCount, receiptHandle }: QueuedWebhook) => {
+    const response = await sendWebhooks(sqsEvent([{ body: event, receiveCount, receiptHandle }]), lambdaContext('send-webhooks'));
+    return response.batchItemFailures.length === 0;
   });
   const timers: NodeJS.Timeout[] = [];
   if (options.minuteJobs) {
@@ -74,10 +92,13 @@ export async function startLocalEvents(options: { endpoint: string; tableName: s
   }
   return {
     dispatcher,
+    webhookPublisher,
     async stop() {
       for (const timer of timers) clearInterval(timer);
       deadlines.consume(undefined);
+      webhooks.consume(undefined);
       await dispatcher.stop();
+      await webhookPublisher.stop();
     },
   };
 }

@@ -22,6 +22,8 @@ const IDEMPOTENCY_TABLE_NAME = 'chat-distribution-idempotency';
 
 interface LocalState {
   platformToken: string;
+  /** The key the sites' webhook secrets are derived from (Secrets Manager's part in AWS). */
+  webhookSigningKey?: string;
   demo?: { siteId: string; adminToken: string; operatorTokens: Record<string, string> };
 }
 
@@ -57,6 +59,7 @@ async function main() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
   const state = readState();
+  state.webhookSigningKey ??= randomBytes(32).toString('base64url');
   const tokenFromEnvironment = Boolean(process.env.PLATFORM_TOKEN);
   const platformToken = process.env.PLATFORM_TOKEN ?? state.platformToken;
 
@@ -70,6 +73,8 @@ async function main() {
     AVATAR_DIR: join(dataDir, 'avatars'),
     AVATAR_BASE_URL: '/avatars',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    WEBHOOK_SIGNING_KEY: state.webhookSigningKey,
+    LOCAL_WEBHOOKS: 'true',
   });
 
   state.demo ??= await createDemoSite();

@@ -37,6 +37,8 @@ export interface Settings {
   awayAfterMisses: number | null;
   /** The widget's texts. */
   language: Language;
+  /** Where every chat event is POSTed, signed; null: no webhooks. */
+  webhookUrl: string | null;
 }
 
 export const LANGUAGES = ['en', 'ru'] as const;
@@ -124,6 +126,23 @@ export interface Message {
   operatorId: string | null;
   text: string;
   createdAt: string;
+}
+
+export const WEBHOOK_DELIVERY_STATES = ['delivered', 'retrying', 'failed'] as const;
+/** Delivered: the receiver answered 2xx; retrying: it did not, another attempt is coming; failed: given up after 24 hours (dead-letter queue). */
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
+
+/** The latest attempt to deliver one webhook event, as the admin page lists it. */
+export interface WebhookDelivery {
+  eventId: string;
+  type: string;
+  occurredAt: string;
+  state: WebhookDeliveryState;
+  attempts: number;
+  /** The receiver's HTTP status; null when it gave none (refused, timed out). */
+  responseStatus: number | null;
+  error: string | null;
+  lastAttemptAt: string;
 }
 
 /** The id of a chat's n-th message (1-based): zero-padded, so that ids sort as the numbers do. */

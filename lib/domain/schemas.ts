@@ -54,6 +54,8 @@ export const settingsPatch = z.strictObject({
   answerTimeoutSeconds: z.number().int().min(MIN_ANSWER_TIMEOUT_SECONDS).max(MAX_ANSWER_TIMEOUT_SECONDS).nullable().optional(),
   awayAfterMisses: z.number().int().min(1).max(20).nullable().optional(),
   language: z.enum(LANGUAGES).optional(),
+  // The scheme and the address are checked by the engine (lib/engine/webhooks.ts): they depend on where it runs and on DNS.
+  webhookUrl: z.url().max(2048).nullable().optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 

@@ -19,6 +19,7 @@ export function initialSettings(siteId: string, input: CreateSiteInput): Setting
     answerTimeoutSeconds: null,
     awayAfterMisses: null,
     language: 'en',
+    webhookUrl: null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { DeadlineQueue } from '../deadlines/deadline.js';
 import type { Random } from '../domain/distribution/index.js';
 import { ContentionError } from '../domain/errors.js';
 import type { ChatStore } from '../store/port.js';
+import type { WebhookTargetPolicy } from './webhooks.js';
 
 /** What the engine runs on; tests fix the clock and the random source. */
 export interface EngineDeps {
@@ -11,10 +12,12 @@ export interface EngineDeps {
   random: Random;
   /** Where the moments the service must act at are sent (a group chat's fallback). */
   deadlines: DeadlineQueue;
+  /** Where webhooks may be sent; strict (https, public addresses, the system's DNS) when absent. */
+  webhookPolicy?: WebhookTargetPolicy;
 }
 
-export function systemDeps(store: ChatStore, deadlines: DeadlineQueue): EngineDeps {
-  return { store, clock: Date.now, random: Math.random, deadlines };
+export function systemDeps(store: ChatStore, deadlines: DeadlineQueue, webhookPolicy?: WebhookTargetPolicy): EngineDeps {
+  return { store, clock: Date.now, random: Math.random, deadlines, ...(webhookPolicy ? { webhookPolicy } : {}) };
 }
 
 const DEFAULT_MAX_ATTEMPTS = 20;

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { assignedBySchema, distributionModeSchema } from '../domain/distribution/schemas.js';
-import { CHAT_STATUSES, CLIENT_TYPES, LANGUAGES, MESSAGE_AUTHORS, OPERATOR_STATUSES } from '../domain/model.js';
+import { CHAT_STATUSES, CLIENT_TYPES, LANGUAGES, MESSAGE_AUTHORS, OPERATOR_STATUSES, WEBHOOK_DELIVERY_STATES } from '../domain/model.js';
 
 /** The objects of the contract, as replies carry them: documented in OpenAPI and checked by the tests. */
 const isoTime = z.iso.datetime();
@@ -23,6 +23,7 @@ export const settingsObject = z.strictObject({
   answerTimeoutSeconds: z.number().int().nullable(),
   awayAfterMisses: z.number().int().nullable(),
   language: z.enum(LANGUAGES),
+  webhookUrl: z.string().nullable(),
 });
 
 export const operatorObject = z.strictObject({
@@ -80,4 +81,15 @@ export const queuePlace = z.strictObject({
 
 export const errorObject = z.strictObject({
   error: z.strictObject({ code: z.string().regex(/^[a-z_]+$/), message: z.string().min(1) }),
+});
+
+export const webhookDeliveryObject = z.strictObject({
+  eventId: z.string(),
+  type: z.string(),
+  occurredAt: isoTime,
+  state: z.enum(WEBHOOK_DELIVERY_STATES),
+  attempts: z.number().int().min(1),
+  responseStatus: z.number().int().nullable(),
+  error: z.string().nullable(),
+  lastAttemptAt: isoTime,
 });

@@ -74,6 +74,10 @@ export interface Grants {
   avatars?: boolean;
   /** Sends messages to the deadline queue (SQS). */
   deadlines?: boolean;
+  /** The webhook queue: sends events to it (`publish`), or delays a failed delivery's retry (`deliver`). */
+  webhooks?: 'publish' | 'deliver';
+  /** Reads the key the sites' webhook signing secrets are derived from (Secrets Manager). */
+  webhookKey?: boolean;
 }
 
 interface RouteFields<P extends string, Q extends RequestSchemas, R extends ResponseSchemas> {

@@ -2,6 +2,8 @@ import { dispatchJob } from './dispatch-waiting-chats.js';
 import { deadlineJob } from './handle-chat-deadlines.js';
 import { repairJob } from './repair-waiting-chats.js';
 import { sweepJob } from './sweep-stale-operators.js';
+import { webhookPublisherJob } from './publish-webhook-events.js';
+import { webhookSenderJob } from './send-webhooks.js';
 
-/** The functions that serve no route: the dispatcher (table stream), the deadline handler (SQS) and the minute jobs (EventBridge). */
-export const JOBS = [dispatchJob, deadlineJob, sweepJob, repairJob] as const;
+/** The functions that serve no route: the dispatcher and the webhook publisher (table stream), the deadline handler and the webhook sender (SQS), and the minute jobs (EventBridge). */
+export const JOBS = [dispatchJob, deadlineJob, sweepJob, repairJob, webhookPublisherJob, webhookSenderJob] as const;

@@ -28,6 +28,8 @@ import { setOperatorStatusRoute } from './set-operator-status.js';
 import { startChatRoute } from './start-chat.js';
 import { transferChatRoute } from './transfer-chat.js';
 import { updateSettingsRoute } from './update-settings.js';
+import { rotateWebhookSecretRoute } from './rotate-webhook-secret.js';
+import { listWebhookDeliveriesRoute } from './list-webhook-deliveries.js';
 import { uploadAvatar } from './upload-avatar.js';
 
 /**
@@ -41,6 +43,8 @@ export const ROUTES: readonly Route[] = [
   createSiteRoute,
   getSettings,
   updateSettingsRoute,
+  rotateWebhookSecretRoute,
+  listWebhookDeliveriesRoute,
   listOperatorsRoute,
   putOperator,
   deleteOperatorRoute,

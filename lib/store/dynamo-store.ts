@@ -10,6 +10,7 @@ import * as reassign from './dynamo/reassign.js';
 import * as sites from './dynamo/sites.js';
 import * as tokens from './dynamo/tokens.js';
 import * as waiting from './dynamo/waiting.js';
+import * as webhooks from './dynamo/webhooks.js';
 import { sweepStaleOperators } from './dynamo/sweep.js';
 import { retryTransactionConflicts } from './dynamo/transaction-conflicts.js';
 import { translatingUnavailable } from './dynamo/unavailable.js';
@@ -33,7 +34,10 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
   return translatingUnavailable<ChatStore>({
     createSite: (site, createdAt, platformTokenHash) => sites.createSite(ctx, site, createdAt, platformTokenHash),
     getSite: (siteId) => sites.getSite(ctx, siteId),
-    saveSettings: (settings, previous, required) => sites.saveSettings(ctx, settings, previous, required),
+    saveSettings: (settings, previous, required, webhookSeed) => sites.saveSettings(ctx, settings, previous, required, webhookSeed),
+    setWebhookSeed: (siteId, seed) => sites.setWebhookSeed(ctx, siteId, seed),
+    recordWebhookDelivery: (siteId, delivery) => webhooks.recordWebhookDelivery(ctx, siteId, delivery),
+    listWebhookDeliveries: (siteId, limit) => webhooks.listWebhookDeliveries(ctx, siteId, limit),
     getOperator: (siteId, operatorId) => operators.getOperator(ctx, siteId, operatorId),
     listOperators: (siteId) => operators.listOperators(ctx, siteId),
     createOperator: (record, timeoutSeconds, createdAt) => operators.createOperator(ctx, record, timeoutSeconds, createdAt),

@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/auth.js';
 import type { AssignedBy, ClaimGuard } from '../domain/distribution/index.js';
-import type { Chat, Group, Message, Operator, OperatorStatus, Settings } from '../domain/model.js';
+import type { Chat, Group, Message, Operator, OperatorStatus, Settings, WebhookDelivery } from '../domain/model.js';
 
 /**
  * The store speaks these domain shapes only: how they are kept (keys, attribute names,
@@ -11,6 +11,8 @@ import type { Chat, Group, Message, Operator, OperatorStatus, Settings } from '.
 export interface SiteRecord {
   settings: Settings;
   adminTokenHash: string;
+  /** What the site's webhook signing secret is derived from (lib/webhooks/secret.ts); null until a webhook URL is first set. */
+  webhookSeed: string | null;
 }
 
 /** An operator with what only the server sees. */
@@ -228,7 +230,12 @@ export interface ChatStore {
    * `requiredOperators` exists at that moment (else returns the first missing one). When the
    * heartbeat timeout changed, the site's operators follow.
    */
-  saveSettings(settings: Settings, previous: Settings, requiredOperators: string[]): Promise<{ missingOperator?: string }>;
+  saveSettings(settings: Settings, previous: Settings, requiredOperators: string[], webhookSeed?: string): Promise<{ missingOperator?: string }>;
+  /** False when there is no such site. */
+  setWebhookSeed(siteId: string, seed: string): Promise<boolean>;
+  recordWebhookDelivery(siteId: string, delivery: WebhookDelivery): Promise<void>;
+  /** Newest event first. */
+  listWebhookDeliveries(siteId: string, limit: number): Promise<WebhookDelivery[]>;
 
   getOperator(siteId: string, operatorId: string): Promise<OperatorRecord | null>;
   listOperators(siteId: string): Promise<Operator[]>;

@@ -9,6 +9,7 @@ import { SITE } from './entities/site.js';
 import { TOKEN } from './entities/token.js';
 import { VISITOR } from './entities/visitor.js';
 import { WAITING } from './entities/waiting.js';
+import { WEBHOOK_DELIVERY } from './entities/webhook-delivery.js';
 
 export { IDEMPOTENCY_TABLE };
 
@@ -26,6 +27,8 @@ export { IDEMPOTENCY_TABLE };
  * - group           SITE#<siteId> / GROUP#<groupId>          (entities/group.ts: a department)
  * - member copy     SITE#<siteId> / GM#<groupId>#<operatorId> (entities/group.ts: an operator in its group's partition)
  * - token           TOKEN#<tokenHash> / TOKEN                (entities/token.ts)
+ * - message         SITE#<siteId> / MSG#<chatId>#<messageId> (entities/message.ts)
+ * - webhook delivery SITE#<siteId> / HOOK#<occurredAt>#<eventId> (entities/webhook-delivery.ts: the latest attempt, kept a week)
  *
  * Indexes:
  * - queue:     the site's settings (sorted first), its waiting chats (oldest first), then its
@@ -45,7 +48,7 @@ export { IDEMPOTENCY_TABLE };
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** Every kind of item in the table; each index projects what these declare for it. */
-const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE];
+const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE, WEBHOOK_DELIVERY];
 
 export interface IndexDefinition {
   readonly indexName: IndexName;

@@ -59,6 +59,7 @@ describe('sites and settings', () => {
       answerTimeoutSeconds: null,
       awayAfterMisses: null,
       language: 'en',
+      webhookUrl: null,
     });
   });
 

@@ -35,6 +35,7 @@ const site: SiteRecord = {
     maxOpenChatsPerVisitor: null,
   }),
   adminTokenHash: 'admin-hash',
+  webhookSeed: null,
 };
 
 const newOperator: OperatorRecord = {
@@ -90,7 +91,9 @@ describe('the site entity (settings item)', () => {
       answerTimeoutSeconds: null,
       awayAfterMisses: null,
       language: 'en',
+      webhookUrl: null,
       adminTokenHash: 'admin-hash',
+      webhookSeed: null,
       createdAt: CREATED_AT,
       queuePk: 'SITE#s1',
       queueSk: '!',
@@ -121,6 +124,7 @@ describe('the site entity (settings item)', () => {
       'answerTimeoutSeconds',
       'awayAfterMisses',
       'language',
+      'webhookUrl',
     ]);
   });
 

@@ -76,6 +76,8 @@ export async function startTestApi(options: { isolated?: boolean; statics?: Stat
     AVATAR_BASE_URL: '/avatars',
     POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
     AWS_REGION: 'local',
+    WEBHOOK_SIGNING_KEY: randomBytes(32).toString('base64url'),
+    LOCAL_WEBHOOKS: 'true',
   });
   const server = await startLocalServer({
     port: 0,

@@ -23,6 +23,7 @@ export function settingsOf(overrides: Partial<Settings> = {}): Settings {
     answerTimeoutSeconds: null,
     awayAfterMisses: null,
     language: 'en',
+    webhookUrl: null,
     ...overrides,
   };
 }

@@ -926,6 +926,12 @@ function validOutcome(
     if (defaults && Object.values(defaults).some((id) => id !== null && id !== undefined && !fixtureOperator(id))) {
       allowed.push([400, 'invalid_request'], [404, 'operator_not_found']);
     }
+    // A webhook URL must be https to a public address (or a local receiver, locally): its host is
+    // resolved, and this machine resolves no outside name, so any other URL may be refused.
+    const hook = typeof value.webhookUrl === 'string' && URL.canParse(value.webhookUrl) ? new URL(value.webhookUrl) : null;
+    if (typeof value.webhookUrl === 'string' && !(hook && /^https?:$/.test(hook.protocol) && ['localhost', '127.0.0.1'].includes(hook.hostname) && !hook.username && !hook.password && !hook.hash)) {
+      allowed.push([400, 'invalid_request']);
+    }
   }
   let check: Expectation['check'];
   const period = parts.query ? periodVerdict(parts.query, query, Date.now()) : undefined;

@@ -36,6 +36,7 @@ export async function saveSettings(
   settings: Settings,
   previous: Settings,
   requiredOperators: string[],
+  webhookSeed?: string,
 ): Promise<{ missingOperator?: string }> {
   const next = settingsAttributes(settings);
   const before = settingsAttributes(previous);
@@ -52,12 +53,14 @@ export async function saveSettings(
           UpdateExpression: `SET ${[
             ...names.map((name) => `#${name} = :${name}`),
             ...(legacy ? ['#copy = :copy'] : names.map((name) => `#copy.#${name} = :${name}`)),
+            ...(webhookSeed ? ['webhookSeed = :webhookSeed'] : []),
           ].join(', ')}`,
           ConditionExpression: legacy ? 'attribute_exists(pk) AND attribute_not_exists(#copy)' : 'attribute_exists(#copy)',
           ExpressionAttributeNames: { '#copy': SETTINGS_COPY, ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
           ExpressionAttributeValues: {
             ...Object.fromEntries(names.map((name) => [`:${name}`, next[name]])),
             ...(legacy ? { ':copy': next } : {}),
+            ...(webhookSeed ? { ':webhookSeed': webhookSeed } : {}),
           },
         },
       },
@@ -134,4 +137,24 @@ async function propagateTimeout(ctx: DynamoContext, siteId: string, timeoutMs: n
     }
     cursor = page.LastEvaluatedKey;
   } while (cursor);
+}
+
+/** A new seed for the site's webhook secret (the old secret stops signing at once); false when there is no such site. */
+export async function setWebhookSeed(ctx: DynamoContext, siteId: string, seed: string): Promise<boolean> {
+  try {
+    await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: settingsKey(siteId),
+        UpdateExpression: 'SET webhookSeed = :seed',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':seed': seed },
+        ...CAPACITY,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }

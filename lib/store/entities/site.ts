@@ -47,9 +47,10 @@ const settingsMapper = itemMapper<Settings>({
   awayAfterMisses: nullable<number>(),
   // Sites created before it get English.
   language: value<Language>().whenAbsent('en'),
+  webhookUrl: nullable<string>(),
 });
 
-const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>() });
+const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>(), webhookSeed: nullable<string>() });
 
 export const SETTINGS_COPY = 'settingsCopy';
 

@@ -1,0 +1,3 @@
+import { webhookSenderJob } from '../lib/jobs/send-webhooks.js';
+
+export const handler = webhookSenderJob.handler();
