@@ -20,6 +20,10 @@ const schema = z
     DEADLINE_QUEUE_URL: z.url().optional(),
     /** In AWS: the SQS queue webhook events are sent to (absent locally: a queue in the process). */
     WEBHOOK_QUEUE_URL: z.url().optional(),
+    /** In AWS: the WebSocket API's URL (wss://…) the pages connect to; locally it is the API's own host (ws://…/v1/live). */
+    LIVE_URL: z.url().optional(),
+    /** In AWS: the WebSocket API's Management API endpoint (https://…/<stage>), to post to connections. */
+    LIVE_MANAGEMENT_ENDPOINT: z.url().optional(),
     /** Locally: the key webhook signing secrets are derived from. */
     WEBHOOK_SIGNING_KEY: z.string().min(32).optional(),
     /** In AWS: the Secrets Manager secret that holds that key. */

@@ -2,6 +2,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localDeadlineQueue } from './deadlines/in-process-queue.js';
 import { sqsDeadlineQueue } from './deadlines/sqs-queue.js';
+import { apiGatewayPush } from './live/api-gateway-push.js';
+import { localSockets } from './live/local-push.js';
+import type { LivePush } from './live/push.js';
 import { localWebhookQueue } from './webhooks/in-process-queue.js';
 import { systemResolve } from './webhooks/post.js';
 import type { WebhookQueue } from './webhooks/queue.js';
@@ -28,6 +31,8 @@ export interface Runtime {
   platformTokenHash(): Promise<string>;
   /** Where chat events wait for their webhook delivery. */
   webhooks: WebhookQueue;
+  /** The live-push sockets. */
+  live: LivePush;
   /** The key the sites' webhook signing secrets are derived from (the environment locally, Secrets Manager in AWS). */
   webhookKey(): Promise<string>;
 }
@@ -57,6 +62,7 @@ export function runtime(): Runtime {
     : {};
   const client = new DynamoDBClient(clientConfig);
   const doc = documentClient(client);
+  const live = settings.LIVE_MANAGEMENT_ENDPOINT ? apiGatewayPush(settings.LIVE_MANAGEMENT_ENDPOINT) : localSockets();
   const localToken = settings.PLATFORM_TOKEN ? hashToken(settings.PLATFORM_TOKEN) : undefined;
   built = {
     config: settings,
@@ -64,6 +70,7 @@ export function runtime(): Runtime {
       dynamoStore(doc, settings.TABLE_NAME),
       settings.DEADLINE_QUEUE_URL ? sqsDeadlineQueue(sqs(), settings.DEADLINE_QUEUE_URL) : localDeadlineQueue(),
       { allowLocal: settings.LOCAL_WEBHOOKS === 'true', resolve: systemResolve },
+      live,
     ),
     idempotencyStore: new DynamoDBPersistenceLayer({
       tableName: settings.IDEMPOTENCY_TABLE_NAME,
@@ -77,6 +84,7 @@ export function runtime(): Runtime {
       if (typeof secret !== 'string' || secret.length < 16) throw new Error('The platform token secret is empty');
       return hashToken(secret);
     },
+    live,
     webhooks: settings.WEBHOOK_QUEUE_URL ? sqsWebhookQueue(sqs(), settings.WEBHOOK_QUEUE_URL) : localWebhookQueue(),
     async webhookKey() {
       if (settings.WEBHOOK_SIGNING_KEY) return settings.WEBHOOK_SIGNING_KEY;

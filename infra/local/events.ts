@@ -1,6 +1,6 @@
 /**
- * What AWS runs besides the HTTP API, run locally by the same code: the dispatcher and the
- * webhook publisher on the table's stream (stream-reader.ts stands in for the event source
+ * What AWS runs besides the HTTP API, run locally by the same code: the dispatcher, the webhook
+ * publisher and the live notifier on the table's stream (stream-reader.ts stands in for the event source
  * mappings, with the same filter patterns), the deadline handler and the webhook sender on their
  * queues (in-process queues stand in for SQS and its event sources), and the minute jobs
  * (EventBridge schedules in AWS).
@@ -46,6 +46,7 @@ function sqsEvent(messages: ReadonlyArray<{ body: unknown; receiveCount?: number
 export interface LocalEvents {
   dispatcher: StreamReader;
   webhookPublisher: StreamReader;
+  liveNotifier: StreamReader;
   stop(): Promise<void>;
 }
 
@@ -73,6 +74,13 @@ export async function startLocalEvents(options: { endpoint: string; tableName: s
     filterPatterns: CHAT_EVENT_FILTER_PATTERNS,
     invoke: (event) => publish(event, lambdaContext('publish-webhook-events')),
   });
+  const pushLive = await loadFunction<StreamHandler>('push-live-events');
+  const liveNotifier = await startStreamReader({
+    endpoint: options.endpoint,
+    tableName: options.tableName,
+    filterPatterns: CHAT_EVENT_FILTER_PATTERNS,
+    invoke: (event) => pushLive(event, lambdaContext('push-live-events')),
+  });
   const sendWebhooks = await loadFunction<QueueHandler>('send-webhooks');
   const webhooks = localWebhookQueue();
   webhooks.consume(async ({ event, receiveCount, receiptHandle }: QueuedWebhook) => {
@@ -93,12 +101,14 @@ export async function startLocalEvents(options: { endpoint: string; tableName: s
   return {
     dispatcher,
     webhookPublisher,
+    liveNotifier,
     async stop() {
       for (const timer of timers) clearInterval(timer);
       deadlines.consume(undefined);
       webhooks.consume(undefined);
       await dispatcher.stop();
       await webhookPublisher.stop();
+      await liveNotifier.stop();
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Endpoint } from '../../lib/http/route.js';
 import { ENDPOINTS } from '../../lib/routes/index.js';
 import { WEB_HEADERS, webResourceKind } from '../web-headers.js';
 import { lambdaContext, loadFunction } from './lambda-context.js';
+import { attachLiveSocket } from './live-socket.js';
 
 /** API Gateway's own payload limit; the handlers enforce the contract's smaller ones. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -227,6 +228,7 @@ export function startLocalServer(options: LocalServerOptions): Promise<{ server:
       else res.end();
     });
   });
+  const live = attachLiveSocket(server);
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);
     server.listen(options.port, () => {
@@ -236,6 +238,8 @@ export function startLocalServer(options: LocalServerOptions): Promise<{ server:
         url: `http://localhost:${port}`,
         close: () =>
           new Promise<void>((resolveClose) => {
+            for (const socket of live.clients) socket.terminate();
+            live.close();
             server.closeAllConnections();
             server.close(() => resolveClose());
           }),

@@ -2,6 +2,7 @@ import type { DeadlineQueue } from '../deadlines/deadline.js';
 import type { Random } from '../domain/distribution/index.js';
 import { ContentionError } from '../domain/errors.js';
 import type { ChatStore } from '../store/port.js';
+import type { LivePush } from '../live/push.js';
 import type { WebhookTargetPolicy } from './webhooks.js';
 
 /** What the engine runs on; tests fix the clock and the random source. */
@@ -14,10 +15,12 @@ export interface EngineDeps {
   deadlines: DeadlineQueue;
   /** Where webhooks may be sent; strict (https, public addresses, the system's DNS) when absent. */
   webhookPolicy?: WebhookTargetPolicy;
+  /** The live-push sockets (the deadline that closes an unauthenticated one). */
+  live?: LivePush;
 }
 
-export function systemDeps(store: ChatStore, deadlines: DeadlineQueue, webhookPolicy?: WebhookTargetPolicy): EngineDeps {
-  return { store, clock: Date.now, random: Math.random, deadlines, ...(webhookPolicy ? { webhookPolicy } : {}) };
+export function systemDeps(store: ChatStore, deadlines: DeadlineQueue, webhookPolicy?: WebhookTargetPolicy, live?: LivePush): EngineDeps {
+  return { store, clock: Date.now, random: Math.random, deadlines, ...(webhookPolicy ? { webhookPolicy } : {}), ...(live ? { live } : {}) };
 }
 
 const DEFAULT_MAX_ATTEMPTS = 20;

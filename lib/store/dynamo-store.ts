@@ -11,6 +11,7 @@ import * as sites from './dynamo/sites.js';
 import * as tokens from './dynamo/tokens.js';
 import * as waiting from './dynamo/waiting.js';
 import * as webhooks from './dynamo/webhooks.js';
+import * as live from './dynamo/live.js';
 import { sweepStaleOperators } from './dynamo/sweep.js';
 import { retryTransactionConflicts } from './dynamo/transaction-conflicts.js';
 import { translatingUnavailable } from './dynamo/unavailable.js';
@@ -38,6 +39,11 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     setWebhookSeed: (siteId, seed) => sites.setWebhookSeed(ctx, siteId, seed),
     recordWebhookDelivery: (siteId, delivery) => webhooks.recordWebhookDelivery(ctx, siteId, delivery),
     listWebhookDeliveries: (siteId, limit) => webhooks.listWebhookDeliveries(ctx, siteId, limit),
+    openConnection: (connectionId, nowMs) => live.openConnection(ctx, connectionId, nowMs),
+    subscribe: (connectionId, watch, nowMs) => live.subscribe(ctx, connectionId, watch, nowMs),
+    connectionWatch: (connectionId) => live.connectionWatch(ctx, connectionId),
+    closeConnection: (connectionId) => live.closeConnection(ctx, connectionId),
+    siteSubscriptions: (siteId) => live.siteSubscriptions(ctx, siteId),
     getOperator: (siteId, operatorId) => operators.getOperator(ctx, siteId, operatorId),
     listOperators: (siteId) => operators.listOperators(ctx, siteId),
     createOperator: (record, timeoutSeconds, createdAt) => operators.createOperator(ctx, record, timeoutSeconds, createdAt),

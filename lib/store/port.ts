@@ -1,5 +1,7 @@
 import type { Principal } from '../domain/auth.js';
 import type { AssignedBy, ClaimGuard } from '../domain/distribution/index.js';
+import type { Watch } from '../live/protocol.js';
+import type { SiteSubscription } from './entities/live.js';
 import type { Chat, Group, Message, Operator, OperatorStatus, Settings, WebhookDelivery } from '../domain/model.js';
 
 /**
@@ -236,6 +238,15 @@ export interface ChatStore {
   recordWebhookDelivery(siteId: string, delivery: WebhookDelivery): Promise<void>;
   /** Newest event first. */
   listWebhookDeliveries(siteId: string, limit: number): Promise<WebhookDelivery[]>;
+
+  /** A live-push connection opened (not yet authenticated). */
+  openConnection(connectionId: string, nowMs: number): Promise<void>;
+  /** The connection watches `watch` from now on; false when it is gone or already watches something. */
+  subscribe(connectionId: string, watch: Watch, nowMs: number): Promise<boolean>;
+  /** Undefined: no such connection; null: not authenticated. */
+  connectionWatch(connectionId: string): Promise<Watch | null | undefined>;
+  closeConnection(connectionId: string): Promise<void>;
+  siteSubscriptions(siteId: string): Promise<SiteSubscription[]>;
 
   getOperator(siteId: string, operatorId: string): Promise<OperatorRecord | null>;
   listOperators(siteId: string): Promise<Operator[]>;

@@ -10,6 +10,7 @@ import { TOKEN } from './entities/token.js';
 import { VISITOR } from './entities/visitor.js';
 import { WAITING } from './entities/waiting.js';
 import { WEBHOOK_DELIVERY } from './entities/webhook-delivery.js';
+import { LIVE_CONNECTION, LIVE_SUBSCRIPTION } from './entities/live.js';
 
 export { IDEMPOTENCY_TABLE };
 
@@ -29,6 +30,7 @@ export { IDEMPOTENCY_TABLE };
  * - token           TOKEN#<tokenHash> / TOKEN                (entities/token.ts)
  * - message         SITE#<siteId> / MSG#<chatId>#<messageId> (entities/message.ts)
  * - webhook delivery SITE#<siteId> / HOOK#<occurredAt>#<eventId> (entities/webhook-delivery.ts: the latest attempt, kept a week)
+ * - live connection  LIVE#<connectionId> / CONN, and its subscription LIVEON#<siteId> / <watch>#<connectionId> (entities/live.ts)
  *
  * Indexes:
  * - queue:     the site's settings (sorted first), its waiting chats (oldest first), then its
@@ -48,7 +50,7 @@ export { IDEMPOTENCY_TABLE };
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** Every kind of item in the table; each index projects what these declare for it. */
-const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE, WEBHOOK_DELIVERY];
+const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE, WEBHOOK_DELIVERY, LIVE_CONNECTION, LIVE_SUBSCRIPTION];
 
 export interface IndexDefinition {
   readonly indexName: IndexName;

@@ -37,15 +37,24 @@ function occurredAt(type: ChatEventType, chat: Chat, record: DynamoDBRecord): st
 /** A chat's events in one record (a message's event needs its chat, read afterwards: `chat` is null). */
 export type StreamEvent = Omit<WebhookEvent, 'chat'> & { chat: Chat | null };
 
-export function eventsOfRecord(record: DynamoDBRecord): StreamEvent[] {
+/** What a record of the table says happened: a chat written (with its state before, null for a new one), a message created, or neither. */
+export type StreamChange = { kind: 'chat'; before: Chat | null; after: Chat } | { kind: 'message'; message: Message } | null;
+
+export function changeOfRecord(record: DynamoDBRecord): StreamChange {
   const after = record.dynamodb?.NewImage ? unmarshall(record.dynamodb.NewImage as Image) : undefined;
-  if (!after) return [];
-  if (after.type === MESSAGE.type) {
-    const message: Message = messageFromItem(after);
+  if (after?.type === MESSAGE.type && record.eventName === 'INSERT') return { kind: 'message', message: messageFromItem(after) };
+  if (after?.type !== CHAT.type) return null;
+  const before = record.eventName === 'MODIFY' && record.dynamodb?.OldImage ? chatFromItem(unmarshall(record.dynamodb.OldImage as Image)) : null;
+  return { kind: 'chat', before, after: chatFromItem(after) };
+}
+
+export function eventsOfRecord(record: DynamoDBRecord): StreamEvent[] {
+  const change = changeOfRecord(record);
+  if (!change) return [];
+  if (change.kind === 'message') {
+    const { message } = change;
     return [{ id: eventIdOf(record, 'message.created'), type: 'message.created', siteId: message.siteId, occurredAt: message.createdAt, chat: null, message: publicMessage(message) }];
   }
-  if (after.type !== CHAT.type) return [];
-  const chat = chatFromItem(after);
-  const before = record.eventName === 'MODIFY' && record.dynamodb?.OldImage ? chatFromItem(unmarshall(record.dynamodb.OldImage as Image)) : null;
-  return chatEventsOf(before, chat).map((type) => ({ id: eventIdOf(record, type), type, siteId: chat.siteId, occurredAt: occurredAt(type, chat, record), chat }));
+  const chat = change.after;
+  return chatEventsOf(change.before, chat).map((type) => ({ id: eventIdOf(record, type), type, siteId: chat.siteId, occurredAt: occurredAt(type, chat, record), chat }));
 }

@@ -90,7 +90,7 @@ describe('messages', () => {
     await expectDomainError(postMessage(deps, siteId, one.chat.id, { principal: operator(siteId, 'op2'), bearer: undefined }, 'hi'), 403, 'forbidden');
     await expectDomainError(postMessage(deps, siteId, one.chat.id, { principal: { role: 'admin', siteId }, bearer: undefined }, 'hi'), 403, 'forbidden');
     // Taken back unanswered: op1 may no longer write; the visitor may, while it waits.
-    const deadline = sent.find((candidate) => candidate.chatId === one.chat.id)!;
+    const deadline = sent.find((candidate) => 'chatId' in candidate && candidate.chatId === one.chat.id)!;
     await handleDeadline({ ...deps, clock: () => deadline.dueAtMs }, deadline);
     expect((await requireChat(deps, siteId, one.chat.id)).chat.status).not.toBe('assigned');
     await expectDomainError(postMessage(deps, siteId, one.chat.id, { principal: operator(siteId, 'op1'), bearer: undefined }, 'too late'), 403, 'forbidden');

@@ -79,7 +79,7 @@ describe('answer deadlines', () => {
     });
     const off = await site(1, { answerTimeoutSeconds: null });
     await chatWith(off, 'op1');
-    expect(sent.filter((deadline) => deadline.siteId === off)).toEqual([]);
+    expect(sent.filter((deadline) => 'siteId' in deadline && deadline.siteId === off)).toEqual([]);
   });
 
   it('an unanswered chat is taken back: its operator loses it and counts a miss, it waits while only that operator is free, then goes to another', async () => {
@@ -93,7 +93,7 @@ describe('answer deadlines', () => {
     const before = await snapshot(siteId, chat.id, ['op1']);
     expect(await handleDeadline(deps, deadline)).toEqual({ takenBack: false });
     expect(await snapshot(siteId, chat.id, ['op1'])).toEqual(before);
-    expect(sent.filter((one) => one.chatId === chat.id)).toEqual([deadline, deadline]);
+    expect(sent.filter((one) => 'chatId' in one && one.chatId === chat.id)).toEqual([deadline, deadline]);
 
     engine.clock.advance(20_000);
     expect(await handleDeadline(deps, deadline)).toMatchObject({ takenBack: true });
@@ -188,7 +188,7 @@ describe('answer deadlines', () => {
     expect(await chatNow(siteId, accepted.id)).toMatchObject({ status: 'assigned', operatorId: 'op2' });
     expect(await operatorNow(siteId, 'op1')).toMatchObject({ missed: 1 });
     // The repair sends only the new assignment's deadline; run again, it finds nothing.
-    expect(sent.map((deadline) => deadline.chatId)).toEqual([lost.id]);
+    expect(sent.map((deadline) => ('chatId' in deadline ? deadline.chatId : null))).toEqual([lost.id]);
     expect((await repairQueues(deps)).takenBack).toBe(0);
   });
 

@@ -30,7 +30,7 @@ describe('statistics v2', () => {
     const { siteId } = await siteWithOperators(deps, 2, { settings: { answerTimeoutSeconds: 30, allowVisitorChoice: true } });
     const missed = (await startChat(deps, siteId, { visitorId: 'v1', clientType: 'regular', operatorId: 'op1' })).chat;
     engine.clock.advance(30_000);
-    await handleDeadline(deps, sent.find((deadline) => deadline.chatId === missed.id)!);
+    await handleDeadline(deps, sent.find((deadline) => 'chatId' in deadline && deadline.chatId === missed.id)!);
     await dispatchWaiting(deps, siteId);
     // Day two: a chat assigned at once, then with nobody online, one waits and stays waiting.
     engine.clock.set(T0 + DAY);
