@@ -71,6 +71,16 @@ describe('Idempotency-Key on chat start', () => {
     expect(retried.body.chat.assignedBy).toBe('visitor');
   });
 
+  it('an empty or blank Idempotency-Key is a 400 naming the header, and starts nothing', async () => {
+    const { siteId, adminToken } = await apiSite(api, ['a']);
+    for (const key of ['', ' ', 'with space']) {
+      const reply = await start(siteId, key, { visitorId: 'v-empty' });
+      expect(reply.status, JSON.stringify(key)).toBe(400);
+      expect(reply.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^header\.idempotency-key/) });
+    }
+    expect(await chatsOf(siteId, adminToken)).toBe(0);
+  });
+
   it('treats a left-out clientType and "regular" as the same request', async () => {
     const { siteId, adminToken } = await apiSite(api, ['a']);
     const first = await start(siteId, 'normalized', { visitorId: 'v' });
