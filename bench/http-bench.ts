@@ -11,18 +11,32 @@ async function json(url: string, init: RequestInit) {
   return { status: response.status, body: (await response.json()) as any };
 }
 
+let platformToken: string | undefined;
+
+/**
+ * The local server on a table of the bench's own. The handlers read their configuration once
+ * per process: every bench step that serves HTTP shares this one.
+ */
+export async function startBenchServer(endpoint: string) {
+  if (!platformToken) {
+    platformToken = randomBytes(32).toString('base64url');
+    Object.assign(process.env, {
+      TABLE_NAME: BENCH_TABLE,
+      IDEMPOTENCY_TABLE_NAME: 'bench-http-idempotency',
+      DYNAMODB_ENDPOINT: endpoint,
+      PLATFORM_TOKEN: platformToken,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    });
+    await ensureTable(endpoint, BENCH_TABLE, 'bench-http-idempotency');
+  }
+  return { server: await startLocalServer({ port: 0 }), platformToken };
+}
+
+export const BENCH_TABLE = 'bench-http';
+
 /** Chat starts per second through the local server (the real handlers), at the given concurrencies. */
 export async function httpThroughput(endpoint: string, concurrencies: number[], total = 400) {
-  const platformToken = randomBytes(32).toString('base64url');
-  Object.assign(process.env, {
-    TABLE_NAME: 'bench-http',
-    IDEMPOTENCY_TABLE_NAME: 'bench-http-idempotency',
-    DYNAMODB_ENDPOINT: endpoint,
-    PLATFORM_TOKEN: platformToken,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  await ensureTable(endpoint, 'bench-http', 'bench-http-idempotency');
-  const server = await startLocalServer({ port: 0 });
+  const { server, platformToken } = await startBenchServer(endpoint);
   const api = `${server.url}/v1`;
   const headers = { 'content-type': 'application/json' };
   try {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
 import { burst, groupRouting, harness, latency, readCapacityScaling, staleSweep, uncontended } from './engine-bench.js';
 import { httpThroughput } from './http-bench.js';
+import { livePushLatency } from './live-bench.js';
 import { dispatchCostScaling, queueDispatch } from './queue-bench.js';
 import { noAnswerReassignment } from './reassign-bench.js';
 
@@ -47,6 +48,7 @@ async function main() {
       });
     }
     await step('HTTP through the local server, concurrency 1 and 20', () => httpThroughput(dynamo.endpoint, [1, 20]));
+    await step('live push: a chat start to the operator socket hearing it', () => livePushLatency(dynamo.endpoint));
 
     const rounded = Object.fromEntries(Object.entries(results).map(([key, value]) => [key, round(value)]));
     console.table(Object.entries(rounded).map(([figure, value]) => ({ figure, value })));

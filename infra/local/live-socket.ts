@@ -41,6 +41,7 @@ function socketEvent(connectionId: string, routeKey: string, body?: string): API
 
 export function attachLiveSocket(server: Server) {
   const registry = localSockets();
+  let stopping = false;
   // A frame over the limit closes the socket (1009), as the contract allows; the handler refuses smaller oversized ones with a message.
   const sockets = new WebSocketServer({ server, path: LIVE_PATH, maxPayload: MAX_FRAME_BYTES + 1024 });
   const invoke = async (routeKey: SocketRoute['routeKey'], connectionId: string, body?: string) => {
@@ -63,9 +64,17 @@ export function attachLiveSocket(server: Server) {
     socket.on('message', (data, isBinary) => then(() => invoke('$default', connectionId, isBinary ? '' : data.toString('utf8'))));
     socket.on('close', () => {
       registry.unregister(connectionId);
-      then(() => invoke('$disconnect', connectionId));
+      // The local server stopping (and its DynamoDB with it) is no client leaving.
+      if (!stopping) then(() => invoke('$disconnect', connectionId));
     });
     socket.on('error', () => socket.terminate());
   });
-  return sockets;
+  return {
+    /** Drops every socket without calling their $disconnect. */
+    stop() {
+      stopping = true;
+      for (const socket of sockets.clients) socket.terminate();
+      sockets.close();
+    },
+  };
 }

@@ -238,8 +238,7 @@ export function startLocalServer(options: LocalServerOptions): Promise<{ server:
         url: `http://localhost:${port}`,
         close: () =>
           new Promise<void>((resolveClose) => {
-            for (const socket of live.clients) socket.terminate();
-            live.close();
+            live.stop();
             server.closeAllConnections();
             server.close(() => resolveClose());
           }),

@@ -34,11 +34,11 @@ describe('live push', () => {
 
   it("an operator hears its new chat and the visitor's messages; the visitor hears the operator; another operator hears neither", async () => {
     const site = await apiSite(api, ['ann', 'bob'], { maxChats: 1 });
-    await api.call('PUT', `/v1/sites/${site.siteId}/operators/bob/status`, { token: site.tokens.bob, body: { status: 'away' } });
+    await api.call('PUT', `/v1/sites/${site.siteId}/operators/bob/status`, { token: site.tokens.bob!, body: { status: 'away' } });
     const ann = await connect();
-    expect(await ann.auth(site.siteId, site.tokens.ann)).toEqual({ type: 'ready' });
+    expect(await ann.auth(site.siteId, site.tokens.ann!)).toEqual({ type: 'ready' });
     const bob = await connect();
-    expect(await bob.auth(site.siteId, site.tokens.bob)).toEqual({ type: 'ready' });
+    expect(await bob.auth(site.siteId, site.tokens.bob!)).toEqual({ type: 'ready' });
 
     const chats = `/v1/sites/${site.siteId}/chats`;
     const started = await api.call('POST', chats, { body: { visitorId: 'v1' } });
@@ -51,7 +51,7 @@ describe('live push', () => {
     expect(await visitor.auth(site.siteId, started.body.chatToken, chatId)).toEqual({ type: 'ready' });
     await api.call('POST', `${chats}/${chatId}/messages`, { token: started.body.chatToken, body: { text: 'Hello' } });
     expect((await ann.next((m) => m.type === 'message.created')).message).toMatchObject({ from: 'visitor', text: 'Hello' });
-    await api.call('POST', `${chats}/${chatId}/messages`, { token: site.tokens.ann, body: { text: 'Hi!' } });
+    await api.call('POST', `${chats}/${chatId}/messages`, { token: site.tokens.ann!, body: { text: 'Hi!' } });
     const reply = await visitor.next((m) => m.type === 'message.created' && m.message.from === 'operator');
     expect(reply).toMatchObject({ chat: { id: chatId }, message: { text: 'Hi!', operatorId: 'ann' } });
 
@@ -70,7 +70,7 @@ describe('live push', () => {
     const third = await api.call('POST', chats, { body: { visitorId: 'third' } });
     expect([second.body.queue.position, third.body.queue.position]).toEqual([1, 2]);
     const cy = await connect();
-    await cy.auth(site.siteId, site.tokens.cy);
+    await cy.auth(site.siteId, site.tokens.cy!);
     const waitingSecond = await connect();
     await waitingSecond.auth(site.siteId, second.body.chatToken);
     const waitingThird = await connect();
@@ -90,8 +90,8 @@ describe('live push', () => {
     const site = await apiSite(api, ['dee']);
     const started = await api.call('POST', `/v1/sites/${site.siteId}/chats`, { body: { visitorId: 'v-dee' } });
     const dee = await connect();
-    await dee.auth(site.siteId, site.tokens.dee);
-    await api.call('PUT', `/v1/sites/${site.siteId}/operators/dee/status`, { token: site.tokens.dee, body: { status: 'offline' } });
+    await dee.auth(site.siteId, site.tokens.dee!);
+    await api.call('PUT', `/v1/sites/${site.siteId}/operators/dee/status`, { token: site.tokens.dee!, body: { status: 'offline' } });
     const takenBack = await dee.next((m) => m.type === 'chat.taken_back');
     expect(takenBack.chat).toMatchObject({ id: started.body.chat.id, status: 'waiting', operatorId: null });
   });
@@ -134,7 +134,7 @@ describe('live push: who may listen', () => {
     await client.next((m) => m.type === 'pong');
     // Still open after all that: it may authenticate, once.
     client.messages.length = 0;
-    expect(await client.auth(site.siteId, site.tokens.gus)).toEqual({ type: 'ready' });
+    expect(await client.auth(site.siteId, site.tokens.gus!)).toEqual({ type: 'ready' });
     client.send({ type: 'auth', siteId: site.siteId, token: site.tokens.gus });
     await client.next((m) => m.code === 'already_authenticated');
 
@@ -146,7 +146,7 @@ describe('live push: who may listen', () => {
     expect(await huge.closed).toBe(1009);
 
     const other = await connect();
-    expect(await other.auth(site.siteId, site.tokens.gus)).toEqual({ type: 'ready' });
+    expect(await other.auth(site.siteId, site.tokens.gus!)).toEqual({ type: 'ready' });
   });
 
   it('a connection that does not authenticate within 10 seconds is closed', async () => {
