@@ -37,8 +37,9 @@ export const deadlineJob = {
   // Fallback: reads the chat and the group, moves the queue entry, dispatches as the dispatcher
   // does. Answer timeout: reads the chat, the site and the operator; the take-back is one
   // transaction (the chat, its new queue entry, the operator and its group copies); setting the
-  // operator away is an update. Either sends a deadline again when it is not due yet.
-  grants: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue', 'load'], deadlines: true } satisfies Grants,
+  // operator away is an update. Either sends a deadline again when it is not due yet. Live
+  // auth: reads the connection, closes it (the WebSocket API) and deletes it when unauthenticated.
+  grants: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue', 'load'], deadlines: true, live: true } satisfies Grants,
   handler: () =>
     middy<SQSEvent, unknown, Error, Context>()
       .use(injectLambdaContext(logger))
