@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { limitsOf } from '../../lib/function-limits.js';
 
-/** The Lambda context a local invocation gets. */
+/** The Lambda context a local invocation gets: the function's own timeout and memory, as deployed. */
 export function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 30_000;
+  const limits = limitsOf(functionName);
+  const deadline = Date.now() + limits.timeoutSeconds * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
+    memoryLimitInMB: String(limits.memoryMb),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',

@@ -12,6 +12,7 @@ import { ENDPOINTS } from '../../lib/routes/index.js';
 import { WEB_HEADERS, webResourceKind } from '../web-headers.js';
 import { lambdaContext, loadFunction } from './lambda-context.js';
 import { attachLiveSocket } from './live-socket.js';
+import { limitsOf } from '../../lib/function-limits.js';
 
 /** API Gateway's own payload limit; the handlers enforce the contract's smaller ones. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -208,7 +209,9 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, options: Loca
   }
   const event = toApiGatewayEvent(req, url, route, pathParameters, body);
   const handler = await loadHandler(route.name);
-  const result = await handler(event, lambdaContext(route.name));
+  const result = await withinTimeout(handler(event, lambdaContext(route.name)), limitsOf(route.name).timeoutSeconds * 1000);
+  // API Gateway answers for a function that ran out of time (its invocation is cut off; here it runs on, unheard).
+  if (result === 'timed-out') return jsonError(res, new DomainError('service_unavailable'));
   const responseBody = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
   // Like API Gateway, drop headers a middleware unset (e.g. Server: undefined).
   const headers = Object.fromEntries(Object.entries(result.headers ?? {}).filter(([, value]) => value !== undefined));
@@ -217,6 +220,19 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, options: Loca
     ...(responseBody ? { 'Content-Length': String(responseBody.length) } : {}),
   });
   res.end(responseBody);
+}
+
+/** The handler's reply, or 'timed-out' after the function's timeout, as Lambda would cut it off. */
+async function withinTimeout<T>(running: Promise<T>, timeoutMs: number): Promise<T | 'timed-out'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'timed-out'>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), timeoutMs);
+  });
+  try {
+    return await Promise.race([running, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Serves the API (and static folders) through the real handlers, as API Gateway would call them. */
