@@ -14,6 +14,7 @@ import { dispatchCostScaling, queueDispatch } from './queue-bench.js';
 import { noAnswerReassignment } from './reassign-bench.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 

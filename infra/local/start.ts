@@ -75,6 +75,8 @@ async function main() {
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     WEBHOOK_SIGNING_KEY: state.webhookSigningKey,
     LOCAL_WEBHOOKS: 'true',
+    // CloudWatch reads metrics from Lambda's logs; locally they would only clutter the console.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
 
   state.demo ??= await createDemoSite();

@@ -9,6 +9,8 @@ const ANSWER_GRACE_MS = 5_000;
 
 export interface RepairResult {
   sites: number;
+  /** Chats the pass found waiting, on all sites. */
+  waiting: number;
   expired: number;
   /** Group chats whose fallback had passed, now open to anyone. */
   fellBack: number;
@@ -44,7 +46,7 @@ export async function repairQueues(deps: EngineDeps, onSiteError?: (siteId: stri
   for (const entry of await deps.store.listAllWaiting()) {
     bySite.set(entry.siteId, [...(bySite.get(entry.siteId) ?? []), entry]);
   }
-  const result: RepairResult = { sites: bySite.size, expired: 0, fellBack: 0, assigned: 0, takenBack, failedSites: [...failedSites] };
+  const result: RepairResult = { sites: bySite.size, waiting: [...bySite.values()].reduce((sum, entries) => sum + entries.length, 0), expired: 0, fellBack: 0, assigned: 0, takenBack, failedSites: [...failedSites] };
   for (const [siteId, entries] of bySite) {
     // One site's failure (a conflict, a fault) must not keep the others waiting: it is retried next minute.
     try {

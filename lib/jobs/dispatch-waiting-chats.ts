@@ -9,6 +9,7 @@ import { dispatchWaiting, type DispatchResult } from '../engine/dispatch.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { rerouteChatsOf } from '../engine/reassign.js';
 import { logger } from '../http/logger.js';
+import { countAssigned, recordDispatchLatency } from '../observability/metrics.js';
 import type { Grants } from '../http/route.js';
 import { runtime } from '../runtime.js';
 import { OPERATOR, operatorFromItem } from '../store/entities/operator.js';
@@ -92,8 +93,14 @@ export async function dispatchBatch(deps: EngineDeps, event: DynamoDBStreamEvent
   });
   for (const [siteId, running] of passes) {
     const result = await running.catch(() => undefined);
-    if (result && result.assigned > 0) logger.info('waiting chats dispatched', { siteId, ...result });
+    if (result && result.assigned > 0) {
+      logger.info('waiting chats dispatched', { siteId, ...result });
+      countAssigned('dispatched', result.assigned);
+    }
   }
+  // How long after an operator was freed (the moment its write marked) the dispatcher acted on it.
+  const freed = event.Records.map((record) => Number(imageOf(record, 'NewImage').freedAtMs)).filter(Number.isFinite);
+  if (freed.length > 0) recordDispatchLatency(Date.now() - Math.min(...freed));
   return response;
 }
 

@@ -6,6 +6,7 @@ import { deadlineSchema } from '../deadlines/deadline.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { handleDeadline } from '../engine/handle-deadline.js';
 import { logger } from '../http/logger.js';
+import { recordReassignLatency } from '../observability/metrics.js';
 import type { Grants } from '../http/route.js';
 import { runtime } from '../runtime.js';
 
@@ -25,6 +26,7 @@ export function handleDeadlines(deps: EngineDeps, event: SQSEvent, context?: Con
       }
       const result = await handleDeadline(deps, parsed.data);
       logger.info('deadline handled', { ...parsed.data, ...result });
+      if (parsed.data.kind === 'answer-timeout' && result.takenBack) recordReassignLatency(deps.clock() - parsed.data.dueAtMs);
     },
     new BatchProcessor(EventType.SQS),
     { ...(context ? { context } : {}) },

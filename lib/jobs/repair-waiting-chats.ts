@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { repairQueues } from '../engine/repair-queue.js';
 import { logger } from '../http/logger.js';
+import { recordWaitingChats } from '../observability/metrics.js';
 import type { Grants } from '../http/route.js';
 import { runtime } from '../runtime.js';
 
@@ -24,6 +25,7 @@ export const repairJob = {
       .handler(async () => {
         const result = await repairQueues(runtime().deps, (siteId, error) => logger.error('repair failed for a site', { siteId, error }));
         logger.info('waiting chats repaired', { ...result });
+        recordWaitingChats(result.waiting);
         return result;
       }),
 };

@@ -3,6 +3,7 @@ import { idempotencyKey, sitePath, startChatInput } from '../domain/schemas.js';
 import { startChatOnce } from '../http/idempotent-start.js';
 import { chatObject, queuePlace } from '../http/response-schemas.js';
 import { accepted, created, defineRoute } from '../http/route.js';
+import { countAssigned, countNewChat } from '../observability/metrics.js';
 
 const assignedOperator = z.strictObject({ id: z.string(), name: z.string(), avatarUrl: z.string().nullable() });
 
@@ -35,6 +36,8 @@ export const startChatRoute = defineRoute({
   },
   async handle({ path, body, headers, context, rt }) {
     const { chat, chatToken, operator, queue } = await startChatOnce(rt, path.siteId, body, headers['idempotency-key'], context);
+    if (operator) countAssigned(chat.assignedBy ?? 'unknown');
+    else countNewChat(chat.status === 'waiting' ? 'waiting' : 'unassigned');
     if (operator) return created({ chat, chatToken, operator });
     return accepted(queue ? { chat, chatToken, queue } : { chat, chatToken });
   },
