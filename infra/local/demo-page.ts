@@ -6,6 +6,8 @@ export function demoHostPage(siteId: string): string {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Demo shop</title>
+    <!-- The icon is inline: the browser then asks for no /favicon.ico, which no one serves. -->
+    <link rel="icon" type="image/svg+xml" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='7' fill='%232457d6'/%3E%3Cpath d='M8 7h16a3 3 0 0 1 3 3v9a3 3 0 0 1-3 3h-8.5L10 26.5V22H8a3 3 0 0 1-3-3v-9a3 3 0 0 1 3-3z' fill='%23fff'/%3E%3Cpath d='M10 12.5h12M10 16.5h8' stroke='%232457d6' stroke-width='2' stroke-linecap='round'/%3E%3C/svg%3E" />
     <style>
       body { font-family: Georgia, serif; margin: 0; background: #fffaf3; color: #2d2416; }
       header { padding: 1.5rem 2rem; background: #3b2f1e; color: #fff; }

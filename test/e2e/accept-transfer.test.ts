@@ -157,7 +157,7 @@ describe('accepting and transferring chats in the console', () => {
     // An operator the site does not have: the service's message, in the page's error style.
     await operatorId.fill('nobody');
     await form.getByRole('button', { name: 'Transfer now' }).click();
-    await expect.poll(() => ann.locator('#status-message.error').textContent(), { timeout: FEW_SECONDS }).toBe('Transfer failed: No such operator on this site.');
+    await expect.poll(() => ann.getByRole('alert').textContent(), { timeout: FEW_SECONDS }).toBe('Transfer failed: No such operator on this site.');
     expect(await hasFocus(operatorId)).toBe(true); // back to the field, to correct it
     expect(await chatOf(chatId)).toMatchObject({ operatorId: 'ann', assignedBy: 'visitor' });
 
@@ -199,7 +199,7 @@ describe('accepting and transferring chats in the console', () => {
     expect(await group.getAttribute('list')).toBe('my-group-ids');
     await group.fill('legal');
     await form.getByRole('button', { name: 'Transfer now' }).click();
-    await expect.poll(() => ben.locator('#status-message.error').textContent(), { timeout: FEW_SECONDS }).toBe('Transfer failed: No such group on this site.');
+    await expect.poll(() => ben.getByRole('alert').textContent(), { timeout: FEW_SECONDS }).toBe('Transfer failed: No such group on this site.');
 
     // Cancel closes the form and gives the focus back to the row's button; nothing moved.
     await form.getByRole('button', { name: 'Cancel' }).click();

@@ -203,7 +203,7 @@ describe('groups (departments) on the admin page', () => {
     await expect.poll(() => ann.getByRole('checkbox').count(), { timeout: FEW_SECONDS }).toBe(21); // the page's own refresh
     for (const box of await ann.getByRole('checkbox').all()) await box.check();
     await ann.getByRole('button', { name: 'Save groups for Operator ann' }).click();
-    await expect.poll(() => admin.locator('#status.error').textContent(), { timeout: FEW_SECONDS }).toMatch(/\bgroups\b/);
+    await expect.poll(() => admin.getByRole('alert').textContent(), { timeout: FEW_SECONDS }).toMatch(/\bgroups\b/);
     expect(await operatorGroups(site)).toEqual({ ann: [], ben: ['sales'] });
 
     // The admin's ticks, not saved, stay through the page's refresh: the page asks for the

@@ -169,7 +169,8 @@ describe('the widget in the site language, in Chromium', () => {
     // Waiting, third in the queue: "2 человека" ahead.
     const place = dialog.getByRole('status');
     await place.filter({ hasText: /^Вы в очереди под номером 3, перед вами 2 человека\.$/ }).waitFor();
-    await dialog.getByText(/^Сейчас все операторы заняты\./).waitFor();
+    // Nobody is online: nobody is called busy.
+    await dialog.getByText(/^Сейчас нет операторов в сети\. Пожалуйста, не уходите/).waitFor();
     await dialog.getByRole('button', { name: 'Выйти из очереди' }).waitFor();
     const log = dialog.getByRole('log', { name: 'Сообщения' });
     await log.getByText('Здравствуйте!').waitFor();

@@ -8,6 +8,8 @@
 
 // The registry is pure (no I/O): esbuild bundles it, so the picker follows the service's modes.
 import { ASSIGNMENT_METHODS, DISTRIBUTION_MODES, type AssignedBy, type DistributionMode } from '../../../lib/domain/distribution/index.js';
+import { MAX_AVATAR_BYTES, sniffImageType } from '../../../lib/domain/image.js';
+import { cleanToken, SignInError, TOKEN_NO_LONGER_WORKS, whoIs, type TokenRole } from '../shared/sign-in.js';
 
 type Distribution = DistributionMode;
 type Status = 'online' | 'away' | 'offline';
@@ -110,6 +112,7 @@ function el<K extends keyof HTMLElementTagNameMap>(
 
 const ui = {
   status: byId<HTMLParagraphElement>('status'),
+  error: byId<HTMLParagraphElement>('error'),
   signInSection: byId('sign-in-section'),
   signInForm: byId<HTMLFormElement>('sign-in-form'),
   tokenInput: byId<HTMLInputElement>('admin-token'),
@@ -180,13 +183,15 @@ let groups: Group[] = [];
 // ---------- status messages ----------
 
 let announcement = 0;
+/** The outcome of the last thing done: an error in the alert area, anything else in the status line (each clears the other). */
 function announce(message: string, isError = false) {
   const current = ++announcement;
-  ui.status.textContent = '';
-  ui.status.classList.toggle('error', isError);
+  const [shown, cleared] = isError ? [ui.error, ui.status] : [ui.status, ui.error];
+  shown.textContent = '';
+  cleared.textContent = '';
   // Emptied, then filled a moment later, so that screen readers announce a repeated message again.
   setTimeout(() => {
-    if (current === announcement) ui.status.textContent = message;
+    if (current === announcement) shown.textContent = message;
   }, 50);
 }
 
@@ -234,7 +239,7 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<Rep
     return await request<T>(session.token, method, path, body);
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      signOut(`Signed out: ${error.message} Sign in again with a valid admin token.`, true);
+      signOut(error.status === 401 ? TOKEN_NO_LONGER_WORKS.admin : 'Signed out: this token may not manage this site. Sign in with the site’s admin token.', true);
       error.reported = true;
     }
     throw error;
@@ -256,8 +261,8 @@ function groupPath(id: string) {
 // ---------- sign in / out ----------
 
 async function signIn(token: string) {
-  const { data: me } = await request<{ role: string; siteId?: string }>(token, 'GET', '/v1/me');
-  if (me.role !== 'admin' || !me.siteId) throw new ApiError(403, 'This is not an admin token.');
+  const me = await whoIs<{ role: TokenRole; siteId?: string }>(token, 'admin');
+  if (!me.siteId) throw new SignInError('unavailable', 'The service did not say which site this token is for. Try again in a moment.');
   session = { token, siteId: me.siteId };
   try {
     const [settings] = await Promise.all([api<Settings>('GET', sitePath('/settings')), refresh()]);
@@ -361,8 +366,28 @@ async function saveSettings() {
   announce('Settings saved.');
 }
 
+/** "600 KB", "2.4 MB". */
+function sizeText(bytes: number) {
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * The file as it will be uploaded, checked here first as the service would (at most 512 KB; a
+ * PNG, JPEG, WebP or GIF by its first bytes): a refused file is told at once, before any upload.
+ * It goes with the type its bytes show, so a JPEG saved as .png uploads all the same.
+ */
+async function checkedAvatar(file: File): Promise<Blob> {
+  if (file.size > MAX_AVATAR_BYTES) {
+    throw new Error(`${file.name} is ${sizeText(file.size)}: the avatar may be at most ${sizeText(MAX_AVATAR_BYTES)}. Choose a smaller image, or shrink this one.`);
+  }
+  const type = sniffImageType(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
+  if (!type) throw new Error(`${file.name} is not a PNG, JPEG, WebP or GIF image. Choose an image of one of these types.`);
+  return file.type === type ? file : new Blob([file], { type });
+}
+
 async function uploadAvatar(file: File) {
-  const { data } = await api<{ sharedAvatarUrl: string }>('POST', sitePath('/avatar'), file);
+  const image = await checkedAvatar(file);
+  const { data } = await api<{ sharedAvatarUrl: string }>('POST', sitePath('/avatar'), image);
   showAvatar(data.sharedAvatarUrl);
   announce('Avatar uploaded.');
 }
@@ -1024,9 +1049,14 @@ function onSubmit(form: HTMLFormElement, action: () => Promise<void>) {
 }
 
 onSubmit(ui.signInForm, async () => {
-  const token = ui.tokenInput.value.trim();
-  if (!token) throw new Error('Enter the admin token.');
-  await signIn(token);
+  const token = cleanToken(ui.tokenInput.value);
+  try {
+    if (!token) throw new Error('Paste the admin token first.');
+    await signIn(token);
+  } catch (error) {
+    ui.tokenInput.focus(); // to correct it (the disabled submit button lost the focus)
+    throw error;
+  }
   ui.tokenInput.value = '';
   announce('Signed in.');
 });
@@ -1064,7 +1094,9 @@ if (savedToken) {
   ui.signInSection.hidden = true;
   signIn(savedToken).catch((error: unknown) => {
     ui.signInSection.hidden = false;
-    if (error instanceof ApiError && error.status !== 0) sessionStorage.removeItem(TOKEN_KEY);
-    showError(error);
+    const unavailable = (error instanceof SignInError && error.reason === 'unavailable') || (error instanceof ApiError && error.status === 0);
+    if (!unavailable) sessionStorage.removeItem(TOKEN_KEY);
+    if (error instanceof SignInError && error.reason === 'unknown') announce(TOKEN_NO_LONGER_WORKS.admin, true);
+    else showError(error);
   });
 }

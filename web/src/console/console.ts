@@ -8,6 +8,8 @@
  * accepts the chat); its new messages are read every 2 s while it is open, the other chats'
  * with each refresh (shown as "n new" on their Messages button).
  */
+import { cleanToken, SignInError, TOKEN_NO_LONGER_WORKS, whoIs, type TokenRole } from '../shared/sign-in.js';
+
 type Status = 'online' | 'away' | 'offline';
 interface Operator {
   id: string;
@@ -80,11 +82,10 @@ let ticker: number | undefined;
 /** Bumped by every change made here, so that a list read before it is not shown. */
 let generation = 0;
 
+/** The outcome of the last thing done: an error in the alert area, anything else in the status line (each clears the other). */
 function say(text: string, isError = false) {
-  const box = $('#status-message');
-  box.textContent = text;
-  box.classList.toggle('error', isError);
-  box.hidden = false;
+  $('#error-message').textContent = isError ? text : '';
+  $('#status-message').textContent = isError ? '' : text;
 }
 
 /** Says what went wrong, unless the page already did (a refused token signs out). */
@@ -111,7 +112,7 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   });
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (response.status === 401) {
-    signOut('Your token is no longer valid. Sign in again.');
+    signOut(TOKEN_NO_LONGER_WORKS.operator);
     throw new Error('signed out');
   }
   if (!response.ok) {
@@ -161,6 +162,7 @@ interface ChatRow {
   client: HTMLTableCellElement;
   group: HTMLTableCellElement;
   assignedBy: HTMLTableCellElement;
+  actions: HTMLTableCellElement;
   messagesButton: HTMLButtonElement;
   accept: HTMLButtonElement;
   transfer: HTMLButtonElement;
@@ -211,17 +213,19 @@ function showAnswer(row: ChatRow) {
 }
 
 function createChatRow(chat: Chat): ChatRow {
-  const cell = () => document.createElement('td');
+  // Each cell's class names its column: on a phone the row is a card, and the classes lay it out.
+  const cell = (className: string) => Object.assign(document.createElement('td'), { className });
   const row: ChatRow = {
     chat,
     tr: document.createElement('tr'),
-    started: cell(),
-    visitor: cell(),
-    gave: cell(),
-    answer: cell(),
-    client: cell(),
-    group: cell(),
-    assignedBy: cell(),
+    started: cell('started'),
+    visitor: cell('visitor'),
+    gave: cell('gave'),
+    answer: cell('answer'),
+    client: cell('client'),
+    group: cell('group'),
+    assignedBy: cell('assigned-by'),
+    actions: cell('actions'),
     messagesButton: button('Messages', `Messages with ${chat.visitorId}`),
     accept: button('Accept', `Accept chat with ${chat.visitorId}`, 'primary'),
     transfer: button('Transfer', `Transfer chat with ${chat.visitorId}`),
@@ -234,8 +238,6 @@ function createChatRow(chat: Chat): ChatRow {
     draft: '',
   };
   row.tr.dataset.chatId = chat.id;
-  row.answer.className = 'answer';
-  row.gave.className = 'gave';
   row.messagesButton.setAttribute('aria-controls', 'conversation');
   row.messagesButton.setAttribute('aria-expanded', 'false');
   row.messagesButton.addEventListener('click', () => openConversation(row));
@@ -246,9 +248,8 @@ function createChatRow(chat: Chat): ChatRow {
   row.close.addEventListener('click', () => void closeChat(row));
   const actions = Object.assign(document.createElement('div'), { className: 'row' });
   actions.append(row.messagesButton, row.accept, row.transfer, row.close);
-  const action = cell();
-  action.append(actions);
-  row.tr.append(row.started, row.visitor, row.gave, row.answer, row.client, row.group, row.assignedBy, action);
+  row.actions.append(actions);
+  row.tr.append(row.started, row.visitor, row.gave, row.answer, row.client, row.group, row.assignedBy, row.actions);
   return row;
 }
 
@@ -712,7 +713,7 @@ async function transfer() {
 // ---------- signing in, status and refresh ----------
 
 interface Me {
-  role: string;
+  role: TokenRole;
   siteId?: string;
   operatorId?: string;
   operator?: Operator;
@@ -758,13 +759,8 @@ async function loadQueue() {
 }
 
 async function enter(token: string) {
-  session = { token, siteId: '', operatorId: '' };
-  const me = await api<Me>('GET', '/me');
-  if (me.role !== 'operator' || !me.operator) {
-    session = null;
-    say('This is not an operator token.', true);
-    return;
-  }
+  const me = await whoIs<Me>(token, 'operator');
+  if (!me.operator) throw new SignInError('unavailable', 'The service did not say which operator this token is. Try again in a moment.');
   session = { token, siteId: me.siteId!, operatorId: me.operatorId! };
   heartbeatMs = Math.min(20_000, ((me.heartbeatTimeoutSeconds ?? 90) * 1000) / 3);
   answerTimeoutSeconds = typeof me.answerTimeoutSeconds === 'number' ? me.answerTimeoutSeconds : null;
@@ -799,13 +795,27 @@ function signOut(reason?: string) {
   $('#sign-in').hidden = false;
   $('#who').textContent = '';
   $('#queue-line').hidden = true;
-  if (reason) say(reason, true);
+  say(reason ?? 'You are signed out.', Boolean(reason));
 }
 
 $('#sign-in-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const token = $<HTMLInputElement>('#token').value.trim();
-  enter(token).catch((error: Error) => report(error));
+  const input = $<HTMLInputElement>('#token');
+  const token = cleanToken(input.value);
+  if (!token) {
+    say('Paste your operator token first.', true);
+    input.focus();
+    return;
+  }
+  enter(token)
+    .then(() => {
+      input.value = '';
+      say(`Signed in as ${$('#who').textContent}.`);
+    })
+    .catch((error: Error) => {
+      say(error.message, true);
+      input.focus();
+    });
 });
 // Signing out also goes offline, so no chat is given to an operator who has left.
 $('#sign-out').addEventListener('click', async () => {
@@ -828,4 +838,8 @@ transferForm.addEventListener('keydown', (event) => {
 window.addEventListener('pagehide', () => window.clearInterval(heartbeat));
 
 const remembered = sessionStorage.getItem(TOKEN_KEY);
-if (remembered) enter(remembered).catch(() => signOut());
+if (remembered) {
+  enter(remembered).catch((error: Error) =>
+    signOut(error instanceof SignInError && error.reason === 'unknown' ? TOKEN_NO_LONGER_WORKS.operator : error.message),
+  );
+}

@@ -56,7 +56,10 @@ export interface Texts {
   notSentEnded: string;
   notSentUnreachable: string;
   chattingWith: [string, string];
+  /** Waiting while some operator is online, but none is free. */
   allBusy: string;
+  /** Waiting while no operator is online (none is "busy"). */
+  waitingForSomeoneOnline: string;
   /** The place in the queue; `waitSeconds`: the estimate, null when there is none. */
   place: (position: number, waitSeconds: number | null) => string;
   inQueue: string;
@@ -129,6 +132,7 @@ const en: Texts = {
   notSentUnreachable: 'Not sent: we could not reach the chat service. Try again.',
   chattingWith: ['You are chatting with ', '.'],
   allBusy: 'All our operators are busy right now. Please stay: the next free operator will take your chat. You can already write to us below.',
+  waitingForSomeoneOnline: 'No operator is online right now. Please stay: we will connect you as soon as one comes online. You can already write to us below.',
   place: (position, wait) =>
     `You are number ${enNumber(position)} in the queue${wait === null ? '' : wait < 60 ? ', less than a minute' : `, about ${enNumber(minutes(wait))} min`}.`,
   inQueue: 'You are in the queue.',
@@ -207,6 +211,7 @@ const ru: Texts = {
   notSentUnreachable: 'Сообщение не отправлено: не удалось связаться с чатом. Попробуйте ещё раз.',
   chattingWith: ['Вам отвечает ', '.'],
   allBusy: 'Сейчас все операторы заняты. Пожалуйста, не уходите: первый освободившийся оператор ответит вам. А пока можете написать нам ниже.',
+  waitingForSomeoneOnline: 'Сейчас нет операторов в сети. Пожалуйста, не уходите: мы соединим вас, как только оператор появится в сети. А пока можете написать нам ниже.',
   // "Вы в очереди под номером 3, перед вами 2 человека. Ожидание — примерно 5 минут."
   place: (position, wait) =>
     `Вы в очереди под номером ${ruNumber(position)}${position > 1 ? `, перед вами ${ruCount(position - 1, 'человек', 'человека', 'человек')}` : ''}.` +

@@ -18,14 +18,19 @@ h2 { margin: 0; font-size: 16px; }
 .name { flex: 1; font-weight: 500; }
 .avatar { width: 36px; height: 36px; border-radius: 50%; object-fit: cover; flex: none; }
 .initial { display: inline-grid; place-items: center; background: #e3e8f5; color: #2457d6; font-weight: 700; }
+.presence { display: inline-flex; align-items: center; gap: 6px; font-size: 13px; color: #5b6476; }
 .dot { width: 10px; height: 10px; border-radius: 50%; flex: none; }
 .dot.online { background: #1f9d55; }
-.dot.away { background: #e08a00; }
+.dot.away { background: #b36b00; }
 button.primary, button.secondary, button.choose { font: inherit; border-radius: 8px; padding: 9px 14px; cursor: pointer; }
 button.primary { background: #2457d6; color: #fff; border: 0; font-weight: 600; }
 button.secondary, button.choose { background: #fff; color: #2457d6; border: 1px solid #2457d6; }
 button.choose { padding: 5px 10px; font-size: 13px; }
-button:focus-visible { outline: 3px solid #9db7ff; outline-offset: 2px; }
+/* Focus rings at 3:1 or more against what surrounds them: blue on the white panel, white on the blue head; the
+   launcher sits on any page, so its ring is dark outside a white gap (one of the two shows on any background). */
+:focus-visible { outline: 3px solid #2457d6; outline-offset: 2px; }
+.head :focus-visible { outline-color: #fff; }
+.launcher:focus-visible { outline: 3px solid #1d2330; outline-offset: 2px; box-shadow: 0 0 0 2px #fff, 0 4px 14px rgba(0,0,0,.25); }
 .groups { border: 1px solid #d9dde5; border-radius: 8px; margin: 0; padding: 8px 12px 10px; display: grid; gap: 6px; }
 .groups legend { font-weight: 600; padding: 0 4px; }
 .groups label { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; cursor: pointer; }
@@ -47,7 +52,7 @@ button:focus-visible { outline: 3px solid #9db7ff; outline-offset: 2px; }
 label { font-size: 14px; font-weight: 600; }
 textarea, input[type=text], input[type=email] { font: inherit; color: inherit; background: #fff; width: 100%; padding: 8px 10px;
   border: 1px solid #8d95a5; border-radius: 8px; resize: vertical; }
-textarea:focus-visible, input:focus-visible { outline: 3px solid #9db7ff; outline-offset: 1px; }
+textarea:focus-visible, input:focus-visible { outline-offset: 1px; }
 .count { font-size: 12px; color: #5b6476; justify-self: end; margin-top: -4px; }
 .bar { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
 .bar .count { margin: 0; }

@@ -49,6 +49,8 @@ interface ActiveChat {
   group?: string;
   /** The e-mail address the visitor gave with it: we write there when nobody takes the chat. */
   email?: string;
+  /** Nobody was online when it started: while it waits, the widget says so (no operator is "busy"). */
+  nobodyOnline?: boolean;
 }
 interface QueuePlace {
   position: number;
@@ -76,6 +78,7 @@ interface StartOptions {
   group?: string;
   message?: string;
   contact?: Contact;
+  nobodyOnline?: boolean;
 }
 
 const script = document.currentScript as HTMLScriptElement | null;
@@ -286,7 +289,8 @@ let convo: Conversation | null = null;
 
 function conversationFor(chat: ActiveChat): Conversation {
   if (convo?.chatId === chat.chatId) return convo;
-  const log = el('div', { class: 'log', role: 'log', 'aria-label': t.messages });
+  // Focusable, so that a keyboard can scroll a long conversation.
+  const log = el('div', { class: 'log', role: 'log', 'aria-label': t.messages, tabindex: '0' });
   const box = textBox('msg', t.yourMessage, 2, () => form.requestSubmit());
   const send = el('button', { type: 'submit', class: 'primary' }, t.send);
   const error = el('p', { class: 'message error', 'aria-live': 'assertive' });
@@ -410,7 +414,7 @@ function renderChat(chat: ActiveChat) {
       ...(who
         ? [el('div', { class: 'assigned' }, avatar(who.name, who.avatarUrl), el('p', { class: 'message' }, before, el('strong', {}, who.name), after))]
         : [
-            message(t.allBusy, 'message waiting'),
+            message(chat.nobodyOnline ? t.waitingForSomeoneOnline : t.allBusy, 'message waiting'),
             el('p', { class: 'message place', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' }, chat.place ? placeText(chat.place) : t.inQueue),
             note,
           ]),
@@ -472,7 +476,8 @@ async function poll(chat: ActiveChat, mine: number) {
     saveChat(null);
     return void load();
   }
-  const next: ActiveChat = { chatId: chat.chatId, chatToken: chat.chatToken, operator, group: chat.group, email: chat.email };
+  const { chatId, chatToken, group, email, nobodyOnline } = chat;
+  const next: ActiveChat = { chatId, chatToken, operator, group, email, nobodyOnline };
   if (now.status === 'waiting') Object.assign(next, { waiting: true, place: queue ?? chat.place ?? null });
   else if (now.status === 'unassigned') stopWatching();
   present(next);
@@ -499,7 +504,7 @@ async function startChat(options: StartOptions) {
   // A retry after a network error reuses the key, so the server answers it at most once.
   if (pendingStart?.request !== request) pendingStart = { key: randomId('k_'), request };
   const { key } = pendingStart;
-  const { operatorId, group, message: text, contact } = options;
+  const { operatorId, group, message: text, contact, nobodyOnline } = options;
   show([message(t.connecting)]);
   try {
     const reply = await api<ChatReply>(
@@ -513,7 +518,14 @@ async function startChat(options: StartOptions) {
     if (reply.status === 201 || reply.status === 202) {
       const { chat: started, chatToken, operator = null, queue } = reply.data;
       const email = started.contact?.email ?? contact?.email;
-      const chat: ActiveChat = { chatId: started.id, chatToken, operator, ...(group ? { group } : {}), ...(email ? { email } : {}) };
+      const chat: ActiveChat = {
+        chatId: started.id,
+        chatToken,
+        operator,
+        ...(group ? { group } : {}),
+        ...(email ? { email } : {}),
+        ...(nobodyOnline ? { nobodyOnline } : {}),
+      };
       if (started.status === 'waiting') Object.assign(chat, { waiting: true, place: queue });
       convo = null;
       if (started.status === 'unassigned' && !chat.email) {
@@ -588,7 +600,9 @@ async function sendFollowUp(previous: ActiveChat | null, text: string, contact: 
     }
     saveChat(null);
   }
-  await startChat({ ...(previous?.group ? { group: previous.group } : {}), message: text, contact });
+  // Asked before any chat, the request was offered because nobody was online.
+  const nobodyOnline = previous ? previous.nobodyOnline : true;
+  await startChat({ ...(previous?.group ? { group: previous.group } : {}), message: text, contact, nobodyOnline });
 }
 
 function renderConfirmed(email: string) {
@@ -614,7 +628,8 @@ function operatorItem(operator: WidgetOperator, choosable: boolean, start: (oper
     {},
     avatar(operator.name, operator.avatarUrl),
     el('span', { class: 'name' }, operator.name),
-    el('span', { class: `dot ${operator.status}`, role: 'img', 'aria-label': t.status[operator.status] }),
+    // In words too: the dot's colour alone would not tell every visitor.
+    el('span', { class: 'presence' }, el('span', { class: `dot ${operator.status}`, 'aria-hidden': 'true' }), t.status[operator.status]),
   );
   if (choosable && operator.status === 'online') {
     item.append(button(t.chatWith(operator.name), () => start(operator.id), 'choose'));
@@ -658,10 +673,11 @@ async function load() {
     if (status !== 200) throw new Error(data.error?.message);
     if (isLanguage(data.language)) setLanguage(data.language, true);
     const groups = data.groups?.length ? groupChoice(data.groups) : null;
-    const first = textBox('first', t.firstMessage, 2, () => start());
-    const start = (operatorId?: string) => void startChat({ ...(operatorId ? { operatorId } : {}), group: groups?.chosen(), message: first.text() || undefined });
-    const list = el('ul', { class: 'operators', 'aria-label': t.operators }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice, start)));
     const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
+    const first = textBox('first', t.firstMessage, 2, () => start());
+    const start = (operatorId?: string) =>
+      void startChat({ ...(operatorId ? { operatorId } : {}), group: groups?.chosen(), message: first.text() || undefined, nobodyOnline: !anyoneOnline });
+    const list = el('ul', { class: 'operators', 'aria-label': t.operators }, ...data.operators.map((operator) => operatorItem(operator, data.allowVisitorChoice, start)));
     const nobodyFree = anyoneOnline ? '' : message(t.nobodyFree, 'message muted');
     show([
       data.operators.length ? list : message(t.noOperator),
