@@ -12,6 +12,7 @@ import { httpThroughput } from './http-bench.js';
 import { livePushLatency } from './live-bench.js';
 import { dispatchCostScaling, queueDispatch } from './queue-bench.js';
 import { noAnswerReassignment } from './reassign-bench.js';
+import { burst1000WithQueue, burst200, site10000, writeCapacityPerChat } from './scale-bench.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -41,6 +42,10 @@ async function main() {
     await step('stale sweep, 2,000 operators', () => staleSweep(dynamo.endpoint));
     await step('waiting queue: 500 waiting, 20 operators closing at once', () => queueDispatch(dynamo.endpoint));
     await step('dispatch cost, 50 vs 5,000 waiting', () => dispatchCostScaling(dynamo.endpoint));
+    await step('scale: write capacity per assigned chat', () => writeCapacityPerChat(h));
+    await step('scale: 200-way burst on 10 operators', () => burst200(h));
+    await step('scale: 1,000 simultaneous starts on 10 operators with a waiting queue', () => burst1000WithQueue(h));
+    await step('scale: a site of 10,000 operators', () => site10000(h));
     await step('no answer: 50 chats taken back from an absent operator and reassigned', () => noAnswerReassignment(dynamo.endpoint));
     for (const concurrency of [1, 10, 50]) {
       await step(`latency at concurrency ${concurrency}`, async () => {
