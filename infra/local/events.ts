@@ -52,13 +52,15 @@ export interface LocalEvents {
 
 /** Starts the dispatcher; with `minuteJobs`, also the sweep and the repair every minute. Needs the runtime's environment set. */
 export async function startLocalEvents(options: { endpoint: string; tableName: string; minuteJobs?: boolean }): Promise<LocalEvents> {
-  const dispatch = await loadFunction<StreamHandler>('dispatch-waiting-chats');
-  const dispatcher = await startStreamReader({
-    endpoint: options.endpoint,
-    tableName: options.tableName,
-    filterPatterns: DISPATCH_FILTER_PATTERNS,
-    invoke: (event) => dispatch(event, lambdaContext('dispatch-waiting-chats')),
-  });
+  // Each stream consumer reads the stream on its own, as each event source mapping does in AWS.
+  const onStream = async (name: string, filterPatterns: readonly object[]) => {
+    const handler = await loadFunction<StreamHandler>(name);
+    const { endpoint, tableName } = options;
+    return startStreamReader({ endpoint, tableName, filterPatterns, invoke: (event) => handler(event, lambdaContext(name)) });
+  };
+  const dispatcher = await onStream('dispatch-waiting-chats', DISPATCH_FILTER_PATTERNS);
+  const webhookPublisher = await onStream('publish-webhook-events', CHAT_EVENT_FILTER_PATTERNS);
+  const liveNotifier = await onStream('push-live-events', CHAT_EVENT_FILTER_PATTERNS);
   const handleDeadlines = await loadFunction<QueueHandler>('handle-chat-deadlines');
   const deadlines = localDeadlineQueue();
   deadlines.consume(async (due) => {
@@ -66,21 +68,7 @@ export async function startLocalEvents(options: { endpoint: string; tableName: s
     // A reported failure comes back, as SQS redelivers it after the visibility timeout.
     if (response.batchItemFailures.length > 0) throw new Error('a deadline failed');
   });
-  // Webhooks: the publisher on the stream (an event source mapping of its own in AWS), the sender on the queue.
-  const publish = await loadFunction<StreamHandler>('publish-webhook-events');
-  const webhookPublisher = await startStreamReader({
-    endpoint: options.endpoint,
-    tableName: options.tableName,
-    filterPatterns: CHAT_EVENT_FILTER_PATTERNS,
-    invoke: (event) => publish(event, lambdaContext('publish-webhook-events')),
-  });
-  const pushLive = await loadFunction<StreamHandler>('push-live-events');
-  const liveNotifier = await startStreamReader({
-    endpoint: options.endpoint,
-    tableName: options.tableName,
-    filterPatterns: CHAT_EVENT_FILTER_PATTERNS,
-    invoke: (event) => pushLive(event, lambdaContext('push-live-events')),
-  });
+  // The webhook sender on its queue.
   const sendWebhooks = await loadFunction<QueueHandler>('send-webhooks');
   const webhooks = localWebhookQueue();
   webhooks.consume(async ({ event, receiveCount, receiptHandle }: QueuedWebhook) => {
