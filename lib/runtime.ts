@@ -48,6 +48,16 @@ function avatarStore(settings: Config): AvatarStore {
 let sqsClient: SQSClient | undefined;
 const sqs = () => (sqsClient ??= new SQSClient({}));
 
+let webhookKeyRead: Promise<string> | undefined;
+
+async function readWebhookKey(settings: Config): Promise<string> {
+  if (settings.WEBHOOK_SIGNING_KEY) return settings.WEBHOOK_SIGNING_KEY;
+  if (!settings.WEBHOOK_SIGNING_KEY_SECRET_ID) throw new Error('No webhook signing key configured (WEBHOOK_SIGNING_KEY or WEBHOOK_SIGNING_KEY_SECRET_ID)');
+  const key = await getSecret(settings.WEBHOOK_SIGNING_KEY_SECRET_ID, { maxAge: 300 });
+  if (typeof key !== 'string' || key.length < 32) throw new Error('The webhook signing key secret is empty');
+  return key;
+}
+
 let built: Runtime | undefined;
 
 export function runtime(): Runtime {
@@ -86,12 +96,12 @@ export function runtime(): Runtime {
     },
     live,
     webhooks: settings.WEBHOOK_QUEUE_URL ? sqsWebhookQueue(sqs(), settings.WEBHOOK_QUEUE_URL) : localWebhookQueue(),
-    async webhookKey() {
-      if (settings.WEBHOOK_SIGNING_KEY) return settings.WEBHOOK_SIGNING_KEY;
-      if (!settings.WEBHOOK_SIGNING_KEY_SECRET_ID) throw new Error('No webhook signing key configured (WEBHOOK_SIGNING_KEY or WEBHOOK_SIGNING_KEY_SECRET_ID)');
-      const key = await getSecret(settings.WEBHOOK_SIGNING_KEY_SECRET_ID, { maxAge: 300 });
-      if (typeof key !== 'string' || key.length < 32) throw new Error('The webhook signing key secret is empty');
-      return key;
+    webhookKey() {
+      // One read for the deliveries of a batch side by side (the Parameters cache then holds it 5 minutes).
+      webhookKeyRead ??= readWebhookKey(settings).finally(() => {
+        webhookKeyRead = undefined;
+      });
+      return webhookKeyRead;
     },
   };
   return built;

@@ -2,7 +2,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { chatEventsOf } from '../domain/chat-events.js';
 import { publicMessage, type Chat } from '../domain/model.js';
 import type { LivePush } from '../live/push.js';
-import type { SiteSubscription } from '../store/entities/live.js';
+import type { SiteSubscription } from '../store/port.js';
 import { changeOfRecord } from '../webhooks/events-from-stream.js';
 import type { EngineDeps } from './deps.js';
 import { queuePlace } from './queue.js';

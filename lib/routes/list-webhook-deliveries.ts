@@ -12,6 +12,6 @@ export const listWebhookDeliveriesRoute = defineRoute({
   summary: "The site's latest webhook deliveries (up to 50, newest event first): each event's last attempt and its outcome",
   request: { path: sitePath },
   responses: { 200: z.strictObject({ deliveries: z.array(webhookDeliveryObject) }) },
-  grants: { table: ['Query'], queries: ['table'] },
+  grants: { table: ['GetItem', 'Query'], queries: ['table'] },
   handle: async ({ path, rt }) => ok({ deliveries: await listWebhookDeliveries(rt.deps, path.siteId) }),
 });

@@ -11,6 +11,6 @@ export const rotateWebhookSecretRoute = defineRoute({
   summary: "A new signing secret for the site's webhooks, returned this once; deliveries are signed with it from now on",
   request: { path: sitePath },
   responses: { 200: z.strictObject({ webhookSecret: z.string() }) },
-  grants: { table: ['UpdateItem'], webhookKey: true },
+  grants: { table: ['GetItem', 'UpdateItem'], webhookKey: true },
   handle: async ({ path, rt }) => ok({ webhookSecret: await rotateWebhookSecret(rt.deps, path.siteId, await rt.webhookKey()) }),
 });

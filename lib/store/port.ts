@@ -1,13 +1,19 @@
 import type { Principal } from '../domain/auth.js';
 import type { AssignedBy, ClaimGuard } from '../domain/distribution/index.js';
 import type { Watch } from '../live/protocol.js';
-import type { SiteSubscription } from './entities/live.js';
 import type { Chat, Group, Message, Operator, OperatorStatus, Settings, WebhookDelivery } from '../domain/model.js';
 
 /**
  * The store speaks these domain shapes only: how they are kept (keys, attribute names,
  * expressions) is the adapter's, each stored entity defined once in lib/store/entities/.
  */
+
+/** A live-push connection of a site, as the notifier reads them all at once. */
+export interface SiteSubscription {
+  connectionId: string;
+  /** chat#<chatId> or operator#<operatorId> */
+  watch: string;
+}
 
 /** Settings with what only the server sees. */
 export interface SiteRecord {

@@ -437,8 +437,8 @@ describe('the indexes, derived from the entities', () => {
     expect(LOAD_INDEX.projectedAttributes).toEqual(QUEUE_INDEX.projectedAttributes);
   });
 
-  it('the liveness and openChats indexes project whole items, as the operator and the chat declare', () => {
-    expect(LIVENESS_INDEX.projectedAttributes).toBeUndefined();
+  it('the liveness index projects what the sweep and the repair read, so a claim or a message does not rewrite its entries; openChats whole chats', () => {
+    expect(LIVENESS_INDEX.projectedAttributes).toEqual(['siteId', 'operatorId', 'groups', 'chatId', 'assignedAt', 'visitorId', 'group', 'createdAt', 'escalated', 'missedBy']);
     expect(OPEN_CHATS_INDEX.projectedAttributes).toBeUndefined();
   });
 

@@ -10,8 +10,8 @@ import {
   subscriptionKey,
   watchKey,
   watchOfConnection,
-  type SiteSubscription,
 } from '../entities/live.js';
+import type { SiteSubscription } from '../port.js';
 import { CAPACITY, transact, type DynamoContext } from './context.js';
 
 const expiry = (nowMs: number) => Math.floor(nowMs / 1000) + LIVE_KEPT_SECONDS;

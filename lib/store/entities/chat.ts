@@ -73,7 +73,8 @@ const recordMapper = itemMapper<ChatRecord>({
 
 export const CHAT = {
   type: 'chat',
-  indexes: { openChats: 'all', liveness: 'all' },
+  // The repair reads an overdue answer's assignment only: a message counted leaves the entry as it is.
+  indexes: { openChats: 'all', liveness: ['siteId', 'chatId', 'operatorId', 'assignedAt'] },
 } as const satisfies EntityDefinition;
 
 /**

@@ -6,6 +6,7 @@
  * after API Gateway's longest connection (2 hours), in case a disconnect was never seen.
  */
 import type { Watch } from '../../live/protocol.js';
+import type { SiteSubscription } from '../port.js';
 import type { EntityDefinition, Item } from './attributes.js';
 
 export const LIVE_CONNECTION = { type: 'live-connection', indexes: {} } as const satisfies EntityDefinition;
@@ -28,12 +29,6 @@ export function subscriptionItem(watch: Watch, connectionId: string, expiresAt: 
   return { ...subscriptionKey(watch, connectionId), type: LIVE_SUBSCRIPTION.type, connectionId, watch: watchKey(watch), expiresAt };
 }
 
-/** A subscription as the notifier reads it from the site's partition. */
-export interface SiteSubscription {
-  connectionId: string;
-  /** chat#<chatId> or operator#<operatorId> */
-  watch: string;
-}
 
 export const subscriptionFromItem = (item: Item): SiteSubscription => ({ connectionId: String(item.connectionId), watch: String(item.watch) });
 

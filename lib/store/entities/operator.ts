@@ -89,7 +89,8 @@ const recordMapper = itemMapper<OperatorRecord>({
 
 export const OPERATOR = {
   type: 'operator',
-  indexes: { queue: routedMapper.attributes, load: routedMapper.attributes, liveness: 'all' },
+  // The sweep reads only who it is and its groups: a claim or a status write then leaves its liveness entry as it is.
+  indexes: { queue: routedMapper.attributes, load: routedMapper.attributes, liveness: ['siteId', 'operatorId', 'groups'] },
 } as const satisfies EntityDefinition;
 
 /**

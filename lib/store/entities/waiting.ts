@@ -45,7 +45,12 @@ const entryMapper = itemMapper<WaitingEntry>({
 
 export const WAITING = {
   type: 'waiting',
-  indexes: { queue: ['chatId', 'group', 'missedBy'], load: ['chatId', 'group', 'missedBy'], liveness: 'all' },
+  indexes: {
+    queue: ['chatId', 'group', 'missedBy'],
+    load: ['chatId', 'group', 'missedBy'],
+    // The repair reads whole entries from its shards.
+    liveness: ['siteId', 'chatId', 'visitorId', 'group', 'createdAt', 'escalated', 'missedBy'],
+  },
 } as const satisfies EntityDefinition;
 
 export function waitingItem(entry: WaitingEntry): Item {
