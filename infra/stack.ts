@@ -11,6 +11,7 @@ import { Data } from './constructs/data.js';
 import { Deadlines } from './constructs/deadlines.js';
 import { Hosting } from './constructs/hosting.js';
 import { Operations } from './constructs/operations.js';
+import { Webhooks } from './constructs/webhooks.js';
 import { suppressReviewedFindings } from './nag-suppressions.js';
 
 export interface ChatDistributionStackProps extends StackProps {
@@ -53,6 +54,7 @@ export function visitorThrottle(scope: Construct, stageThrottle: Required<Thrott
 export class ChatDistributionStack extends Stack {
   readonly data: Data;
   readonly deadlines: Deadlines;
+  readonly webhooks: Webhooks;
   readonly api: Api;
   readonly hosting: Hosting;
   readonly operations: Operations;
@@ -68,6 +70,7 @@ export class ChatDistributionStack extends Stack {
     });
     this.hosting = new Hosting(this, 'Hosting');
     this.deadlines = new Deadlines(this, 'Deadlines');
+    this.webhooks = new Webhooks(this, 'Webhooks');
     const cdnUrl = `https://${this.hosting.distribution.distributionDomainName}`;
     const throttle = production ? { rateLimit: 500, burstLimit: 1000 } : { rateLimit: 100, burstLimit: 200 };
     this.api = new Api(this, 'Api', {
@@ -76,6 +79,8 @@ export class ChatDistributionStack extends Stack {
       platformSecret,
       assets: this.hosting.assets,
       deadlineQueue: this.deadlines.queue,
+      webhookQueue: this.webhooks.queue,
+      webhookKey: this.webhooks.signingKey,
       avatarBaseUrl: `${cdnUrl}/avatars`,
       publicOrigin: cdnUrl,
       logRetention: production ? RetentionDays.SIX_MONTHS : RetentionDays.ONE_MONTH,
@@ -93,6 +98,10 @@ export class ChatDistributionStack extends Stack {
       deadlineQueue: this.deadlines.queue,
       deadlineDeadLetters: this.deadlines.deadLetters,
       deadlineHandler: this.api.deadlineHandler,
+      webhookPublisher: this.api.webhookPublisher,
+      webhookQueue: this.webhooks.queue,
+      webhookDeadLetters: this.webhooks.deadLetters,
+      webhookSender: this.api.webhookSender,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: `${cdnUrl}/v1`, description: 'The API (through CloudFront)' });
@@ -102,6 +111,11 @@ export class ChatDistributionStack extends Stack {
       value: platformSecret.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
     });
-    suppressReviewedFindings(this, { dispatchDeadLetters: this.operations.dispatchDeadLetters });
+    suppressReviewedFindings(this, {
+      dispatchDeadLetters: this.operations.dispatchDeadLetters,
+      webhookPublishDeadLetters: this.operations.webhookPublishDeadLetters,
+      platformSecret,
+      webhookKey: this.webhooks.signingKey,
+    });
   }
 }

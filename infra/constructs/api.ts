@@ -16,16 +16,25 @@ import { roleAdmitsPlatform } from '../../lib/domain/auth.js';
 import type { Endpoint, Grants } from '../../lib/http/route.js';
 import { dispatchJob } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { deadlineJob } from '../../lib/jobs/handle-chat-deadlines.js';
+import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
 import { repairJob } from '../../lib/jobs/repair-waiting-chats.js';
+import { webhookSenderJob } from '../../lib/jobs/send-webhooks.js';
 import { sweepJob } from '../../lib/jobs/sweep-stale-operators.js';
 import { ENDPOINTS } from '../../lib/routes/index.js';
 import { BUNDLING } from '../bundling.js';
 import { DEADLINE_HANDLER_TIMEOUT } from './deadlines.js';
+import { WEBHOOK_PUBLISHER_TIMEOUT, WEBHOOK_SENDER_TIMEOUT } from './webhooks.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** What Powertools Idempotency does to its table. */
 const IDEMPOTENCY_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'];
+
+/** The one action on the webhook queue of each `webhooks` grant (a batch send is authorized as sqs:SendMessage). */
+export const WEBHOOK_QUEUE_ACTIONS: Readonly<Record<NonNullable<Grants['webhooks']>, string>> = {
+  publish: 'sqs:SendMessage',
+  deliver: 'sqs:ChangeMessageVisibility',
+};
 
 /** The routes the widget calls from visitors' browsers (and their CORS preflights): throttled on their own. */
 export const VISITOR_ROUTES: readonly Endpoint[] = ENDPOINTS.filter((route) => route.widget);
@@ -40,6 +49,10 @@ export interface ApiProps {
   readonly assets: IBucket;
   /** Where the functions granted `deadlines` send them, and the deadline handler reads them from. */
   readonly deadlineQueue: IQueue;
+  /** The webhook queue: the functions granted `webhooks` send events to it (`publish`) or delay a failed delivery's retry (`deliver`). */
+  readonly webhookQueue: IQueue;
+  /** The key the sites' webhook signing secrets are derived from: read by the functions granted `webhookKey`. */
+  readonly webhookKey: ISecret;
   /** Where the CDN serves uploaded avatars from. */
   readonly avatarBaseUrl: string;
   /** The origin the pages and the API share (the CDN's): its pages may call the widget routes whatever a site's allowedOrigins. */
@@ -58,7 +71,14 @@ export interface Job {
 }
 
 /** The jobs' functions, each with its own grants; Operations schedules them or feeds them the stream or the deadline queue. */
-export const JOBS = { sweep: sweepJob, dispatcher: dispatchJob, deadlines: deadlineJob, repair: repairJob } as const satisfies Record<string, Job>;
+export const JOBS = {
+  sweep: sweepJob,
+  dispatcher: dispatchJob,
+  deadlines: deadlineJob,
+  repair: repairJob,
+  webhookPublisher: webhookPublisherJob,
+  webhookSender: webhookSenderJob,
+} as const satisfies Record<string, Job>;
 
 /**
  * The Lambda functions (one per handler, each with only the grants it needs), the HTTP API
@@ -75,6 +95,10 @@ export class Api extends Construct {
   readonly repair: NodejsFunction;
   /** Acts on the deadlines of the deadline queue (a group chat's fallback). */
   readonly deadlineHandler: NodejsFunction;
+  /** Queues the webhook events of chat and message writes, on the table's stream. */
+  readonly webhookPublisher: NodejsFunction;
+  /** Delivers the webhook queue's events to the sites' receivers. */
+  readonly webhookSender: NodejsFunction;
   /** The jobs' functions by job name. */
   readonly jobs = new Map<string, NodejsFunction>();
 
@@ -91,6 +115,10 @@ export class Api extends Construct {
     this.repair = this.jobFunction(JOBS.repair, Duration.seconds(60));
     // A batch of deadlines, each a fallback and a dispatch pass of its site; the queue's visibility timeout follows it.
     this.deadlineHandler = this.jobFunction(JOBS.deadlines, DEADLINE_HANDLER_TIMEOUT);
+    // A batch of stream records: a read or two per site, a SendMessageBatch per ten events.
+    this.webhookPublisher = this.jobFunction(JOBS.webhookPublisher, WEBHOOK_PUBLISHER_TIMEOUT);
+    // A batch of deliveries side by side, each up to 5 s; the queue's visibility timeout follows it.
+    this.webhookSender = this.jobFunction(JOBS.webhookSender, WEBHOOK_SENDER_TIMEOUT);
 
     this.httpApi = new HttpApi(this, 'HttpApi', { createDefaultStage: false, description: 'Chat distribution API' });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -195,6 +223,19 @@ export class Api extends Construct {
       const { deadlineQueue } = this.props;
       fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadlineQueue.queueArn] }));
       fn.addEnvironment('DEADLINE_QUEUE_URL', deadlineQueue.queueUrl);
+    }
+    if (grants.webhooks) {
+      // The publisher sends (SendMessageBatch needs sqs:SendMessage); the sender only changes a
+      // received event's visibility (its backoff): receiving and deleting are its event source's.
+      const { webhookQueue } = this.props;
+      fn.addToRolePolicy(new PolicyStatement({ actions: [WEBHOOK_QUEUE_ACTIONS[grants.webhooks]], resources: [webhookQueue.queueArn] }));
+      fn.addEnvironment('WEBHOOK_QUEUE_URL', webhookQueue.queueUrl);
+    }
+    if (grants.webhookKey) {
+      // Its value only (not grantRead, which adds DescribeSecret), by its ARN: no other secret.
+      const { webhookKey } = this.props;
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [webhookKey.secretArn] }));
+      fn.addEnvironment('WEBHOOK_SIGNING_KEY_SECRET_ID', webhookKey.secretArn);
     }
   }
 

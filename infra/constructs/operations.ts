@@ -10,6 +10,7 @@ import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.js';
 import { dispatchJob } from '../../lib/jobs/dispatch-waiting-chats.js';
+import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
 
 export interface OperationsProps {
   readonly httpApi: HttpApi;
@@ -22,6 +23,11 @@ export interface OperationsProps {
   readonly deadlineQueue: IQueue;
   readonly deadlineDeadLetters: IQueue;
   readonly deadlineHandler: IFunction;
+  /** The webhook publisher (on the table's stream), the webhook queue, its dead-letter queue, and the sender that consumes it. */
+  readonly webhookPublisher: IFunction;
+  readonly webhookQueue: IQueue;
+  readonly webhookDeadLetters: IQueue;
+  readonly webhookSender: IFunction;
 }
 
 /**
@@ -50,9 +56,29 @@ export const DEADLINE_BATCH_SIZE = 10;
 export const DEADLINE_AGE_MARGIN = Duration.minutes(5);
 export const DEADLINE_MAX_AGE_SECONDS = MAX_DELAY_SECONDS + DEADLINE_AGE_MARGIN.toSeconds();
 
+/** Stream records per invocation of the webhook publisher at most: one site read and one SendMessageBatch per ten events each. */
+export const WEBHOOK_PUBLISH_BATCH_SIZE = 100;
+
+/** Retries of a failing publisher batch (halved each time) before its records go to the publisher's dead-letter queue. */
+export const WEBHOOK_PUBLISH_RETRY_ATTEMPTS = 10;
+
 /**
- * What invokes the jobs, and the alarms that matter: the dispatcher on the table's stream, the
- * deadline handler on the deadline queue, the stale-operator sweep and the queue repair every minute.
+ * Records the publisher has not queued by this age go to its dead-letter queue unqueued: a
+ * receiver would get them late anyway, and the stream keeps them 24 h, so the rest of the day is
+ * left to replay them by hand from the positions in the dead letters.
+ */
+export const WEBHOOK_PUBLISH_MAX_RECORD_AGE = Duration.hours(6);
+
+/** The publisher reading the stream this far behind the writes means receivers hear of chats late. */
+export const WEBHOOK_PUBLISH_LATENCY_ALARM = Duration.minutes(5);
+
+/** Events per invocation of the webhook sender (SQS's largest batch without a batching window), delivered side by side. */
+export const WEBHOOK_SEND_BATCH_SIZE = 10;
+
+/**
+ * What invokes the jobs, and the alarms that matter: the dispatcher and the webhook publisher on
+ * the table's stream, the deadline handler and the webhook sender on their queues, the
+ * stale-operator sweep and the queue repair every minute.
  */
 export class Operations extends Construct {
   readonly sweepRule: Rule;
@@ -61,6 +87,10 @@ export class Operations extends Construct {
   readonly dispatchDeadLetters: Queue;
   readonly dispatchSource: DynamoEventSource;
   readonly deadlineSource: SqsEventSource;
+  /** Where the stream records the webhook publisher could not queue end up (their stream positions, not the items). */
+  readonly webhookPublishDeadLetters: Queue;
+  readonly webhookPublishSource: DynamoEventSource;
+  readonly webhookSendSource: SqsEventSource;
   readonly alarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -112,6 +142,39 @@ export class Operations extends Construct {
       reportBatchItemFailures: true,
     });
     props.deadlineHandler.addEventSource(this.deadlineSource);
+
+    // The webhook publisher reads the stream through a mapping of its own (its own position and
+    // retries: a failing publisher never holds up the dispatcher), filtered by the job's own
+    // patterns (chats written, messages created; the local stream reader applies the same).
+    // A batch that throws is retried, halved; the events it queued before go again under the
+    // same ids, which receivers de-duplicate. Records from before the mapping existed have no events (LATEST).
+    this.webhookPublishDeadLetters = new Queue(this, 'WebhookPublishDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.webhookPublishSource = new DynamoEventSource(props.table, {
+      startingPosition: StartingPosition.LATEST,
+      batchSize: WEBHOOK_PUBLISH_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(0),
+      filters: webhookPublisherJob.filterPatterns.map((pattern) => FilterCriteria.filter(pattern)),
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: WEBHOOK_PUBLISH_RETRY_ATTEMPTS,
+      maxRecordAge: WEBHOOK_PUBLISH_MAX_RECORD_AGE,
+      onFailure: new SqsDlq(this.webhookPublishDeadLetters),
+    });
+    props.webhookPublisher.addEventSource(this.webhookPublishSource);
+
+    // Each event as soon as it is queued, the batch's deliveries side by side. A failed delivery
+    // is reported alone, after asking for its backoff (ChangeMessageVisibility); after its last
+    // receive SQS moves it to the dead-letter queue (the queue's redrive policy).
+    this.webhookSendSource = new SqsEventSource(props.webhookQueue, {
+      batchSize: WEBHOOK_SEND_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(0),
+      reportBatchItemFailures: true,
+    });
+    props.webhookSender.addEventSource(this.webhookSendSource);
 
     const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
     const atLeastOnce = {
@@ -197,6 +260,36 @@ export class Operations extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'WebhookPublisherErrors', {
+        alarmDescription: 'The webhook publisher failed an invocation (its batch is retried, halved): webhook events are late',
+        metric: props.webhookPublisher.metricErrors(fiveMinutes),
+        ...atLeastOnce,
+      }),
+      new Alarm(this, 'WebhookPublisherIteratorAge', {
+        alarmDescription: `The webhook publisher got a stream record ${WEBHOOK_PUBLISH_LATENCY_ALARM.toSeconds()} s or more after its write: receivers hear of chats late`,
+        metric: props.webhookPublisher.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: WEBHOOK_PUBLISH_LATENCY_ALARM.toMilliseconds(),
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'WebhookPublishDeadLetterMessages', {
+        alarmDescription:
+          'Stream records the webhook publisher gave up on are in its dead-letter queue: their events were never queued (replay them from the stream within 24 h)',
+        metric: this.webhookPublishDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        ...atLeastOnce,
+      }),
+      new Alarm(this, 'WebhookSenderErrors', {
+        alarmDescription:
+          'The webhook sender failed an invocation (a timeout or a crash, not a failed delivery): its whole batch comes back after the visibility timeout',
+        metric: props.webhookSender.metricErrors(fiveMinutes),
+        ...atLeastOnce,
+      }),
+      new Alarm(this, 'WebhookDeadLetterMessages', {
+        alarmDescription: 'Webhook events a receiver did not take in 24 hours of retries are in their dead-letter queue',
+        metric: props.webhookDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        ...atLeastOnce,
       }),
     ];
   }

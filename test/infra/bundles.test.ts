@@ -21,7 +21,8 @@ describe('function bundles', () => {
     }
   });
 
-  it('synthesizes the whole app offline, bundling every function with esbuild', () => {
+  // One esbuild run per function, one after another (a couple of seconds each on a small machine): more than the default timeout.
+  it('synthesizes the whole app offline, bundling every function with esbuild', { timeout: 300_000 }, () => {
     const app = new App({ outdir: `${process.cwd()}/.bundles/cdk.out` });
     const stack = new ChatDistributionStack(app, 'Synth-dev', { envName: 'dev' });
     const assembly = app.synth();

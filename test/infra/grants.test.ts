@@ -13,20 +13,28 @@ import { JOBS, routeKey } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
 import { deadlineSchema, MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.js';
 import { roleAdmitsPlatform, type RouteRole } from '../../lib/domain/auth.js';
+import type { Grants } from '../../lib/http/route.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
+import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
+import { retryDelaySeconds, WEBHOOK_MAX_RECEIVES } from '../../lib/webhooks/backoff.js';
+import type { WebhookEvent } from '../../lib/webhooks/event.js';
+import { verifySignature } from '../../lib/webhooks/signature.js';
 import { ENDPOINTS as ALL_ROUTES, ROUTES, type Endpoint as RouteDefinition } from '../../lib/routes/index.js';
 import { chatKey } from '../../lib/store/entities/chat.js';
 import { operatorKey } from '../../lib/store/entities/operator.js';
 import { waitKey } from '../../lib/store/entities/waiting.js';
 import { testDocumentClient } from '../support/engine.js';
 import { startRecordingAws, tableArn, type Need, type RecordedCall, type RecordingAws } from '../support/recording-aws.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { queueArnOf, startRecordingSqs, type RecordingSqs, type SentMessage } from './recording-sqs.js';
 
 /**
- * Every route and job (the scheduled sweep and queue repair, the dispatcher on the table's
- * stream, the deadline handler on its queue) run against DynamoDB Local (and in-memory S3, SQS
- * and Secrets Manager) through the real handlers, configured as in AWS (the platform token from
- * its secret, avatars to S3, deadlines to their SQS queue). Each AWS
+ * Every route and job (the scheduled sweep and queue repair, the dispatcher and the webhook
+ * publisher on the table's stream, the deadline handler and the webhook sender on their queues)
+ * run against DynamoDB Local (and in-memory S3, SQS and Secrets Manager) through the real
+ * handlers, configured as in AWS (the platform token and the webhook signing key from their
+ * secrets, avatars to S3, deadlines and webhook events to their SQS queues; webhooks are
+ * delivered to a real HTTP receiver on 127.0.0.1, which LOCAL_WEBHOOKS admits). Each AWS
  * request is recorded with the IAM actions and resources it needs and attributed to the
  * function that sent it; each function's policy, read from the synthesized template, must allow
  * all of them and grant nothing else (two documented exceptions below): no write, Query target
@@ -42,33 +50,60 @@ const SWEEP = JOBS.sweep.name;
 const DISPATCH = JOBS.dispatcher.name;
 const REPAIR = JOBS.repair.name;
 const DEADLINES = JOBS.deadlines.name;
+const PUBLISH = JOBS.webhookPublisher.name;
+const SEND = JOBS.webhookSender.name;
 /** Stand-ins for the table's stream and the dispatcher's dead-letter queue in the policies. */
 const STREAM_ARN = () => `${tableArn(REGION, ACCOUNT, tableName)}/stream/2026-01-01T00:00:00.000`;
 const DEAD_LETTERS_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:dispatch-dead-letters`;
 /** The deadline queue, as its URL (on the SQS stand-in) is handed to the functions, and as its ARN in the policies. */
 const DEADLINE_QUEUE_URL = () => `${sqs.url}/${ACCOUNT}/chat-deadlines`;
 const DEADLINE_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:chat-deadlines`;
+/** The webhook queue likewise, its dead letters, and the webhook publisher's own dead letters. */
+const WEBHOOK_QUEUE_URL = () => `${sqs.url}/${ACCOUNT}/chat-webhooks`;
+const WEBHOOK_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:chat-webhooks`;
+const WEBHOOK_DEAD_LETTERS_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:chat-webhook-dead-letters`;
+const PUBLISH_DEAD_LETTERS_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:webhook-publish-dead-letters`;
+/** The webhook signing key's secret, and its value (at least 32 characters, as the runtime requires). */
+const WEBHOOK_KEY_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:webhook-signing-key-GhIjKl`;
+const WEBHOOK_KEY = `webhook-key-${randomUUID()}`;
+/** What each `webhooks` grant is for: its one action on the webhook queue. */
+const WEBHOOK_ACTION = { publish: 'sqs:SendMessage', deliver: 'sqs:ChangeMessageVisibility' } as const;
+
+/** Every function's declared grants, by function name (a route's or a job's). */
+const declaredGrants = () =>
+  new Map<string, Grants>([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...Object.values(JOBS).map((job) => [job.name, job.grants] as const)]);
 
 /**
  * What Lambda's event source mappings do under a function's role, not the function's code (so
- * never recorded here): the dispatcher's reads the table's stream, and sends the batches it
- * gives up on to its dead-letter queue; the deadline handler's receives the deadlines, deletes
- * those handled and hands back the failed ones. Exactly these, on those two only (checked below).
+ * never recorded here): the dispatcher's and the webhook publisher's read the table's stream,
+ * and send the batches they give up on to their own dead-letter queues; the deadline handler's
+ * and the webhook sender's receive their queue's messages, delete those handled and hand back
+ * the failed ones. Exactly these, on those four only (checked below).
  */
 const eventSourceGrants = (fn: string) => {
-  if (fn === DISPATCH) {
-    return [
-      ...['ListStreams', 'DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => ({ action: `dynamodb:${action}`, resource: STREAM_ARN() })),
-      ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((action) => ({ action: `sqs:${action}`, resource: DEAD_LETTERS_ARN })),
-    ];
-  }
-  if (fn === DEADLINES) {
-    return ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map((action) => ({
+  const readsStream = () =>
+    ['ListStreams', 'DescribeStream', 'GetRecords', 'GetShardIterator'].map((action) => ({ action: `dynamodb:${action}`, resource: STREAM_ARN() }));
+  const sendsFailures = (deadLetters: string) =>
+    ['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((action) => ({ action: `sqs:${action}`, resource: deadLetters }));
+  const consumes = (queue: string) =>
+    ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes', 'GetQueueUrl'].map((action) => ({
       action: `sqs:${action}`,
-      resource: DEADLINE_QUEUE_ARN,
+      resource: queue,
     }));
-  }
+  if (fn === DISPATCH) return [...readsStream(), ...sendsFailures(DEAD_LETTERS_ARN)];
+  if (fn === PUBLISH) return [...readsStream(), ...sendsFailures(PUBLISH_DEAD_LETTERS_ARN)];
+  if (fn === DEADLINES) return consumes(DEADLINE_QUEUE_ARN);
+  if (fn === SEND) return consumes(WEBHOOK_QUEUE_ARN);
   return [];
+};
+
+/** The grants on a queue a function's own Grants declare (deadlines, webhooks), one each. */
+const declaredQueueGrants = (fn: string) => {
+  const grants = declaredGrants().get(fn);
+  return [
+    ...(grants?.deadlines ? [{ action: 'sqs:SendMessage', resource: DEADLINE_QUEUE_ARN }] : []),
+    ...(grants?.webhooks ? [{ action: WEBHOOK_ACTION[grants.webhooks], resource: WEBHOOK_QUEUE_ARN }] : []),
+  ];
 };
 
 /**
@@ -95,6 +130,8 @@ let sweepHandler: JobHandler<unknown, { itemsRead: number; markedOffline: number
 let dispatchHandler: JobHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>;
 let repairHandler: JobHandler<unknown, { sites: number; expired: number; assigned: number; takenBack: number }>;
 let deadlineHandler: JobHandler<SQSEvent, SQSBatchResponse>;
+let publishHandler: JobHandler<DynamoDBStreamEvent, unknown>;
+let sendHandler: JobHandler<SQSEvent, SQSBatchResponse>;
 
 /** Runs `run` with every AWS request it makes (to the recording endpoint or the SQS stand-in) attributed to `fn`. */
 function asFunction<T>(fn: string, run: () => Promise<T>): Promise<T> {
@@ -275,6 +312,12 @@ const dispatch = (event: DynamoDBStreamEvent) => runJob(DISPATCH, dispatchHandle
 /** The deadline handler, invoked by the deadline queue's event source with these messages (their delays passed or not). */
 const handleDeadlines = (messages: readonly SentMessage[]) => runJob(DEADLINES, deadlineHandler, sqs.event(messages));
 
+/** The webhook publisher, invoked by its event source mapping with one batch of the stream. */
+const publishWebhooks = (event: DynamoDBStreamEvent) => runJob(PUBLISH, publishHandler, event);
+
+/** The webhook sender, invoked by the webhook queue's event source with this batch. */
+const sendWebhooks = (event: SQSEvent) => runJob(SEND, sendHandler, event);
+
 /** The deadlines a reply's or job's requests sent: exactly `count`, each to the deadline queue, delayed as it says. */
 function deadlinesSent(calls: RecordedCall[], count: number) {
   const sends = calls.filter((recorded) => recorded.operation.startsWith('sqs:'));
@@ -292,16 +335,16 @@ function deadlinesSent(calls: RecordedCall[], count: number) {
 }
 
 /**
- * The table's stream from now on, through the dispatcher's filters, batched as the local stream
- * reader (the event source mapping's stand-in) delivers it; kept, not invoked, so that the
- * dispatcher runs alone (its requests are told apart from the routes' by time).
+ * The table's stream from now on, through the dispatcher's filters (or another stream job's),
+ * batched as the local stream reader (the event source mapping's stand-in) delivers it; kept,
+ * not invoked, so that the job runs alone (its requests are told apart from the routes' by time).
  */
-async function recordStream() {
+async function recordStream(filterPatterns: readonly object[] = DISPATCH_FILTER_PATTERNS) {
   const events: DynamoDBStreamEvent[] = [];
   const reader = await startStreamReader({
     endpoint: inject('dynamoEndpoint'),
     tableName,
-    filterPatterns: DISPATCH_FILTER_PATTERNS,
+    filterPatterns,
     invoke: async (event) => {
       events.push(event);
     },
@@ -347,6 +390,10 @@ function synthesizePolicies(): Map<string, Grant[]> {
     [logicalId(stack.node.findChild('PlatformToken') as never)]: SECRET_ARN,
     [logicalId(stack.operations.dispatchDeadLetters)]: DEAD_LETTERS_ARN,
     [logicalId(stack.deadlines.queue)]: DEADLINE_QUEUE_ARN,
+    [logicalId(stack.webhooks.queue)]: WEBHOOK_QUEUE_ARN,
+    [logicalId(stack.webhooks.deadLetters)]: WEBHOOK_DEAD_LETTERS_ARN,
+    [logicalId(stack.operations.webhookPublishDeadLetters)]: PUBLISH_DEAD_LETTERS_ARN,
+    [logicalId(stack.webhooks.signingKey)]: WEBHOOK_KEY_ARN,
   };
   const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
   const resolve = (value: unknown): string => {
@@ -405,11 +452,13 @@ beforeAll(async () => {
   tableName = `grants-${randomUUID()}`;
   idempotencyTableName = `grants-idem-${randomUUID()}`;
   await ensureTable(endpoint, tableName, idempotencyTableName);
-  aws = await startRecordingAws({ dynamoEndpoint: endpoint, region: REGION, account: ACCOUNT, secrets: { [SECRET_ARN]: PLATFORM_TOKEN } });
+  aws = await startRecordingAws({ dynamoEndpoint: endpoint, region: REGION, account: ACCOUNT, secrets: { [SECRET_ARN]: PLATFORM_TOKEN, [WEBHOOK_KEY_ARN]: WEBHOOK_KEY } });
   sqs = await startRecordingSqs({ region: REGION, calls: aws.calls, currentFn: () => currentFn });
   expect(queueArnOf(DEADLINE_QUEUE_URL(), REGION)).toBe(DEADLINE_QUEUE_ARN);
+  expect(queueArnOf(WEBHOOK_QUEUE_URL(), REGION)).toBe(WEBHOOK_QUEUE_ARN);
   delete process.env.PLATFORM_TOKEN;
   delete process.env.AVATAR_DIR;
+  delete process.env.WEBHOOK_SIGNING_KEY;
   Object.assign(process.env, {
     TABLE_NAME: tableName,
     IDEMPOTENCY_TABLE_NAME: idempotencyTableName,
@@ -424,6 +473,11 @@ beforeAll(async () => {
     // only to the functions granted `deadlines`; here every function has it (one process), so one
     // that sends without the grant is caught below.
     DEADLINE_QUEUE_URL: DEADLINE_QUEUE_URL(),
+    // Likewise webhook events go to their SQS queue, and the signing key comes from its secret.
+    WEBHOOK_QUEUE_URL: WEBHOOK_QUEUE_URL(),
+    WEBHOOK_SIGNING_KEY_SECRET_ID: WEBHOOK_KEY_ARN,
+    // The one difference from AWS: the receiver is on 127.0.0.1 (AWS takes https to public addresses only).
+    LOCAL_WEBHOOKS: 'true',
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -434,6 +488,8 @@ beforeAll(async () => {
   dispatchHandler = (await import('../../functions/dispatch-waiting-chats.js')).handler as unknown as typeof dispatchHandler;
   ({ handler: repairHandler } = await import('../../functions/repair-waiting-chats.js'));
   deadlineHandler = (await import('../../functions/handle-chat-deadlines.js')).handler as unknown as typeof deadlineHandler;
+  publishHandler = (await import('../../functions/publish-webhook-events.js')).handler as unknown as typeof publishHandler;
+  sendHandler = (await import('../../functions/send-webhooks.js')).handler as unknown as typeof sendHandler;
   policies = synthesizePolicies();
 });
 
@@ -960,6 +1016,128 @@ describe('every function is granted exactly what it sends to AWS', () => {
       expect(await chatOnAnswerSite(chatId)).toMatchObject({ status: 'waiting', operatorId: null, group: 'billing' });
     }
 
+    // Webhooks, on a site of their own whose receiver is a real HTTP server. The first webhook
+    // URL's secret is derived from the signing key (read from its secret) and returned once; the
+    // same URL again reads nothing of it. A site without a URL is the publisher's too.
+    const receiver = await startWebhookReceiver();
+    try {
+      const hookSite = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Webhooks' } }), 201, 'webhooks site');
+      const onHookSite = { siteId: hookSite.siteId as string };
+      const hookAdmin = { token: hookSite.adminToken as string };
+      const secretReads = (calls: RecordedCall[]) =>
+        calls.filter((recorded) => recorded.operation === 'secretsmanager:GetSecretValue').map((recorded) => recorded.input.SecretId as string);
+      const firstUrl = await call('update-settings', onHookSite, { ...hookAdmin, body: { webhookUrl: receiver.url } });
+      expect(firstUrl.status, JSON.stringify(firstUrl.body)).toBe(200);
+      expect(firstUrl.body).toMatchObject({ webhookUrl: receiver.url, webhookSecret: expect.stringMatching(/^whsec_/) });
+      expect(secretReads(firstUrl.calls)).toEqual([WEBHOOK_KEY_ARN]);
+      const firstSecret = firstUrl.body.webhookSecret as string;
+      const sameUrl = await call('update-settings', onHookSite, { ...hookAdmin, body: { webhookUrl: receiver.url } });
+      expect(sameUrl.status).toBe(200);
+      expect(sameUrl.body.webhookSecret).toBeUndefined();
+      expect(secretReads(sameUrl.calls)).toEqual([]);
+      const ivy = { ...onHookSite, operatorId: 'ivy' };
+      const ivyToken = (await expectStatus(call('put-operator', ivy, { ...hookAdmin, body: { name: 'Ivy' } }), 201, 'create ivy')).operatorToken as string;
+      await expectStatus(call('set-operator-status', ivy, { token: ivyToken, body: { status: 'online' } }), 200, 'ivy online');
+      const quietSite = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'No webhooks' } }), 201, 'a site without webhooks');
+
+      // A chat assigned to Ivy, its visitor's message, and a chat of the other site: their records
+      // pass the publisher's filters, and the publisher (given those records) reads each site and
+      // the message's chat, and queues the webhook site's events (SendMessageBatch), none of the other's.
+      const hookStream = await recordStream(webhookPublisherJob.filterPatterns);
+      const hookChat = await expectStatus(call('start-chat', onHookSite, { body: { visitorId: 'h1' } }), 201, 'ivy takes a chat');
+      await expectStatus(
+        call('post-message', { ...onHookSite, chatId: hookChat.chat.id }, { token: hookChat.chatToken, body: { text: 'Hello, Ivy' } }),
+        201,
+        'the visitor writes',
+      );
+      await expectStatus(call('start-chat', { siteId: quietSite.siteId }, { body: { visitorId: 'q1' } }), 202, 'nobody there: it waits');
+      const hookBatches = await hookStream.stop(3);
+      const hookRecords = hookBatches.flatMap((batch) => batch.Records);
+      for (const record of hookRecords) expect(passesFilters(record, webhookPublisherJob.filterPatterns), recordKind(record)).toBe(true);
+      expect(hookRecords.map(recordKind)).toEqual(expect.arrayContaining(['INSERT chat', 'INSERT message']));
+      const queuedBefore = sqs.sent.length;
+      const publishCalls: RecordedCall[] = [];
+      for (const batch of hookBatches) publishCalls.push(...(await publishWebhooks(batch)).calls);
+      const publishSends = publishCalls.filter((recorded) => recorded.operation.startsWith('sqs:'));
+      expect(publishSends.length).toBeGreaterThan(0);
+      for (const recorded of publishSends) {
+        expect(recorded).toMatchObject({ operation: 'sqs:SendMessageBatch', status: 200 });
+        expect(recorded.input.QueueUrl).toBe(WEBHOOK_QUEUE_URL());
+      }
+      const queued = sqs.sent.slice(queuedBefore);
+      expect(queued.every((message) => message.queueArn === WEBHOOK_QUEUE_ARN)).toBe(true);
+      const queuedEvents = queued.map((message) => JSON.parse(message.body) as WebhookEvent);
+      expect(queuedEvents.every((event) => event.siteId === onHookSite.siteId)).toBe(true);
+      expect(queuedEvents.map((event) => event.type)).toEqual(expect.arrayContaining(['chat.assigned', 'message.created']));
+      expect(new Set(queuedEvents.map((event) => event.id)).size).toBe(queuedEvents.length);
+
+      // The sender, given them as the queue's event source would: each is delivered (the site read,
+      // the key read, the delivery recorded), signed with the site's secret; nothing is failed or delayed.
+      const delivered = await sendWebhooks(sqs.event(queued));
+      expect(delivered.result.batchItemFailures).toEqual([]);
+      // (The deliveries run side by side: each may read the key before the first read is cached.)
+      expect([...new Set(secretReads(delivered.calls))]).toEqual([WEBHOOK_KEY_ARN]);
+      expect(delivered.calls.filter((recorded) => recorded.operation.startsWith('sqs:'))).toEqual([]);
+      expect(receiver.events().map((event) => event.id).sort()).toEqual(queuedEvents.map((event) => event.id).sort());
+      const signedWith = (secret: string, entry: (typeof receiver.received)[number]) =>
+        verifySignature(secret, String(entry.headers['webhook-signature']), entry.body, Math.floor(Date.now() / 1000));
+      for (const entry of receiver.received) expect(signedWith(firstSecret, entry)).toBe(true);
+
+      // The receiver fails: the delivery is reported failed, after asking SQS to bring it back after
+      // its backoff (ChangeMessageVisibility on the record's receipt handle). At its last receive it
+      // is reported failed and not delayed: SQS moves it to the dead letters.
+      receiver.behave(() => 500);
+      const [failing] = queued;
+      const firstTry = sqs.event([failing!]);
+      const failed = await sendWebhooks(firstTry);
+      expect(failed.result.batchItemFailures).toEqual([{ itemIdentifier: failing!.messageId }]);
+      const delays = failed.calls.filter((recorded) => recorded.operation.startsWith('sqs:'));
+      expect(delays).toHaveLength(1);
+      expect(delays[0]).toMatchObject({ operation: 'sqs:ChangeMessageVisibility', status: 200 });
+      expect(delays[0]!.input).toEqual({
+        QueueUrl: WEBHOOK_QUEUE_URL(),
+        ReceiptHandle: firstTry.Records[0]!.receiptHandle,
+        VisibilityTimeout: retryDelaySeconds(1),
+      });
+      const lastTry = await sendWebhooks(sqs.event([failing!], WEBHOOK_MAX_RECEIVES));
+      expect(lastTry.result.batchItemFailures).toEqual([{ itemIdentifier: failing!.messageId }]);
+      expect(lastTry.calls.filter((recorded) => recorded.operation.startsWith('sqs:'))).toEqual([]);
+
+      // The admin reads the deliveries (a Query of the site's partition): the failed event's last
+      // attempt, the others delivered.
+      const deliveries = await expectStatus(call('list-webhook-deliveries', onHookSite, hookAdmin), 200, 'list-webhook-deliveries');
+      const stateOf = new Map((deliveries.deliveries as { eventId: string; state: string; attempts: number }[]).map((d) => [d.eventId, d]));
+      expect([...stateOf.keys()].sort()).toEqual(queuedEvents.map((event) => event.id).sort());
+      const failingId = JSON.parse(failing!.body).id as string;
+      expect(stateOf.get(failingId)).toMatchObject({ state: 'failed', attempts: WEBHOOK_MAX_RECEIVES, responseStatus: 500 });
+      for (const event of queuedEvents.filter((candidate) => candidate.id !== failingId)) expect(stateOf.get(event.id)?.state).toBe('delivered');
+
+      // The admin rotates the secret (the key read, the site's seed updated): the event, redriven
+      // by hand and delivered again, is signed with the new secret only.
+      const rotated = await call('rotate-webhook-secret', onHookSite, hookAdmin);
+      expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+      expect(secretReads(rotated.calls)).toEqual([WEBHOOK_KEY_ARN]);
+      const newSecret = rotated.body.webhookSecret as string;
+      expect(newSecret).toMatch(/^whsec_/);
+      expect(newSecret).not.toBe(firstSecret);
+      receiver.behave(() => 200);
+      const receivedBefore = receiver.received.length;
+      expect((await sendWebhooks(sqs.event([failing!]))).result.batchItemFailures).toEqual([]);
+      const redelivered = receiver.received.slice(receivedBefore);
+      expect(redelivered.map((entry) => entry.json.id)).toEqual([failingId]);
+      expect(signedWith(newSecret, redelivered[0]!)).toBe(true);
+      expect(signedWith(firstSecret, redelivered[0]!)).toBe(false);
+
+      // The URL removed, a queued event is dropped: read, not delivered, not recorded, not failed.
+      await expectStatus(call('update-settings', onHookSite, { ...hookAdmin, body: { webhookUrl: null } }), 200, 'no webhook URL');
+      const dropped = await sendWebhooks(sqs.event([queued[1]!]));
+      expect(dropped.result.batchItemFailures).toEqual([]);
+      expect(receiver.received).toHaveLength(receivedBefore + 1);
+      expect(dropped.calls.map((recorded) => recorded.operation)).toEqual(['dynamodb:GetItem']);
+    } finally {
+      await receiver.close();
+    }
+
     await expectStatus(call('get-health', {}), 200, 'health');
     await expectStatus(call('get-openapi', {}), 200, 'openapi');
 
@@ -998,21 +1176,25 @@ describe('every function is granted exactly what it sends to AWS', () => {
     expect(unused.map(show), `${fn} is granted, and never sent`).toEqual([]);
   });
 
-  it("grants the event sources what they need (the dispatcher's stream and dead letters, the deadline queue's receives), and no one else any of it", () => {
+  it("grants the event sources what they need (the stream readers' stream and dead letters, the queues' receives), and no one else any of it", () => {
     const touchesStreamOrQueue = (grant: Grant) => grant.resource.startsWith(STREAM_ARN()) || grant.action.startsWith('sqs:');
-    const sendsDeadlines = (grant: Grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN;
     for (const fn of FUNCTION_NAMES) {
-      const granted = policies.get(fn)!.filter((grant) => touchesStreamOrQueue(grant) && !sendsDeadlines(grant)).map(show).sort();
-      expect(granted, fn).toEqual(eventSourceGrants(fn).map(show).sort());
+      // What the function holds on streams and queues, less one statement for each queue grant it declares.
+      const granted = policies.get(fn)!.filter(touchesStreamOrQueue).map(show);
+      for (const declared of declaredQueueGrants(fn).map(show)) {
+        expect(granted, fn).toContain(declared);
+        granted.splice(granted.indexOf(declared), 1);
+      }
+      expect(granted.sort(), fn).toEqual(eventSourceGrants(fn).map(show).sort());
     }
   });
 
   it('sends deadlines (SendMessage on the deadline queue) from exactly the functions whose grants say so, and each of them did', () => {
-    const declared = new Map([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...Object.values(JOBS).map((job) => [job.name, job.grants] as const)]);
+    const declared = declaredGrants();
     const senders = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.deadlines === true);
     expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', DISPATCH, DEADLINES, REPAIR].sort());
     for (const fn of FUNCTION_NAMES) {
-      const sent = needsOf(fn).filter((need) => need.action.startsWith('sqs:'));
+      const sent = needsOf(fn).filter((need) => need.action.startsWith('sqs:') && need.resource === DEADLINE_QUEUE_ARN);
       const granted = policies.get(fn)!.filter((grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN);
       const expected = senders.includes(fn) ? [`sqs:SendMessage on ${DEADLINE_QUEUE_ARN}`] : [];
       expect(sent.map(show), fn).toEqual(expected);
@@ -1020,13 +1202,52 @@ describe('every function is granted exactly what it sends to AWS', () => {
     }
   });
 
+  it('uses the webhook queue from exactly the functions whose grants say so (the publisher sends, the sender delays a retry), each of them did, and SQS for nothing else', () => {
+    const declared = declaredGrants();
+    const users = Object.fromEntries(FUNCTION_NAMES.filter((fn) => declared.get(fn)?.webhooks).map((fn) => [fn, declared.get(fn)!.webhooks]));
+    expect(users).toEqual({ [PUBLISH]: 'publish', [SEND]: 'deliver' });
+    for (const fn of FUNCTION_NAMES) {
+      const expected = users[fn] ? [`${WEBHOOK_ACTION[users[fn]]} on ${WEBHOOK_QUEUE_ARN}`] : [];
+      const used = needsOf(fn).filter((need) => need.resource === WEBHOOK_QUEUE_ARN);
+      expect(used.map(show), fn).toEqual(expected);
+      // Less what its event source holds on the queue (the sender's consumes it), that is all it holds there.
+      const granted = policies.get(fn)!.filter((grant) => grant.resource === WEBHOOK_QUEUE_ARN).map(show);
+      for (const own of eventSourceGrants(fn).filter((grant) => grant.resource === WEBHOOK_QUEUE_ARN).map(show)) {
+        expect(granted, fn).toContain(own);
+        granted.splice(granted.indexOf(own), 1);
+      }
+      expect(granted, fn).toEqual(expected);
+      // The dead letters are SQS's own (the redrive): no function sends to or reads them.
+      expect(policies.get(fn)!.filter((grant) => grant.resource === WEBHOOK_DEAD_LETTERS_ARN).map(show), fn).toEqual([]);
+      // Deadlines and webhook events are all the service's functions send to SQS.
+      for (const need of needsOf(fn).filter((candidate) => candidate.action.startsWith('sqs:'))) {
+        expect([DEADLINE_QUEUE_ARN, WEBHOOK_QUEUE_ARN], `${fn}: ${show(need)}`).toContain(need.resource);
+      }
+    }
+  });
+
   it('reads the platform secret only in functions whose route admits the platform', () => {
-    const readers = FUNCTION_NAMES.filter((fn) => needsOf(fn).some((need) => need.action === 'secretsmanager:GetSecretValue'));
+    const readers = FUNCTION_NAMES.filter((fn) => needsOf(fn).some((need) => need.action === 'secretsmanager:GetSecretValue' && need.resource === SECRET_ARN));
     const admitting = [...new Set(ROUTES.filter((route) => roleAdmitsPlatform(route.role)).map((route) => route.name))];
     expect(readers.sort()).toEqual(admitting.sort());
     for (const fn of FUNCTION_NAMES) {
-      const secretActions = policies.get(fn)!.filter((grant) => grant.action.startsWith('secretsmanager:'));
-      expect(secretActions, fn).toEqual(admitting.includes(fn) ? [{ action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN }] : []);
+      const onPlatformSecret = policies.get(fn)!.filter((grant) => grant.resource === SECRET_ARN);
+      expect(onPlatformSecret, fn).toEqual(admitting.includes(fn) ? [{ action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN }] : []);
+    }
+  });
+
+  it('reads the webhook signing key only in the functions granted `webhookKey` (a first URL, a rotation, the sender), each of which did, and no other secret', () => {
+    const granted = FUNCTION_NAMES.filter((fn) => declaredGrants().get(fn)?.webhookKey === true);
+    expect(granted.sort()).toEqual(['rotate-webhook-secret', 'update-settings', SEND].sort());
+    for (const fn of FUNCTION_NAMES) {
+      const expected = granted.includes(fn) ? [`secretsmanager:GetSecretValue on ${WEBHOOK_KEY_ARN}`] : [];
+      expect(needsOf(fn).filter((need) => need.resource === WEBHOOK_KEY_ARN).map(show), fn).toEqual(expected);
+      expect(policies.get(fn)!.filter((grant) => grant.resource === WEBHOOK_KEY_ARN).map(show), fn).toEqual(expected);
+      // The platform token's and this key are the only secrets, and only their values are read.
+      for (const grant of policies.get(fn)!.filter((candidate) => candidate.action.startsWith('secretsmanager:'))) {
+        expect(grant.action, fn).toBe('secretsmanager:GetSecretValue');
+        expect([SECRET_ARN, WEBHOOK_KEY_ARN], fn).toContain(grant.resource);
+      }
     }
   });
 
@@ -1049,7 +1270,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
         .map((need) => need.resource.replace(tableArn(REGION, ACCOUNT, tableName), '').replace(/^\/index\//, '') || 'table')
         .sort();
     for (const route of ROUTES) expect(queried(route.name), route.name).toEqual([...(route.grants.queries ?? [])].sort());
-    for (const job of Object.values(JOBS)) expect(queried(job.name), job.name).toEqual([...new Set(job.grants.queries ?? [])].sort());
+    for (const job of Object.values(JOBS)) expect(queried(job.name), job.name).toEqual([...new Set((job.grants as Grants).queries ?? [])].sort());
     for (const fn of FUNCTION_NAMES) {
       const onIdempotency = needsOf(fn).filter((need) => need.resource === tableArn(REGION, ACCOUNT, idempotencyTableName));
       expect(onIdempotency.length > 0, fn).toBe(ROUTES.some((route) => route.name === fn && route.grants.idempotency === true));

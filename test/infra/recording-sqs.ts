@@ -4,6 +4,23 @@ import type { AddressInfo } from 'node:net';
 import type { SQSEvent } from 'aws-lambda';
 import type { RecordedCall } from '../support/recording-aws.js';
 
+/**
+ * The IAM action each served operation is authorized as: a batch is authorized as its single
+ * action (there is no sqs:SendMessageBatch action).
+ */
+const ACTION_OF: Record<string, string> = {
+  SendMessage: 'sqs:SendMessage',
+  SendMessageBatch: 'sqs:SendMessage',
+  ChangeMessageVisibility: 'sqs:ChangeMessageVisibility',
+};
+
+/** A visibility change a consumer asked for (a failed webhook delivery's backoff). */
+export interface VisibilityChange {
+  queueArn: string;
+  receiptHandle: string;
+  visibilityTimeout: number;
+}
+
 /** A message as the stand-in received it. */
 export interface SentMessage {
   messageId: string;
@@ -34,13 +51,16 @@ async function readAll(req: IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * SQS for the functions' SDK clients (the AWS JSON protocol the SDK v3 speaks): SendMessage is
- * recorded with the IAM action and queue ARN it needs, attributed to the current function, and
- * kept, to be handed to the consumer as the event source would. Any other operation is recorded
- * too, and refused.
+ * SQS for the functions' SDK clients (the AWS JSON protocol the SDK v3 speaks): SendMessage and
+ * SendMessageBatch are recorded with the IAM action and queue ARN they need, attributed to the
+ * current function, and their messages kept, to be handed to the consumer as the event source
+ * would; ChangeMessageVisibility likewise, its change kept. Any other operation is recorded too,
+ * and refused.
  */
 export async function startRecordingSqs(options: RecordingSqsOptions) {
   const sent: SentMessage[] = [];
+  const visibilityChanges: VisibilityChange[] = [];
+  const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
   function json(res: ServerResponse, status: number, body: unknown) {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
@@ -56,20 +76,38 @@ export async function startRecordingSqs(options: RecordingSqsOptions) {
     const call: RecordedCall = {
       fn: options.currentFn(),
       operation: `sqs:${operation}`,
-      needs: [{ action: `sqs:${operation}`, resource: queueArn }],
+      needs: [{ action: ACTION_OF[operation] ?? `sqs:${operation}`, resource: queueArn }],
       input,
     };
     options.calls.push(call);
-    if (operation !== 'SendMessage') {
-      call.status = 400;
-      return json(res, 400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `Only SendMessage is served here, not ${operation}` });
+    const keep = (messageBody: string, delaySeconds: number | undefined) => {
+      const messageId = randomUUID();
+      sent.push({ messageId, queueArn, body: messageBody, delaySeconds, sentAtMs: Date.now() });
+      // The SDK checks the body's MD5 against the one answered.
+      return { MessageId: messageId, MD5OfMessageBody: md5(messageBody) };
+    };
+    switch (operation) {
+      case 'SendMessage':
+        call.status = 200;
+        return json(res, 200, keep(String(input.MessageBody), input.DelaySeconds as number | undefined));
+      case 'SendMessageBatch': {
+        const entries = input.Entries as { Id: string; MessageBody: string; DelaySeconds?: number }[];
+        if (entries.length < 1 || entries.length > 10) {
+          call.status = 400;
+          return json(res, 400, { __type: 'com.amazonaws.sqs#TooManyEntriesInBatchRequest', message: `${entries.length} entries` });
+        }
+        call.status = 200;
+        const successful = entries.map((entry) => ({ Id: entry.Id, ...keep(String(entry.MessageBody), entry.DelaySeconds) }));
+        return json(res, 200, { Successful: successful, Failed: [] });
+      }
+      case 'ChangeMessageVisibility':
+        visibilityChanges.push({ queueArn, receiptHandle: String(input.ReceiptHandle), visibilityTimeout: Number(input.VisibilityTimeout) });
+        call.status = 200;
+        return json(res, 200, {});
+      default:
+        call.status = 400;
+        return json(res, 400, { __type: 'com.amazonaws.sqs#UnsupportedOperation', message: `${operation} is not served here` });
     }
-    const messageBody = String(input.MessageBody);
-    const messageId = randomUUID();
-    sent.push({ messageId, queueArn, body: messageBody, delaySeconds: input.DelaySeconds as number | undefined, sentAtMs: Date.now() });
-    call.status = 200;
-    // The SDK checks the body's MD5 against the one answered.
-    return json(res, 200, { MessageId: messageId, MD5OfMessageBody: createHash('md5').update(messageBody).digest('hex') });
   }
 
   const server = createServer((req, res) => {
@@ -85,21 +123,22 @@ export async function startRecordingSqs(options: RecordingSqsOptions) {
     /** For AWS_ENDPOINT_URL_SQS, and the host of the queue URLs handed to the functions. */
     url,
     sent,
-    /** Messages as the SQS event source hands them to the consumer. */
-    event(messages: readonly SentMessage[]): SQSEvent {
+    visibilityChanges,
+    /** Messages as the SQS event source hands them to the consumer, received `receiveCount` times so far (this one included). */
+    event(messages: readonly SentMessage[], receiveCount = 1): SQSEvent {
       return {
         Records: messages.map((message) => ({
           messageId: message.messageId,
           receiptHandle: randomUUID(),
           body: message.body,
           attributes: {
-            ApproximateReceiveCount: '1',
+            ApproximateReceiveCount: String(receiveCount),
             SentTimestamp: String(message.sentAtMs),
             SenderId: 'AROAEXAMPLE',
             ApproximateFirstReceiveTimestamp: String(Date.now()),
           },
           messageAttributes: {},
-          md5OfBody: createHash('md5').update(message.body).digest('hex'),
+          md5OfBody: md5(message.body),
           eventSource: 'aws:sqs',
           eventSourceARN: message.queueArn,
           awsRegion: options.region,

@@ -12,7 +12,17 @@ import {
   DISPATCH_LATENCY_BUDGET_MS,
   DISPATCH_MAX_RECORD_AGE,
   DISPATCH_RETRY_ATTEMPTS,
+  WEBHOOK_PUBLISH_BATCH_SIZE,
+  WEBHOOK_PUBLISH_LATENCY_ALARM,
+  WEBHOOK_PUBLISH_MAX_RECORD_AGE,
+  WEBHOOK_PUBLISH_RETRY_ATTEMPTS,
+  WEBHOOK_SEND_BATCH_SIZE,
 } from '../../infra/constructs/operations.js';
+import { WEBHOOK_KEY_LENGTH, WEBHOOK_SENDER_TIMEOUT } from '../../infra/constructs/webhooks.js';
+import type { Grants } from '../../lib/http/route.js';
+import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
+import { WEBHOOK_MAX_RECEIVES, WEBHOOK_RETRY_WINDOW_SECONDS } from '../../lib/webhooks/backoff.js';
+import { DELIVERY_TIMEOUT_MS } from '../../lib/webhooks/post.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
 import { MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
@@ -92,7 +102,14 @@ function functionResource(name: string): FunctionResource {
 
 /** Every function's grants, by function name (a route's, or a job's). */
 const declaredGrants = () =>
-  new Map([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...JOB_LIST.map((job) => [job.name, job.grants] as const)]);
+  new Map<string, Grants>([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...JOB_LIST.map((job) => [job.name, job.grants] as const)]);
+
+/** Every function's name, routes' and jobs'. */
+const allFunctionNames = () => [...stack.api.functions.keys(), ...stack.api.jobs.keys()];
+
+/** The statements of a function whose resource names this construct (its ARN, or any attribute of it). */
+const statementsOn = (name: string, construct: { node: { defaultChild?: unknown } }) =>
+  statementsOf(name).filter((statement) => JSON.stringify(statement.Resource).includes(`"${logicalId(construct)}"`));
 
 /** The event source mapping that invokes a function (exactly one each). */
 function mappingOf(fn: { node: { defaultChild?: unknown } }): { Properties: any } {
@@ -153,12 +170,17 @@ describe('the CDK stack', () => {
       expect(writesS3, route.name).toBe(route.name === 'upload-avatar');
     }
     for (const job of JOB_LIST) {
+      const grants: Grants = job.grants;
       const statements = statementsOf(job.name);
-      expect(dynamoActionsOn(statements, tableId), job.name).toEqual(job.grants.table.map((action) => `dynamodb:${action}`).sort());
-      expect(queryTargetsOf(statements, tableId), job.name).toEqual([...new Set(job.grants.queries ?? [])].sort());
+      expect(dynamoActionsOn(statements, tableId), job.name).toEqual(grants.table.map((action) => `dynamodb:${action}`).sort());
+      expect(queryTargetsOf(statements, tableId), job.name).toEqual([...new Set(grants.queries ?? [])].sort());
       expect(actionsOf(statements).some((action) => action.endsWith(':*') || action === '*'), job.name).toBe(false);
       expect(dynamoActionsOn(statements, idempotencyId), job.name).toEqual([]);
-      expect(actionsOf(statements).filter((action) => /^(s3|secretsmanager):/.test(action)), job.name).toEqual([]);
+      // No job writes avatars; only the webhook sender reads a secret (the signing key, checked below).
+      expect(actionsOf(statements).filter((action) => action.startsWith('s3:')), job.name).toEqual([]);
+      expect(actionsOf(statements).filter((action) => action.startsWith('secretsmanager:')), job.name).toEqual(
+        grants.webhookKey ? ['secretsmanager:GetSecretValue'] : [],
+      );
     }
     for (const readOnly of ['get-settings', 'list-operators', 'get-stats', 'get-widget', 'list-operator-chats']) {
       const writes = dynamoActionsOn(statementsOf(readOnly), tableId).filter((action) => !/GetItem|Query/.test(action));
@@ -186,26 +208,33 @@ describe('the CDK stack', () => {
     expect(outputValues).not.toMatch(/SecretString|resolve:secretsmanager/);
   });
 
-  it('lets only the dispatcher read the table stream, and send to its dead-letter queue, as its event source needs', () => {
+  it('lets only the dispatcher and the webhook publisher read the table stream, each send to its own dead-letter queue, as their event sources need', () => {
     const tableId = logicalId(stack.data.table);
-    const queueId = logicalId(stack.operations.dispatchDeadLetters);
     const streamArn = { 'Fn::GetAtt': [tableId, 'StreamArn'] };
-    const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
-    for (const name of [...stack.api.functions.keys(), ...stack.api.jobs.keys()]) {
+    // Each stream reader and the on-failure destination of its mapping.
+    const readers = new Map([
+      [JOBS.dispatcher.name, stack.operations.dispatchDeadLetters],
+      [JOBS.webhookPublisher.name, stack.operations.webhookPublishDeadLetters],
+    ]);
+    const deadLetterIds = [...readers.values()].map((queue) => logicalId(queue));
+    for (const name of allFunctionNames()) {
       const statements = statementsOf(name);
       const onTheStream = statements.filter(onStream);
-      const onTheQueue = statements.filter((statement) => JSON.stringify(statement.Resource).includes(queueId));
-      if (name !== JOBS.dispatcher.name) {
-        expect([...onTheStream, ...onTheQueue], name).toEqual([]);
+      const onDeadLetters = statements.filter((statement) => deadLetterIds.some((id) => JSON.stringify(statement.Resource).includes(id)));
+      const own = readers.get(name);
+      if (!own) {
+        expect([...onTheStream, ...onDeadLetters], name).toEqual([]);
         continue;
       }
-      for (const statement of [...onTheStream, ...onTheQueue]) expect([statement.Resource].flat()).toHaveLength(1);
-      expect(onTheStream.every((statement) => JSON.stringify(statement.Resource) === JSON.stringify(streamArn))).toBe(true);
-      expect(actionsOf(onTheStream).sort()).toEqual(
+      for (const statement of [...onTheStream, ...onDeadLetters]) expect([statement.Resource].flat(), name).toHaveLength(1);
+      expect(onTheStream.every((statement) => JSON.stringify(statement.Resource) === JSON.stringify(streamArn)), name).toBe(true);
+      expect(actionsOf(onTheStream).sort(), name).toEqual(
         ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'].sort(),
       );
-      expect(onTheQueue.every((statement) => JSON.stringify(statement.Resource) === JSON.stringify(queueArn))).toBe(true);
-      expect(actionsOf(onTheQueue).sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+      // Its own dead letters only, never the other reader's.
+      const ownArn = { 'Fn::GetAtt': [logicalId(own), 'Arn'] };
+      expect(onDeadLetters.every((statement) => JSON.stringify(statement.Resource) === JSON.stringify(ownArn)), name).toBe(true);
+      expect(actionsOf(onDeadLetters).sort(), name).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     }
   });
 
@@ -231,7 +260,8 @@ describe('the CDK stack', () => {
   });
 
   it('feeds the dispatcher the filtered table stream: partial batch failures, halving, bounded retries, a dead-letter queue', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    // The dispatcher's and the webhook publisher's (the stream), the deadline handler's and the webhook sender's (their queues).
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     const mapping = mappingOf(stack.api.dispatcher);
     expect(mapping!.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.data.table), 'StreamArn'] });
     // The very patterns the local stream reader applies (lib/jobs/dispatch-waiting-chats.ts), one filter each.
@@ -257,8 +287,9 @@ describe('the CDK stack', () => {
 
   it('keeps the dispatcher dead letters encrypted, TLS only, for 14 days', () => {
     const queueId = logicalId(stack.operations.dispatchDeadLetters);
-    // The dispatcher's dead letters, the deadline queue and its dead letters.
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+    // The dispatcher's dead letters, the deadline queue and its dead letters, the webhook queue,
+    // its dead letters and the webhook publisher's dead letters.
+    template.resourceCountIs('AWS::SQS::Queue', 6);
     expect(queueProperties(stack.operations.dispatchDeadLetters)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
@@ -324,7 +355,7 @@ describe('the CDK stack', () => {
     const queueArn = { 'Fn::GetAtt': [logicalId(stack.deadlines.queue), 'Arn'] };
     const deadLettersId = logicalId(stack.deadlines.deadLetters);
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-    for (const name of [...stack.api.functions.keys(), ...stack.api.jobs.keys()]) {
+    for (const name of allFunctionNames()) {
       const statements = statementsOf(name);
       const onTheQueue = statements.filter((statement) => JSON.stringify(statement.Resource).includes(logicalId(stack.deadlines.queue)));
       for (const statement of onTheQueue) expect(statement.Resource, name).toEqual(queueArn);
@@ -346,12 +377,19 @@ describe('the CDK stack', () => {
       const toDeadlines = sendStatements.filter((statement) => JSON.stringify(statement.Resource).includes(queueId));
       const elsewhere = sendStatements.filter((statement) => !toDeadlines.includes(statement));
       const url = functionResource(name).Properties.Environment?.Variables.DEADLINE_QUEUE_URL;
-      // The dispatcher's event source sends its failed batches to its own dead-letter queue (whether or not it sends deadlines).
-      const ownDeadLetters = name === JOBS.dispatcher.name ? [dispatchDeadLettersId] : [];
+      // The stream readers' event sources send their failed batches to their own dead-letter
+      // queues (whether or not they send deadlines); the webhook publisher sends events.
+      const ownDeadLetters =
+        name === JOBS.dispatcher.name
+          ? [dispatchDeadLettersId]
+          : name === JOBS.webhookPublisher.name
+            ? [logicalId(stack.webhooks.queue), logicalId(stack.operations.webhookPublishDeadLetters)]
+            : [];
       expect(
         elsewhere.map((statement) => (statement.Resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]),
         name,
-      ).toEqual(ownDeadLetters);
+      ).toEqual(expect.arrayContaining(ownDeadLetters));
+      expect(elsewhere, name).toHaveLength(ownDeadLetters.length);
       if (grants.deadlines) {
         senders.push(name);
         expect(toDeadlines, name).toEqual([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } }]);
@@ -367,6 +405,150 @@ describe('the CDK stack', () => {
     // group's fallback) and the handler (a deadline not due yet, sent again; a chat taken back
     // into a group).
     expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', JOBS.dispatcher.name, JOBS.deadlines.name, JOBS.repair.name].sort());
+  });
+
+  it('queues webhook events encrypted and TLS only, redriven to a dead-letter queue after WEBHOOK_MAX_RECEIVES receives, hidden 6× the sender timeout, kept past the 24 h of retries', () => {
+    const queue = queueProperties(stack.webhooks.queue);
+    const deadLetters = queueProperties(stack.webhooks.deadLetters);
+    const deadLettersId = logicalId(stack.webhooks.deadLetters);
+    for (const [id, properties] of [
+      [logicalId(stack.webhooks.queue), queue],
+      [deadLettersId, deadLetters],
+      [logicalId(stack.operations.webhookPublishDeadLetters), queueProperties(stack.operations.webhookPublishDeadLetters)],
+    ] as const) {
+      expect(properties.SqsManagedSseEnabled, id).toBe(true);
+      expect(properties.FifoQueue, id).toBeUndefined();
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+    // The sender counts its deliveries against the very number SQS moves an event to the dead letters after.
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: WEBHOOK_MAX_RECEIVES });
+    expect(WEBHOOK_MAX_RECEIVES).toBeGreaterThan(1);
+    expect(deadLetters.RedrivePolicy).toBeUndefined();
+    // AWS: at least six times the timeout of the function the queue's event source invokes.
+    const senderTimeout = functionResource(JOBS.webhookSender.name).Properties.Timeout!;
+    expect(senderTimeout).toBe(WEBHOOK_SENDER_TIMEOUT.toSeconds());
+    expect(queue.VisibilityTimeout).toBe(6 * senderTimeout);
+    // An event's retries span 24 hours from its first delivery: the queue keeps it well past that,
+    // and the dead letters (which keep a message's first enqueue time) the longest SQS allows.
+    expect(WEBHOOK_RETRY_WINDOW_SECONDS).toBe(24 * 3600);
+    expect(queue.MessageRetentionPeriod).toBeGreaterThanOrEqual(WEBHOOK_RETRY_WINDOW_SECONDS + 24 * 3600);
+    expect(queue.MessageRetentionPeriod).toBe(4 * 24 * 3600);
+    expect(deadLetters.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(queueProperties(stack.operations.webhookPublishDeadLetters).MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(queueProperties(stack.operations.webhookPublishDeadLetters).RedrivePolicy).toBeUndefined();
+  });
+
+  it("feeds the webhook publisher the table stream through the job's own filters: partial batch failures, halving, bounded retries, its own dead-letter queue", () => {
+    const mapping = mappingOf(stack.api.webhookPublisher);
+    expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.data.table), 'StreamArn'] });
+    // The very patterns the local stream reader applies for it (chats written, messages created), one filter each.
+    expect(mapping.Properties.FilterCriteria).toEqual({
+      Filters: webhookPublisherJob.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+    });
+    expect(webhookPublisherJob.filterPatterns.length).toBe(2);
+    expect(mapping.Properties).toMatchObject({
+      StartingPosition: 'LATEST',
+      BatchSize: WEBHOOK_PUBLISH_BATCH_SIZE,
+      MaximumBatchingWindowInSeconds: 0,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: WEBHOOK_PUBLISH_RETRY_ATTEMPTS,
+      MaximumRecordAgeInSeconds: WEBHOOK_PUBLISH_MAX_RECORD_AGE.toSeconds(),
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.operations.webhookPublishDeadLetters), 'Arn'] } } },
+    });
+    expect(WEBHOOK_PUBLISH_BATCH_SIZE).toBe(100);
+    expect(WEBHOOK_PUBLISH_RETRY_ATTEMPTS).toBe(10);
+    // Given up on while the stream (24 h) still holds the records, to replay them from their positions.
+    expect(mapping.Properties.MaximumRecordAgeInSeconds).toBe(6 * 3600);
+    expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeLessThan(24 * 3600);
+    expect(mapping.Properties.Enabled ?? true).toBe(true);
+    // Its own mapping, not the dispatcher's: a failing publisher never holds up routing.
+    expect(logicalId(stack.api.webhookPublisher)).not.toBe(logicalId(stack.api.dispatcher));
+  });
+
+  it('feeds the webhook sender its queue: batches of 10 at once, partial batch failures; its timeout holds a batch of deliveries side by side', () => {
+    const mapping = mappingOf(stack.api.webhookSender);
+    expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.webhooks.queue), 'Arn'] });
+    expect(mapping.Properties).toMatchObject({
+      BatchSize: WEBHOOK_SEND_BATCH_SIZE,
+      MaximumBatchingWindowInSeconds: 0,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(WEBHOOK_SEND_BATCH_SIZE).toBe(10);
+    expect(mapping.Properties.Enabled ?? true).toBe(true);
+    // A queue's failures go to its redrive policy's dead-letter queue, not to an on-failure destination.
+    expect(mapping.Properties.DestinationConfig).toBeUndefined();
+    expect(mapping.Properties.FilterCriteria).toBeUndefined();
+    // The deliveries of a batch run side by side, each cut off after DELIVERY_TIMEOUT_MS; twice that
+    // and more is left for the site reads, the delivery records and the key's read.
+    const timeout = functionResource(JOBS.webhookSender.name).Properties.Timeout!;
+    expect(DELIVERY_TIMEOUT_MS).toBe(5000);
+    expect(timeout).toBeGreaterThanOrEqual(3 * (DELIVERY_TIMEOUT_MS / 1000));
+    expect(timeout).toBe(30);
+    expect(functionResource(JOBS.webhookPublisher.name).Properties.Timeout).toBe(30);
+  });
+
+  it('lets the publisher send to the webhook queue, the sender change a received event’s visibility (its event source consumes), nobody else touch it, and nobody the dead letters', () => {
+    const queueId = logicalId(stack.webhooks.queue);
+    const queueArn = { 'Fn::GetAtt': [queueId, 'Arn'] };
+    const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
+    const byGrant = { publish: ['sqs:SendMessage'], deliver: ['sqs:ChangeMessageVisibility'] } as const;
+    const granted: Record<string, string[]> = {};
+    for (const name of allFunctionNames()) {
+      const grants = declaredGrants().get(name)!;
+      const onTheQueue = statementsOn(name, stack.webhooks.queue);
+      for (const statement of onTheQueue) expect(statement.Resource, name).toEqual(queueArn);
+      // The declared grant is a statement of its own (whatever the event source adds).
+      if (grants.webhooks) expect(onTheQueue, name).toContainEqual({ Effect: 'Allow', Action: byGrant[grants.webhooks][0], Resource: queueArn });
+      const consumes = name === JOBS.webhookSender.name ? consume : [];
+      expect(actionsOf(onTheQueue).sort(), name).toEqual([...(grants.webhooks ? byGrant[grants.webhooks] : []), ...consumes].sort());
+      // Its URL goes with the grant: the queue's Ref is its URL.
+      const url = functionResource(name).Properties.Environment?.Variables.WEBHOOK_QUEUE_URL;
+      expect(url, name).toEqual(grants.webhooks ? { Ref: queueId } : undefined);
+      if (grants.webhooks) granted[name] = [grants.webhooks];
+      expect(statementsOn(name, stack.webhooks.deadLetters), name).toEqual([]);
+    }
+    expect(granted).toEqual({ [JOBS.webhookPublisher.name]: ['publish'], [JOBS.webhookSender.name]: ['deliver'] });
+  });
+
+  it('generates the webhook signing key (64 letters and digits) and lets exactly the functions granted `webhookKey` read its value, by its ARN', () => {
+    const keyId = logicalId(stack.webhooks.signingKey);
+    const platformId = logicalId(stack.node.findChild('PlatformToken') as never);
+    expect(WEBHOOK_KEY_LENGTH).toBeGreaterThanOrEqual(48);
+    expect((template.toJSON().Resources[keyId] as { Type: string; Properties: any })).toMatchObject({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: { GenerateSecretString: { PasswordLength: WEBHOOK_KEY_LENGTH, ExcludePunctuation: true, IncludeSpace: false } },
+    });
+    const readers: string[] = [];
+    for (const name of allFunctionNames()) {
+      const grants = declaredGrants().get(name)!;
+      const onTheKey = statementsOn(name, stack.webhooks.signingKey);
+      const variables = functionResource(name).Properties.Environment?.Variables;
+      expect(variables?.WEBHOOK_SIGNING_KEY, name).toBeUndefined();
+      if (grants.webhookKey) {
+        readers.push(name);
+        expect(onTheKey, name).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: keyId } }]);
+        // The secret's Ref is its ARN: the id, not the value.
+        expect(variables?.WEBHOOK_SIGNING_KEY_SECRET_ID, name).toEqual({ Ref: keyId });
+      } else {
+        expect(onTheKey, name).toEqual([]);
+        expect(variables?.WEBHOOK_SIGNING_KEY_SECRET_ID, name).toBeUndefined();
+      }
+      // Any secret a function reads is the platform token (its route admits the platform) or this key.
+      for (const statement of statementsOf(name).filter((candidate) => actionsOf([candidate]).some((action) => action.startsWith('secretsmanager:')))) {
+        expect([{ Ref: keyId }, { Ref: platformId }], name).toContainEqual(statement.Resource);
+        expect(statement.Action, name).toBe('secretsmanager:GetSecretValue');
+      }
+    }
+    // A first webhook URL's secret, a rotated secret, and each delivery's signature.
+    expect(readers.sort()).toEqual(['rotate-webhook-secret', 'update-settings', JOBS.webhookSender.name].sort());
   });
 
   it('defines the table from the shared description: keys, indexes, on-demand, PITR, retained', () => {
@@ -465,10 +647,19 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('raises alarms on API 5xx, table throttling, job errors, dead letters, a late dispatcher and late deadlines', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+  it('raises alarms on API 5xx, table throttling, job errors, dead letters, a late dispatcher, late deadlines and a late webhook publisher', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Namespace: 'AWS/ApiGateway' });
-    for (const fn of [stack.api.sweep, stack.api.dispatcher, stack.api.repair, stack.api.deadlineHandler]) {
+    // Every job's errors (the webhook sender's are invocations that failed, not failed deliveries).
+    expect([...stack.api.jobs.values()]).toHaveLength(6);
+    for (const fn of [
+      stack.api.sweep,
+      stack.api.dispatcher,
+      stack.api.repair,
+      stack.api.deadlineHandler,
+      stack.api.webhookPublisher,
+      stack.api.webhookSender,
+    ]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/Lambda',
         MetricName: 'Errors',
@@ -479,7 +670,12 @@ describe('the CDK stack', () => {
         TreatMissingData: 'notBreaching',
       });
     }
-    for (const deadLetters of [stack.operations.dispatchDeadLetters, stack.deadlines.deadLetters]) {
+    for (const deadLetters of [
+      stack.operations.dispatchDeadLetters,
+      stack.deadlines.deadLetters,
+      stack.webhooks.deadLetters,
+      stack.operations.webhookPublishDeadLetters,
+    ]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -519,6 +715,19 @@ describe('the CDK stack', () => {
       Period: 60,
       EvaluationPeriods: 1,
       Threshold: DISPATCH_LATENCY_BUDGET_MS,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    // Webhook events are not held to 2 s, but a publisher minutes behind the writes means late receivers.
+    expect(WEBHOOK_PUBLISH_LATENCY_ALARM.toSeconds()).toBe(300);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.api.webhookPublisher) } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: WEBHOOK_PUBLISH_LATENCY_ALARM.toMilliseconds(),
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
