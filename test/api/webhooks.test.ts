@@ -130,6 +130,21 @@ describe('webhook events', () => {
     expect(receiver.events().map((event) => event.type)).toEqual(['chat.waiting', 'chat.assigned']);
   });
 
+  it('a chat nobody can take is chat.unassigned; an operator leaving with an unaccepted chat is chat.taken_back', async () => {
+    const site = await siteWithWebhook(['dot']);
+    const chats = `/v1/sites/${site.siteId}/chats`;
+    const held = await api.call('POST', chats, { body: { visitorId: 'held' } });
+    expect(held.body.chat.operatorId).toBe('dot');
+    await api.call('PUT', `/v1/sites/${site.siteId}/settings`, { token: site.adminToken, body: { queueEnabled: false } });
+    await api.call('PUT', `/v1/sites/${site.siteId}/operators/dot/status`, { token: site.tokens.dot, body: { status: 'offline' } });
+    const nobody = await api.call('POST', chats, { body: { visitorId: 'nobody', contact: { email: 'a@b.example' } } });
+    expect(nobody.body.chat.status).toBe('unassigned');
+    await receiver.until(() => ['chat.taken_back', 'chat.unassigned'].every((type) => receiver.events().some((event) => event.type === type)));
+    const events = receiver.events();
+    expect(events.find((event) => event.type === 'chat.taken_back').chat).toMatchObject({ id: held.body.chat.id, operatorId: null });
+    expect(events.find((event) => event.type === 'chat.unassigned').chat).toMatchObject({ id: nobody.body.chat.id, contact: { email: 'a@b.example' } });
+  });
+
   it('a receiver that never answers delays no assignment: chats start and a waiting one is dispatched meanwhile', async () => {
     const site = await siteWithWebhook(['cy']);
     receiver.behave(() => 'hang');
