@@ -6,8 +6,9 @@
 import { timeOrderedIdFloor } from '../lib/domain/ids.js';
 import type { Chat, Operator } from '../lib/domain/model.js';
 import type { EngineDeps } from '../lib/engine/deps.js';
-import { setOperatorStatus, upsertOperator } from '../lib/engine/operators.js';
-import { createSite } from '../lib/engine/sites.js';
+import { recordHeartbeat, setOperatorStatus, upsertOperator } from '../lib/engine/operators.js';
+import { createSite, updateSettings } from '../lib/engine/sites.js';
+import { widgetView } from '../lib/engine/widget.js';
 import { startChat } from '../lib/engine/start-chat.js';
 import type { Harness } from './engine-bench.js';
 
@@ -103,4 +104,27 @@ export async function writeCapacityPerChat(h: Harness, chats = 200) {
   h.meter.reset();
   for (let i = 0; i < chats; i += 1) await start(h.deps, siteId, i);
   return { wcuPerAssignedChat: h.meter.snapshot().writeCapacity / chats };
+}
+
+/**
+ * What grows with a site's operators (issue 16's goals in brackets): a widget load on a site of
+ * 10,000 online operators (≤ 2 read units), a random-mode chat start among 1,000 (≤ 2), and a
+ * heartbeat (≤ 2 write units).
+ */
+export async function costsThatGrowWithOperators(h: Harness) {
+  const big = await siteOf(h.deps, 10_000, null);
+  h.meter.reset();
+  await widgetView(h.deps, big);
+  const widgetReadUnits10000 = h.meter.snapshot().readCapacity;
+
+  const randomSite = await siteOf(h.deps, 1000, null);
+  await updateSettings(h.deps, randomSite, { distribution: 'random' });
+  h.meter.reset();
+  for (let i = 0; i < 20; i += 1) await start(h.deps, randomSite, i);
+  const randomReadUnitsPerChat1000 = h.meter.snapshot().readCapacity / 20;
+
+  h.meter.reset();
+  for (let i = 1; i <= 100; i += 1) await recordHeartbeat(h.deps, randomSite, `op${i}`);
+  const heartbeatWriteUnits = h.meter.snapshot().writeCapacity / 100;
+  return { widgetReadUnits10000, randomReadUnitsPerChat1000, heartbeatWriteUnits };
 }

@@ -1,6 +1,11 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Before the modules load: the logger takes its level when it is made (the other test files run it silent).
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+});
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 
 let api: TestApi;
