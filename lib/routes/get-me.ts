@@ -13,7 +13,7 @@ export const getMe = defineRoute({
   path: '/v1/me',
   role: 'any-token',
   summary: 'Whose token this is: its role, site and operator (with the operator itself), for the console and admin pages',
-  request: { headers: z.object({ host: z.string().optional() }) },
+  request: { headers: z.looseObject({ host: z.string().optional() }) },
   responses: {
     200: z.strictObject({
       role: z.enum(['platform', 'admin', 'operator']),

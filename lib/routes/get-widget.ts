@@ -20,7 +20,7 @@ export const getWidget = defineRoute({
   widget: true,
   summary: 'What the widget shows: available operators and site options',
   // The Host header names the local server's socket (in AWS the WebSocket API's URL is configured).
-  request: { path: sitePath, headers: z.object({ host: z.string().optional() }) },
+  request: { path: sitePath, headers: z.looseObject({ host: z.string().optional() }) },
   responses: {
     200: z.strictObject({
       allowVisitorChoice: z.boolean(),

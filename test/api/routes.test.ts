@@ -333,6 +333,7 @@ describe('widget and shared avatar', () => {
       ],
       groups: [],
       language: 'en',
+      liveUrl: `${api.url.replace('http://', 'ws://')}/v1/live`,
     });
     await api.call('PUT', `/v1/sites/${siteId}/settings`, { token: adminToken, body: { language: 'ru' } });
     expect((await api.call('GET', `/v1/sites/${siteId}/widget`)).body.language).toBe('ru');
