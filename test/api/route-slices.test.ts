@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defineRoute, ok } from '../../lib/http/route.js';
 import type { RouteHandler } from '../../lib/http/lambda.js';
 import { JOBS } from '../../lib/jobs/index.js';
+import { SOCKET_ROUTES } from '../../lib/live/socket-routes.js';
 import { ENDPOINTS, ROUTES } from '../../lib/routes/index.js';
 
 const FUNCTIONS = join(process.cwd(), 'functions');
@@ -20,9 +21,9 @@ describe('one definition per route', () => {
     expect(handler.route).toBe(route);
   });
 
-  it('has no Lambda entry that serves no route (but the preflight and the jobs)', () => {
+  it('has no Lambda entry that serves no route (but the preflight, the socket routes and the jobs)', () => {
     const entries = readdirSync(FUNCTIONS).map((file) => file.replace(/\.ts$/, ''));
-    const served = new Set([...ENDPOINTS.map((route) => route.name), ...JOBS.map((job) => job.name)]);
+    const served = new Set([...ENDPOINTS.map((route) => route.name), ...SOCKET_ROUTES.map((route) => route.name), ...JOBS.map((job) => job.name)]);
     expect(entries.filter((entry) => !served.has(entry))).toEqual([]);
   });
 

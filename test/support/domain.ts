@@ -86,3 +86,10 @@ export function chiSquareUniform(counts: readonly number[]): number {
 /** Chi-square critical values for 4 degrees of freedom: upper and lower tail at p = 0.001. */
 export const CHI2_DF4_UPPER_P001 = 18.47;
 export const CHI2_DF4_LOWER_P001 = 0.0908;
+/**
+ * The same at p = 0.00001, for tests whose draws are not replayable (concurrent starts consume
+ * the seeded source in whatever order they run): at p = 0.001 a tail fails one run in a
+ * thousand by chance alone, too often for a check that runs on every submission.
+ */
+export const CHI2_DF4_UPPER_P00001 = 28.47;
+export const CHI2_DF4_LOWER_P00001 = 0.0089;
