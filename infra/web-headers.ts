@@ -17,20 +17,37 @@
  * style sheet) plus a cross-origin resource policy for widget.js; only avatars differ.
  */
 
-/** The content security policy of our pages. */
-export const PAGE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  // data: for the admin page's empty favicon; avatars are under /avatars on this origin.
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "require-trusted-types-for 'script'",
-  "trusted-types 'none'",
-].join('; ');
+/**
+ * The content security policy of our pages. `liveOrigin`: where the console's live socket is
+ * when it is not on this origin. Locally the socket is on the API's own host and port
+ * (ws://<host>/v1/live), which `connect-src 'self'` already allows (CSP Level 3 matches ws: and
+ * wss: to the page's own host; Chromium does, test/e2e/csp.test.ts checks it). In AWS the socket
+ * is the WebSocket API (LIVE_URL, wss://<api id>.execute-api.<region>.amazonaws.com/<stage>),
+ * another host: CloudFront's page policy must then be built with `pageCsp('wss://<that host>')`
+ * (a CDK token is fine here), else the console stays on its polling fallback. Only a ws: or wss:
+ * origin is taken (scheme, host, optional port; no path, no wildcard).
+ */
+export function pageCsp(liveOrigin?: string): string {
+  if (liveOrigin !== undefined && !/^wss?:\/\/[^\s/;,'*]+$/.test(liveOrigin) && !liveOrigin.includes('${Token[')) {
+    throw new Error(`pageCsp: the live origin must be ws(s)://host[:port], not ${JSON.stringify(liveOrigin)}`);
+  }
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    // data: for the admin page's empty favicon; avatars are under /avatars on this origin.
+    "img-src 'self' data:",
+    liveOrigin ? `connect-src 'self' ${liveOrigin}` : "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "require-trusted-types-for 'script'",
+    "trusted-types 'none'",
+  ].join('; ');
+}
+
+/** The pages' policy when the live socket is on their own origin (locally; in AWS, see pageCsp). */
+export const PAGE_CSP = pageCsp();
 
 export const AVATAR_CSP = 'sandbox';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAGE_CSP } from '../../infra/web-headers.js';
+import { PAGE_CSP, pageCsp } from '../../infra/web-headers.js';
 import { buildWeb, inlineCodeIn, type WebBuild } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 import { HTML_PAYLOAD, IMAGES } from '../support/images.js';
@@ -83,6 +83,18 @@ describe('static files of the local server', () => {
     // The check does find inline code.
     expect(inlineCodeIn('<p style="x" onclick="y()"><script>z()</script><style>a{}</style><a href="javascript:1">')).toHaveLength(5);
     expect(PAGE_CSP).not.toContain('unsafe-inline');
+  });
+
+  it("lets the pages reach the live socket: connect-src 'self' (the local socket is on this host), or with the WebSocket API's origin added", () => {
+    const directives = (csp: string) => Object.fromEntries(csp.split('; ').map((directive) => [directive.split(' ')[0], directive]));
+    expect(directives(PAGE_CSP)['connect-src']).toBe("connect-src 'self'");
+    const aws = pageCsp('wss://abc123.execute-api.eu-west-1.amazonaws.com');
+    expect(directives(aws)['connect-src']).toBe("connect-src 'self' wss://abc123.execute-api.eu-west-1.amazonaws.com");
+    // Nothing else changes.
+    expect({ ...directives(aws), 'connect-src': '' }).toEqual({ ...directives(PAGE_CSP), 'connect-src': '' });
+    for (const bad of ['https://abc.example', 'wss://*.example', "wss://a.example 'unsafe-inline'", 'wss://a.example/v1; script-src *']) {
+      expect(() => pageCsp(bad), bad).toThrow(/ws\(s\):\/\/host/);
+    }
   });
 
   it('serves widget.js (and its hashed copy) loadable by any site: no CSP, no framing rule, a cross-origin resource policy', async () => {

@@ -28,7 +28,9 @@ interface Chat {
 let api: TestApi;
 let browser: Browser;
 let site: Site;
-const pages = watchedPages(() => browser);
+// Polling only (the socket refused): the tests count the console's list reads, and the operator's groups (the transfer
+// form's suggestions) are not pushed: the console reads them with its polling.
+const pages = watchedPages(() => browser, { pollingOnly: true });
 /** What the pages refused under their content security policy, and their script errors. */
 const { refused, newPage } = pages;
 const workDir = mkdtempSync(join(tmpdir(), 'accept-transfer-e2e-'));
@@ -321,6 +323,21 @@ describe('the answer timeout and the misses on the admin page', () => {
     await save.click();
     await expect.poll(settings).toMatchObject({ answerTimeoutSeconds: null, awayAfterMisses: null });
     expect(await timeout.inputValue()).toBe('');
+  });
+
+  it("sets the widget's language, which the widget object then gives", async () => {
+    const language = admin.getByLabel('Widget language');
+    expect(await language.inputValue()).toBe('en');
+    await language.selectOption('ru');
+    await admin.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(settings, { timeout: FEW_SECONDS }).toMatchObject({ language: 'ru' });
+    expect((await api.call('GET', `/v1/sites/${site.siteId}/widget`)).body.language).toBe('ru');
+    await admin.reload();
+    await admin.getByRole('heading', { name: 'Settings' }).waitFor();
+    await expect.poll(() => language.inputValue(), { timeout: FEW_SECONDS }).toBe('ru');
+    await language.selectOption('en');
+    await admin.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(settings, { timeout: FEW_SECONDS }).toMatchObject({ language: 'en' });
   });
 
   it("shows each operator's missed chats", async () => {

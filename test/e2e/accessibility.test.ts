@@ -10,8 +10,9 @@ import { launchChromium, watchedPages } from './browser.js';
 
 /**
  * The widget (closed, open, waiting, connected, ended, the follow-up form), the operator console
- * and the admin page under axe-core in Chromium, against the real local server: no serious or
- * critical violation, colour contrast checked inside the widget's shadow root too. Then the
+ * (with its sound toggle, both ways) and the admin page (with its Webhooks section: a secret
+ * shown, deliveries listed) under axe-core in Chromium, against the real local server: no serious
+ * or critical violation, colour contrast checked inside the widget's shadow root too. Then the
  * widget used with the keyboard alone, the focus visible at each step.
  */
 
@@ -20,7 +21,8 @@ type Site = Awaited<ReturnType<typeof apiSite>>;
 let api: TestApi;
 let browser: Browser;
 let hostDir: string;
-const pages = watchedPages(() => browser);
+// Polling only (the socket refused): this file's server runs no live notifier, and axe does not care how the page got its data.
+const pages = watchedPages(() => browser, { pollingOnly: true });
 /** What the pages refused under their content security policy, and their script errors. */
 const { refused, newPage } = pages;
 const workDir = mkdtempSync(join(tmpdir(), 'accessibility-'));
@@ -189,6 +191,18 @@ describe('axe-core on the console and the admin page', () => {
     await page.getByRole('button', { name: 'Transfer chat with v-axe' }).click();
     await page.getByLabel('Operator id').waitFor();
     await expectAccessiblePage(page);
+
+    // The new-chat sound's toggle: a button named for what it does, its state in aria-pressed.
+    const mute = page.getByRole('button', { name: 'Mute new-chat sound' });
+    expect(await mute.getAttribute('aria-pressed')).toBe('false');
+    expect(await mute.getAttribute('aria-describedby')).toBe('sound-help');
+    await mute.click();
+    expect(await mute.getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('status').getByText('The new-chat sound is muted.').waitFor();
+    await expectAccessiblePage(page);
+    await mute.focus();
+    await page.keyboard.press('Enter');
+    expect(await mute.getAttribute('aria-pressed')).toBe('false');
     expect(refused).toEqual([]);
   });
 
@@ -214,6 +228,33 @@ describe('axe-core on the console and the admin page', () => {
     await page.getByRole('button', { name: 'Add operator' }).click();
     await page.getByText('Operator token for Pat').waitFor();
     await page.getByRole('row', { name: /\bPat\b/ }).first().waitFor();
+    await expectAccessiblePage(page);
+
+    // The Webhooks section: a first URL (on this machine: nothing listens there, nothing is sent here) shows its secret
+    // once; the deliveries table as the service would list them (this file's server runs no webhook sender).
+    const deliveries = [
+      { state: 'delivered', attempts: 1, responseStatus: 200, error: null },
+      { state: 'retrying', attempts: 3, responseStatus: 500, error: 'The receiver answered 500.' },
+      { state: 'failed', attempts: 12, responseStatus: null, error: 'No answer within 5 seconds.' },
+    ].map((delivery, index) => ({
+      eventId: `evt_${index}`,
+      type: ['chat.assigned', 'message.created', 'chat.closed'][index],
+      occurredAt: new Date(Date.UTC(2026, 0, 1, 12, index)).toISOString(),
+      lastAttemptAt: new Date(Date.UTC(2026, 0, 1, 12, index, 30)).toISOString(),
+      ...delivery,
+    }));
+    await page.route(/\/webhook-deliveries$/, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ deliveries }) }));
+    const webhooks = page.getByRole('region', { name: 'Webhooks' });
+    await webhooks.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hooks/chat');
+    await webhooks.getByRole('button', { name: 'Save webhook URL' }).click();
+    await webhooks.getByLabel('Signing secret').waitFor();
+    await webhooks.getByRole('button', { name: 'Refresh deliveries' }).click();
+    await webhooks.getByRole('table', { name: 'Latest webhook deliveries, newest first' }).getByText('No answer within 5 seconds.').waitFor();
+    await expectAccessiblePage(page);
+    // The service's refusal in the alert area.
+    await webhooks.getByLabel('Webhook URL').fill('http://example.com/hooks');
+    await webhooks.getByRole('button', { name: 'Save webhook URL' }).click();
+    await page.getByRole('alert').getByText(/https/).waitFor();
     await expectAccessiblePage(page);
     expect(refused).toEqual([]);
   });

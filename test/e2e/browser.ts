@@ -27,10 +27,23 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
 }
 
 /**
+ * Refuses the pages' live socket (/v1/live): each one is closed as it opens, so the console and
+ * the widget run on their polling fallback, as they do when the socket cannot be reached. For
+ * tests of what the pages show rather than how it reaches them, against a server with no live
+ * notifier (a socket that authenticates but never pushes would leave the pages waiting for the
+ * once-a-minute look), and for tests that count polls. Live push has its own tests
+ * (live-push.test.ts, with polling off).
+ */
+export async function refuseLiveSocket(target: Page | BrowserContext) {
+  await target.routeWebSocket(/\/v1\/live$/, (socket) => socket.close({ code: 1011, reason: 'refused by the test: polling only' }));
+}
+
+/**
  * The pages of one test file, each in a browser context of its own; what they refused under
  * their content security policy, and their script errors, are collected in `refused`.
+ * `pollingOnly`: their live socket is refused (refuseLiveSocket).
  */
-export function watchedPages(browser: () => Browser) {
+export function watchedPages(browser: () => Browser, options: { pollingOnly?: boolean } = {}) {
   const contexts: BrowserContext[] = [];
   const refused: string[] = [];
   return {
@@ -38,6 +51,7 @@ export function watchedPages(browser: () => Browser) {
     async newPage(): Promise<Page> {
       const context = await browser().newContext();
       contexts.push(context);
+      if (options.pollingOnly) await refuseLiveSocket(context);
       const page = await context.newPage();
       page.on('console', (message) => {
         if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());

@@ -118,7 +118,7 @@ describe('the pages under their content security policy, in Chromium', () => {
     expect(await refusals()).toEqual({ events: [], console: [] });
   });
 
-  it('console: signs in and goes online, with nothing refused', async () => {
+  it("console: signs in, goes online and opens its live socket (ws:// on its own host: connect-src 'self' covers it), with nothing refused", async () => {
     const { page, refusals } = await watchedPage();
     await page.goto(`${api.url}/console/`);
     await page.getByLabel('Operator token', { exact: true }).fill(site.tokens.ann!);
@@ -127,6 +127,10 @@ describe('the pages under their content security policy, in Chromium', () => {
     await page.locator('button[data-status="online"][aria-pressed="true"]').waitFor();
     const operators = await api.call('GET', `/v1/sites/${site.siteId}/operators`, { token: site.adminToken });
     expect(operators.body.operators.find((operator: { id: string }) => operator.id === 'ann').status).toBe('online');
+    // The socket named by GET /v1/me (ws://localhost:<port>/v1/live) authenticated under the page's policy.
+    const me = await api.call('GET', '/v1/me', { token: site.tokens.ann });
+    expect(me.body.liveUrl).toBe(`${api.url.replace('http://', 'ws://')}/v1/live`);
+    await expect.poll(() => page.locator('html').getAttribute('data-live')).toBe('up');
     expect(await refusals()).toEqual({ events: [], console: [] });
   });
 

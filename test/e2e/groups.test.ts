@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
-import { launchChromium, screenshot } from './browser.js';
+import { launchChromium, refuseLiveSocket, screenshot } from './browser.js';
 
 /**
  * Groups (departments) in Chromium, against the real local server: the admin page creates,
@@ -45,9 +45,15 @@ afterAll(async () => {
   await api?.close();
 });
 
+/**
+ * Polling only (the socket refused): this file's server runs no live notifier, and an operator's
+ * groups are not pushed (the console reads them with its polling: every 4 s without the socket,
+ * once a minute with it).
+ */
 async function newPage(): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
+  await refuseLiveSocket(context);
   return context.newPage();
 }
 

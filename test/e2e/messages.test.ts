@@ -26,7 +26,8 @@ interface Message {
 let api: TestApi;
 let browser: Browser;
 let hostDir: string;
-const pages = watchedPages(() => browser);
+// Polling only (the socket refused): this file's server runs no live notifier; live-push.test.ts covers messages over the socket.
+const pages = watchedPages(() => browser, { pollingOnly: true });
 /** What the pages refused under their content security policy, and their script errors. */
 const { refused, newPage } = pages;
 const workDir = mkdtempSync(join(tmpdir(), 'messages-e2e-'));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb, MAX_WIDGET_GZIP_BYTES, WEB_DIST, type WebBuild } from '../../web/build.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { IMAGES } from '../support/images.js';
-import { launchChromium, screenshot } from './browser.js';
+import { launchChromium, refuseLiveSocket, screenshot } from './browser.js';
 
 const PNG = IMAGES.png;
 
@@ -28,9 +28,11 @@ function hostPage(site: string) {
 <script src="/widget.js" data-site="${site}" async></script></body></html>`;
 }
 
+/** Polling only (the socket refused): this file's server runs no live notifier. */
 async function newPage(options: { mobile?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext(options.mobile ? { viewport: { width: 375, height: 667 }, isMobile: true } : {});
   contexts.push(context);
+  await refuseLiveSocket(context);
   return context.newPage();
 }
 

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Locator, Page, Request, Route } from 'pla
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
-import { launchChromium, screenshot } from './browser.js';
+import { launchChromium, refuseLiveSocket, screenshot } from './browser.js';
 
 /**
  * The waiting queue as a visitor and an operator see it, in Chromium, against the real local
@@ -165,6 +165,8 @@ describe('the waiting queue in the widget and the console', () => {
 
   it('polls only while the chat waits and the widget is open, and shows the recorded request when the wait ends', async () => {
     const page = await newPage();
+    // Its polling, as when the socket cannot be reached (with the socket up it looks once a minute: live-push.test.ts).
+    await refuseLiveSocket(page);
     const polls = watchPolls(page);
     // The page's timers run on a clock the test moves: no waiting on real seconds.
     await page.clock.install();

@@ -17,7 +17,9 @@ import { launchChromium, watchedPages } from './browser.js';
 
 let api: TestApi;
 let browser: Browser;
-const pages = watchedPages(() => browser);
+// Polling only (the socket refused): a replaced token is found by the console's next poll (4 s); with the socket up it is the
+// once-a-minute look or the next heartbeat.
+const pages = watchedPages(() => browser, { pollingOnly: true });
 /** What the pages refused under their content security policy, and their script errors. */
 const { refused, newPage } = pages;
 let site: Awaited<ReturnType<typeof apiSite>>;

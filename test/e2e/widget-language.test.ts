@@ -20,7 +20,8 @@ type Site = Awaited<ReturnType<typeof apiSite>>;
 let api: TestApi;
 let browser: Browser;
 let hostDir: string;
-const pages = watchedPages(() => browser);
+// Polling only (the socket refused): a test answers the widget's polls itself, and this file's server runs no live notifier.
+const pages = watchedPages(() => browser, { pollingOnly: true });
 /** What the pages refused under their content security policy, and their script errors. */
 const { refused, newPage } = pages;
 const workDir = mkdtempSync(join(tmpdir(), 'widget-language-'));

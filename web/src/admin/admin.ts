@@ -2,8 +2,10 @@
  * The site administrator's page: sign in with the admin token, edit the site's settings and
  * shared avatar, manage groups (departments) and operators (tables refreshed every few seconds;
  * each operator's groups are checkboxes in its row), read the follow-up requests (chats nobody
- * took, with the contact and messages the visitor left) and copy the widget snippet. Plain DOM;
- * every piece of data is written with textContent.
+ * took, with the contact and messages the visitor left), set the webhook URL (its signing secret
+ * shown once, when a first URL is saved or the secret is rotated) and read the latest webhook
+ * deliveries, and copy the widget snippet. Plain DOM; every piece of data is written with
+ * textContent.
  */
 
 // The registry is pure (no I/O): esbuild bundles it, so the picker follows the service's modes.
@@ -30,6 +32,22 @@ interface Settings {
   returningVisitorDays: number | null;
   answerTimeoutSeconds: number | null;
   awayAfterMisses: number | null;
+  language: 'en' | 'ru';
+  webhookUrl: string | null;
+  /** Only in the reply of the PUT that sets a URL where there was none: shown once. */
+  webhookSecret?: string;
+}
+
+/** A webhook event's delivery: its last attempt and how it went. */
+interface Delivery {
+  eventId: string;
+  type: string;
+  occurredAt: string;
+  state: 'delivered' | 'retrying' | 'failed';
+  attempts: number;
+  responseStatus: number | null;
+  error: string | null;
+  lastAttemptAt: string;
 }
 
 interface Operator {
@@ -132,6 +150,7 @@ const ui = {
   returningDays: byId<HTMLInputElement>('returning-days'),
   answerTimeout: byId<HTMLInputElement>('answer-timeout'),
   awayAfterMisses: byId<HTMLInputElement>('away-after-misses'),
+  language: byId<HTMLSelectElement>('widget-language'),
   rotateAdmin: byId<HTMLButtonElement>('rotate-admin-token'),
   avatarFile: byId<HTMLInputElement>('avatar-file'),
   avatarPreview: byId<HTMLImageElement>('avatar-preview'),
@@ -158,6 +177,19 @@ const ui = {
   followUpsMore: byId<HTMLButtonElement>('follow-ups-more'),
   snippet: byId('snippet'),
   copySnippet: byId<HTMLButtonElement>('copy-snippet'),
+  webhookForm: byId<HTMLFormElement>('webhook-form'),
+  webhookUrl: byId<HTMLInputElement>('webhook-url'),
+  webhookClear: byId<HTMLButtonElement>('webhook-clear'),
+  webhookSecretBox: byId('webhook-secret-box'),
+  webhookSecretText: byId('webhook-secret-text'),
+  webhookSecret: byId<HTMLInputElement>('webhook-secret'),
+  copyWebhookSecret: byId<HTMLButtonElement>('copy-webhook-secret'),
+  rotateWebhookSecret: byId<HTMLButtonElement>('rotate-webhook-secret'),
+  refreshDeliveries: byId<HTMLButtonElement>('refresh-deliveries'),
+  deliveriesUpdated: byId('deliveries-updated'),
+  deliveriesTable: byId<HTMLTableElement>('deliveries-table'),
+  deliveriesBody: byId<HTMLTableSectionElement>('deliveries-body'),
+  deliveriesEmpty: byId('deliveries-empty'),
 };
 
 /** One radio button per distribution mode, with its description, in the registry's order. */
@@ -295,6 +327,14 @@ function signOut(message = 'Signed out.', isError = false) {
   ui.operatorsBody.replaceChildren();
   ui.groupsBody.replaceChildren();
   hideToken();
+  hideWebhookSecret();
+  webhookUrlSaved = '';
+  ui.webhookUrl.value = '';
+  shownDeliveries = '';
+  ui.deliveriesBody.replaceChildren();
+  ui.deliveriesTable.hidden = true;
+  ui.deliveriesEmpty.hidden = false;
+  ui.deliveriesUpdated.textContent = '';
   ui.signedIn.hidden = true;
   ui.signOut.hidden = true;
   ui.siteLabel.hidden = true;
@@ -319,9 +359,11 @@ function fillSettings(settings: Settings) {
   ui.returningDays.value = settings.returningVisitorDays === null ? '' : String(settings.returningVisitorDays);
   ui.answerTimeout.value = limitText(settings.answerTimeoutSeconds);
   ui.awayAfterMisses.value = limitText(settings.awayAfterMisses);
+  ui.language.value = settings.language;
   ui.siteLabel.textContent = `${settings.name} (${settings.siteId})`;
   ui.siteLabel.hidden = false;
   showAvatar(settings.sharedAvatarUrl);
+  showWebhookUrl(settings.webhookUrl);
 }
 
 /** "None" and the site's operators; keeps `selected` even if it is not (or no longer) listed. */
@@ -360,6 +402,7 @@ async function saveSettings() {
     returningVisitorDays: ui.returningDays.value === '' ? null : Number(ui.returningDays.value),
     answerTimeoutSeconds: optionalNumber(ui.answerTimeout),
     awayAfterMisses: optionalNumber(ui.awayAfterMisses),
+    language: ui.language.value,
   };
   const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
   fillSettings(data);
@@ -582,6 +625,7 @@ function renderOperators(list: Operator[], stats: Stats) {
 async function refresh() {
   const started = generation;
   void refreshFollowUps();
+  void loadDeliveries().catch(() => undefined);
   const [list, stats, groupList] = await Promise.all([
     api<{ operators: Operator[] }>('GET', sitePath('/operators')),
     api<Stats>('GET', sitePath('/stats')),
@@ -982,6 +1026,100 @@ async function removeGroup(row: GroupRow) {
   await refreshNow();
 }
 
+// ---------- webhooks ----------
+
+/** The URL as the service has it; the field follows it unless the admin is editing it. */
+let webhookUrlSaved = '';
+
+function showWebhookUrl(url: string | null) {
+  const untouched = ui.webhookUrl.value === webhookUrlSaved && document.activeElement !== ui.webhookUrl;
+  webhookUrlSaved = url ?? '';
+  if (untouched) ui.webhookUrl.value = webhookUrlSaved;
+  ui.webhookClear.disabled = !url;
+}
+
+/** A signing secret, shown this once: selected, with a copy button and the note that it will not be shown again. */
+function showWebhookSecret(text: string, secret: string) {
+  ui.webhookSecretText.textContent = text;
+  ui.webhookSecret.value = secret;
+  ui.webhookSecretBox.hidden = false;
+  ui.webhookSecret.focus();
+  ui.webhookSecret.select();
+}
+
+function hideWebhookSecret() {
+  ui.webhookSecretBox.hidden = true;
+  ui.webhookSecret.value = '';
+  ui.webhookSecretText.textContent = '';
+}
+
+/** Sets the URL (null: none). The service checks it (https, a public address) and says why not; a first URL brings its secret. */
+async function saveWebhookUrl(url: string | null) {
+  const { data } = await api<Settings>('PUT', sitePath('/settings'), { webhookUrl: url });
+  webhookUrlSaved = ui.webhookUrl.value = data.webhookUrl ?? '';
+  showWebhookUrl(data.webhookUrl);
+  if (!data.webhookUrl) {
+    hideWebhookSecret();
+    announce('Webhook URL removed: no more events are sent.');
+  } else if (data.webhookSecret) {
+    showWebhookSecret(`Signing secret for ${data.webhookUrl} (shown once):`, data.webhookSecret);
+    announce('Webhook URL saved. Copy the signing secret now: it will not be shown again.');
+  } else {
+    announce('Webhook URL saved; the signing secret is unchanged.');
+  }
+}
+
+async function rotateWebhookSecret() {
+  if (!confirm('Rotate the webhook signing secret? Deliveries are signed with the new one at once: your receiver must check them with it from now on.')) return;
+  const { data } = await api<{ webhookSecret: string }>('POST', sitePath('/webhook-secret'));
+  showWebhookSecret('New signing secret (the old one no longer signs; shown once):', data.webhookSecret);
+  announce('The signing secret was rotated. Copy the new one now: it will not be shown again.');
+}
+
+const DELIVERY_STATES: Record<Delivery['state'], string> = { delivered: 'Delivered', retrying: 'Retrying', failed: 'Failed' };
+/** What the deliveries table shows, so that it is only rebuilt on a change. */
+let shownDeliveries = '';
+
+function deliveryRow(delivery: Delivery) {
+  const time = (iso: string) => el('time', { dateTime: iso, textContent: new Date(iso).toLocaleString() });
+  const response = [delivery.responseStatus === null ? '' : `HTTP ${delivery.responseStatus}`, delivery.error ?? ''].filter(Boolean).join(': ');
+  const tr = el(
+    'tr',
+    {},
+    el('th', { scope: 'row', textContent: delivery.type }),
+    el('td', { className: 'time' }, time(delivery.occurredAt)),
+    el('td', { className: `state ${delivery.state}`, textContent: DELIVERY_STATES[delivery.state] ?? delivery.state }),
+    el('td', { className: 'attempts', textContent: String(delivery.attempts) }),
+    el('td', { className: 'response', textContent: response || '—' }),
+  );
+  tr.dataset.eventId = delivery.eventId;
+  return tr;
+}
+
+async function loadDeliveries() {
+  const { data } = await api<{ deliveries: Delivery[] }>('GET', sitePath('/webhook-deliveries'));
+  if (!session) return;
+  const signature = JSON.stringify(data.deliveries);
+  if (signature !== shownDeliveries) {
+    shownDeliveries = signature;
+    ui.deliveriesBody.replaceChildren(...data.deliveries.map(deliveryRow));
+  }
+  ui.deliveriesTable.hidden = data.deliveries.length === 0;
+  ui.deliveriesEmpty.hidden = data.deliveries.length > 0;
+  ui.deliveriesUpdated.textContent = `Updated ${new Date().toLocaleTimeString()}.`;
+}
+
+async function refreshDeliveries() {
+  ui.refreshDeliveries.disabled = true;
+  try {
+    await loadDeliveries();
+  } finally {
+    ui.refreshDeliveries.disabled = false;
+  }
+  const count = ui.deliveriesBody.childElementCount;
+  announce(count ? `${count} ${count === 1 ? 'delivery' : 'deliveries'} shown, newest first.` : 'No deliveries yet.');
+}
+
 // ---------- add operator, token, snippet ----------
 
 async function addOperator() {
@@ -1063,6 +1201,10 @@ onSubmit(ui.signInForm, async () => {
 onSubmit(ui.settingsForm, saveSettings);
 onSubmit(ui.addForm, addOperator);
 onSubmit(ui.addGroupForm, addGroup);
+onSubmit(ui.webhookForm, async () => {
+  const url = ui.webhookUrl.value.trim();
+  await saveWebhookUrl(url || null);
+});
 
 ui.signOut.addEventListener('click', () => signOut());
 ui.followUpsMore.addEventListener('click', () => void moreFollowUps().catch(showError));
@@ -1080,6 +1222,23 @@ ui.copyToken.addEventListener('click', () => {
   void copy(ui.newToken.value, 'Token', () => {
     ui.newToken.focus();
     ui.newToken.select();
+  });
+});
+ui.webhookClear.addEventListener('click', () => {
+  ui.webhookClear.disabled = true;
+  saveWebhookUrl(null)
+    .catch(showError)
+    .finally(() => {
+      ui.webhookClear.disabled = !webhookUrlSaved;
+      (ui.webhookClear.disabled ? ui.webhookUrl : ui.webhookClear).focus();
+    });
+});
+ui.rotateWebhookSecret.addEventListener('click', () => void rotateWebhookSecret().catch(showError));
+ui.refreshDeliveries.addEventListener('click', () => void refreshDeliveries().catch(showError));
+ui.copyWebhookSecret.addEventListener('click', () => {
+  void copy(ui.webhookSecret.value, 'Signing secret', () => {
+    ui.webhookSecret.focus();
+    ui.webhookSecret.select();
   });
 });
 ui.copySnippet.addEventListener('click', () => {

@@ -5,9 +5,25 @@
  * leaves the list without the operator closing or transferring it (taken back when it was not
  * accepted in time, closed by the visitor) is told in a live region. Each chat's conversation
  * opens below the list (what the visitor gave, the messages, a reply box; the first reply
- * accepts the chat); its new messages are read every 2 s while it is open, the other chats'
- * with each refresh (shown as "n new" on their Messages button).
+ * accepts the chat); the other chats' new messages are counted ("n new" on their Messages button).
+ *
+ * Live: the chats, their messages and the queue's length come over the service's socket (its URL
+ * from GET /v1/me), and the page then only looks again once a minute (a safety net) and once each
+ * time the socket (re)opens (what changed meanwhile). While the socket is down, or cannot open,
+ * the page polls instead: the list, the status and the queue every 4 s (backing off to a minute
+ * while the service cannot be reached), the open conversation every 2 s; the socket is tried again
+ * with backoff (shared/live.ts). `<html data-live="up|down|off">` says which.
+ *
+ * A new chat plays a short sound (generated with Web Audio; the Mute button, remembered in this
+ * browser, turns it off) and shows a count in the tab's title, "(2) Operator console", until the
+ * operator comes back to the page (the tab shown, the window focused, a click or a key).
+ * `<html data-sound-plays="n">` counts the sounds played, for tests.
+ *
+ * Tests: `/console/?poll=off` turns every timed poll off (the fallback polling and the safety
+ * poll): the page then reads only when it signs in, when the socket (re)opens and when the
+ * operator acts, so whatever else it shows came over the socket.
  */
+import { connectLive, type LiveEvent } from '../shared/live.js';
 import { cleanToken, SignInError, TOKEN_NO_LONGER_WORKS, whoIs, type TokenRole } from '../shared/sign-in.js';
 
 type Status = 'online' | 'away' | 'offline';
@@ -49,9 +65,17 @@ interface Session {
 }
 
 const TOKEN_KEY = 'chatdist.operator';
+/** Where the mute choice is kept (this browser, every operator). */
+const MUTE_KEY = 'chatdist.console.muted';
+/** Polling while the socket is down: the list, the status and the queue; backing off to at most a minute after failures. */
 const REFRESH_MS = 4_000;
-/** How often the open conversation looks for new messages (no live push yet). */
+const MAX_REFRESH_MS = 60_000;
+/** While the socket is up: one look a minute, in case an event was lost. */
+const SAFETY_MS = 60_000;
+/** How often the open conversation looks for new messages while the socket is down. */
 const CONVERSATION_MS = 2_000;
+/** Timed polls at all (`?poll=off`: none, for tests of the socket). */
+const POLLING = new URLSearchParams(location.search).get('poll') !== 'off';
 /** Messages the service gives per read. */
 const MESSAGES_PAGE = 100;
 /** Notices kept on screen about chats that left the list. */
@@ -77,8 +101,13 @@ let heartbeatMs = 20_000;
 /** The site's answer timeout when the service tells the console (then a countdown is shown), else null. */
 let answerTimeoutSeconds: number | null = null;
 let heartbeat: number | undefined;
-let refresh: number | undefined;
+/** The next poll (a timeout: each one schedules the next), and how many failed in a row. */
+let pollTimer: number | undefined;
+let pollFailures = 0;
 let ticker: number | undefined;
+/** The socket: whether it is up (authenticated), and how to close it. */
+let liveUp = false;
+let stopLive: (() => void) | undefined;
 /** Bumped by every change made here, so that a list read before it is not shown. */
 let generation = 0;
 
@@ -183,6 +212,8 @@ interface ChatRow {
 const rows = new Map<string, ChatRow>();
 /** The row whose transfer form is open. */
 let transferring: ChatRow | null = null;
+/** Chats closed here: a list read late (the service's index lags a little) or an event must not bring them back. */
+const closedHere = new Set<string>();
 
 function button(text: string, label: string, className = ''): HTMLButtonElement {
   const element = Object.assign(document.createElement('button'), { type: 'button', textContent: text, className });
@@ -294,6 +325,7 @@ function forgetRow(row: ChatRow) {
 function renderChats(chats: Chat[]): Chat[] {
   const body = $('#chats tbody');
   const seen = new Set<string>();
+  chats = chats.filter((chat) => !closedHere.has(chat.id));
   chats.forEach((chat, index) => {
     seen.add(chat.id);
     let row = rows.get(chat.id);
@@ -313,7 +345,17 @@ function renderChats(chats: Chat[]): Chat[] {
     endConversation(row, 'This chat has left your list (see the notices above): you can no longer write in it.');
   }
   showEmpty();
+  announceNew(chats);
   return gone;
+}
+
+/** Where a row goes: the list is newest first (by creation, as the service lists it). */
+function placeRow(row: ChatRow) {
+  const body = $('#chats tbody');
+  const newer = (a: Chat, b: Chat) => a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id);
+  const next = [...rows.values()].filter((other) => other !== row && other.tr.isConnected && newer(row.chat, other.chat));
+  next.sort((a, b) => (newer(a.chat, b.chat) ? -1 : 1));
+  body.insertBefore(row.tr, next[0]?.tr ?? null);
 }
 
 const chatName = (chat: Chat) => `Chat ${chat.id} (visitor ${chat.visitorId})`;
@@ -348,7 +390,8 @@ async function loadChats() {
   const { chats } = await api<{ chats: Chat[] }>('GET', `${operatorPath()}/chats`);
   if (!session || started !== generation) return;
   for (const chat of renderChats(chats)) void explainGone(chat);
-  // New messages of every chat (the open conversation also reads its own every 2 s).
+  listed = true;
+  // New messages of every chat (the open conversation also reads its own every 2 s while the socket is down).
   for (const row of rows.values()) void readMessages(row);
 }
 
@@ -391,6 +434,7 @@ async function closeChat(row: ChatRow) {
   row.close.disabled = row.busy = true;
   try {
     await api('POST', `${chatPath(row.chat)}/close`);
+    closedHere.add(row.chat.id);
     forgetRow(row);
     say(`Chat with ${row.chat.visitorId} closed.`);
     await loadChats();
@@ -404,6 +448,228 @@ async function closeChat(row: ChatRow) {
 /** Refreshes the waiting times shown (every second). */
 function tick() {
   for (const row of rows.values()) if (!row.chat.acceptedAt) showAnswer(row);
+}
+
+// ---------- a new chat: a sound and a count in the tab's title ----------
+
+const TITLE = document.title;
+const muteButton = $<HTMLButtonElement>('#mute');
+/** The chats already told of (id and assignment time: a chat that comes back is new again). */
+const announced = new Set<string>();
+/** Set once the first list is shown: the chats in it are not new. */
+let listed = false;
+/** New chats since the operator last looked at the page. */
+let unseen = 0;
+let plays = 0;
+let audio: AudioContext | undefined;
+
+function readMuted() {
+  try {
+    return localStorage.getItem(MUTE_KEY) === 'true';
+  } catch {
+    return false;
+  }
+}
+let muted = readMuted();
+
+function showMuted() {
+  muteButton.setAttribute('aria-pressed', String(muted));
+}
+
+/** Browsers start sound only after the user has used the page: each click or key makes sure it may. */
+function unlockAudio() {
+  if (muted) return;
+  try {
+    audio ??= new AudioContext();
+    if (audio.state === 'suspended') void audio.resume();
+  } catch {
+    // No Web Audio here: new chats are still counted in the title.
+  }
+}
+
+/**
+ * Two short soft tones, made on the spot (no sound file to load). Counted in data-sound-plays
+ * (for tests) even before the operator has used the page, when the browser keeps it silent.
+ */
+function ring() {
+  if (muted) return;
+  plays += 1;
+  document.documentElement.dataset.soundPlays = String(plays);
+  try {
+    audio ??= new AudioContext();
+    // Not allowed to play yet: scheduled now, the tones would sound at the operator's next click.
+    if (audio.state !== 'running') return;
+    const start = audio.currentTime + 0.01;
+    [880, 1175].forEach((frequency, index) => {
+      const at = start + index * 0.16;
+      const tone = audio!.createOscillator();
+      const volume = audio!.createGain();
+      tone.frequency.value = frequency;
+      volume.gain.setValueAtTime(0.0001, at);
+      volume.gain.exponentialRampToValueAtTime(0.15, at + 0.02);
+      volume.gain.exponentialRampToValueAtTime(0.0001, at + 0.3);
+      tone.connect(volume).connect(audio!.destination);
+      tone.start(at);
+      tone.stop(at + 0.32);
+    });
+  } catch {
+    // No Web Audio here: the title still tells.
+  }
+}
+
+function showUnseen() {
+  const title = unseen ? `(${unseen}) ${TITLE}` : TITLE;
+  if (document.title !== title) document.title = title;
+}
+
+/** The operator is at the page: the count goes. */
+function looked() {
+  if (!unseen) return;
+  unseen = 0;
+  showUnseen();
+}
+
+/** Tells of the chats not told of yet (none from the first list): one sound, and the count in the title. */
+function announceNew(chats: Chat[]) {
+  let fresh = 0;
+  for (const chat of chats) {
+    const key = `${chat.id} ${chat.assignedAt ?? ''}`;
+    if (announced.has(key)) continue;
+    announced.add(key);
+    fresh += 1;
+  }
+  if (!fresh || !listed) return;
+  unseen += fresh;
+  showUnseen();
+  ring();
+}
+
+muteButton.addEventListener('click', () => {
+  muted = !muted;
+  showMuted();
+  try {
+    localStorage.setItem(MUTE_KEY, String(muted));
+  } catch {
+    // Storage blocked: the choice lasts while the page is open.
+  }
+  say(muted ? 'The new-chat sound is muted.' : 'The new-chat sound is on.');
+});
+showMuted();
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') looked();
+});
+window.addEventListener('focus', looked);
+for (const type of ['pointerdown', 'keydown'] as const) {
+  document.addEventListener(
+    type,
+    () => {
+      looked();
+      unlockAudio();
+    },
+    true,
+  );
+}
+
+// ---------- live updates ----------
+
+/** The site's queue: how many chats wait. */
+function showQueue(waiting: number) {
+  const count = $('#queue-count');
+  const text = `${waiting} waiting`;
+  if (count.textContent !== text) count.textContent = text;
+  $('#queue-line').hidden = false;
+}
+
+/**
+ * A chat as the socket tells it: still this operator's (a new row, or its row updated), or no
+ * longer (closed, taken back, moved to another operator or group: its row goes, and a notice says
+ * why). Returns its row while it is this operator's.
+ */
+function applyChat(pushed: Chat): ChatRow | undefined {
+  let chat = pushed;
+  if (closedHere.has(chat.id)) return undefined;
+  let row = rows.get(chat.id);
+  if (row?.busy) return row; // an accept, transfer or close of it is under way here: that tells
+  // A list read that started before this is older: it must not undo it.
+  generation++;
+  if (chat.status !== 'assigned' || chat.operatorId !== session?.operatorId) {
+    if (!row) return undefined;
+    removeRow(row);
+    if (chat.status === 'closed') {
+      notice(`${chatName(chat)} was closed by the visitor.`);
+      endConversation(row, 'The visitor closed this chat.');
+    } else {
+      notice(takenBackText(row.chat));
+      endConversation(row, 'This chat is no longer yours (taken back or moved to another operator): you can no longer write in it.');
+      // Missed chats may have set this operator away (or the sweep offline): the status is not pushed, so it is read.
+      window.setTimeout(() => void syncStatus().catch(() => undefined), 1_500);
+    }
+    return undefined;
+  }
+  if (row) {
+    // An event written before this page's own accept still shows the chat unaccepted.
+    if (row.chat.acceptedAt && !chat.acceptedAt && row.chat.assignedAt === chat.assignedAt) chat = { ...chat, acceptedAt: row.chat.acceptedAt };
+    updateChatRow(row, chat);
+    return row;
+  }
+  rows.set(chat.id, (row = createChatRow(chat)));
+  updateChatRow(row, chat);
+  placeRow(row);
+  showEmpty();
+  announceNew([chat]);
+  void readMessages(row); // what the visitor wrote before it was assigned (its first message)
+  return row;
+}
+
+function onLive(event: LiveEvent) {
+  if (!session) return;
+  if (event.type === 'queue.length') return showQueue(Number(event.waiting));
+  const chat = event.chat as Chat | undefined;
+  if (typeof chat?.id !== 'string') return;
+  const row = applyChat(chat);
+  if (event.type === 'message.created' && row && event.message) addMessages(row, [event.message as Message]);
+}
+
+function onLiveState(up: boolean) {
+  liveUp = up;
+  document.documentElement.dataset.live = up ? 'up' : 'down';
+  // Up: one look at once for what changed while it was opening or down, then the safety poll; down: polling again.
+  pollFailures = 0;
+  schedulePoll(up ? 0 : undefined);
+}
+
+/** Listens on the socket the service named (none: polling alone). */
+function startLive(url: string | null | undefined) {
+  stopLive?.();
+  liveUp = false;
+  document.documentElement.dataset.live = url ? 'down' : 'off';
+  stopLive = url ? connectLive(url, { siteId: session!.siteId, token: session!.token }, onLive, onLiveState) : undefined;
+}
+
+// ---------- polling ----------
+
+/**
+ * The next look at the chats, the status and the queue: `delay` (0: at once, even with `?poll=off`),
+ * else every 4 s while the socket is down (backing off after failures), once a minute while it is up.
+ */
+function schedulePoll(delay?: number) {
+  window.clearTimeout(pollTimer);
+  pollTimer = undefined;
+  if (!session) return;
+  if (delay === undefined) {
+    if (!POLLING) return;
+    // While looks fail, sooner than the safety poll even with the socket up.
+    delay = liveUp && !pollFailures ? SAFETY_MS : Math.min(MAX_REFRESH_MS, REFRESH_MS * 2 ** pollFailures);
+  }
+  pollTimer = window.setTimeout(() => void poll(), delay);
+}
+
+async function poll() {
+  const results = await Promise.allSettled([loadChats(), syncStatus(), loadQueue()]);
+  // Not reaching the service (or its 5xx) backs off; a refusal (4xx) is the page's to tell.
+  const failed = results.some((result) => result.status === 'rejected' && !(result.reason instanceof ApiError && result.reason.status < 500));
+  pollFailures = failed ? Math.min(pollFailures + 1, 4) : 0;
+  schedulePoll();
 }
 
 // ---------- conversations ----------
@@ -540,8 +806,9 @@ function openConversation(row: ChatRow) {
     talk.section.hidden = false;
     talk.log.scrollTop = talk.log.scrollHeight;
     window.clearInterval(talkTimer);
+    // While the socket is up, new messages come over it.
     talkTimer = window.setInterval(() => {
-      if (talking && rows.get(talking.chat.id) === talking) void readMessages(talking);
+      if (POLLING && !liveUp && talking && rows.get(talking.chat.id) === talking) void readMessages(talking);
     }, CONVERSATION_MS);
     void readMessages(row);
   }
@@ -720,6 +987,8 @@ interface Me {
   heartbeatTimeoutSeconds?: number;
   /** Not (yet) given to operators by the service; when it is, the console counts down. */
   answerTimeoutSeconds?: number | null;
+  /** The socket to listen on (null: the service does not know it; the page polls). */
+  liveUrl?: string | null;
 }
 
 /** The operator's groups, as the admin set them (ids: the console may not list the site's groups); also the transfer form's suggestions. */
@@ -752,10 +1021,7 @@ async function syncStatus() {
 async function loadQueue() {
   if (!session) return;
   const { waiting } = await api<{ waiting: unknown[] }>('GET', `/sites/${session.siteId}/queue`);
-  const count = $('#queue-count');
-  const text = `${waiting.length} waiting`;
-  if (count.textContent !== text) count.textContent = text;
-  $('#queue-line').hidden = false;
+  if (session) showQueue(waiting.length);
 }
 
 async function enter(token: string) {
@@ -773,17 +1039,24 @@ async function enter(token: string) {
   await loadChats();
   // The queue is extra: a failure to read it must not keep the operator from signing in.
   void loadQueue().catch(() => undefined);
-  refresh = window.setInterval(() => {
-    for (const step of [loadChats, syncStatus, loadQueue]) step().catch(() => undefined);
-  }, REFRESH_MS);
+  pollFailures = 0;
+  schedulePoll();
+  startLive(me.liveUrl);
   ticker = window.setInterval(tick, 1_000);
 }
 
 function signOut(reason?: string) {
   window.clearInterval(heartbeat);
-  window.clearInterval(refresh);
+  window.clearTimeout(pollTimer);
   window.clearInterval(ticker);
-  heartbeat = refresh = ticker = undefined;
+  heartbeat = pollTimer = ticker = undefined;
+  stopLive?.();
+  stopLive = undefined;
+  liveUp = listed = false;
+  delete document.documentElement.dataset.live;
+  announced.clear();
+  closedHere.clear();
+  looked();
   session = null;
   sessionStorage.removeItem(TOKEN_KEY);
   closeTransfer(false);

@@ -6,14 +6,25 @@
  * global is `window.ChatWidget` ({ open, close, setClientType }).
  *
  * Once a chat is started (assigned or waiting) the widget shows the conversation and a message
- * box; it polls the chat and its new messages every 2 s while the panel is open. A chat nobody
- * took (unassigned) becomes a follow-up request: the widget asks for an e-mail address and sends
- * the request again with it (contact is only given at chat start).
+ * box. While the panel is open it listens to the chat on the service's socket (the URL from the
+ * widget object's `liveUrl`): its operator, its place in the queue, its messages and its end come
+ * pushed, and the widget looks at the chat itself only when the socket (re)opens and once a
+ * minute. While the socket is down or cannot open, it polls the chat and its new messages every
+ * 2 s instead (backing off to 30 s while the service cannot be reached); the socket is tried again
+ * with backoff (../shared/live.ts). The host element's `data-live` says which: "up" or "down".
+ * A chat nobody took (unassigned) becomes a follow-up request: the widget asks for an e-mail
+ * address and sends the request again with it (contact is only given at chat start).
+ *
+ * Tests: data-poll="off" on the script tag turns every timed poll off (the fallback and the
+ * once-a-minute look): the widget then reads the chat only when it starts it, when the panel
+ * opens, when the socket (re)opens and to learn the name of an operator the socket announces, so
+ * whatever else it shows came over the socket.
  *
  * Its texts are in the site's `language` (the widget object says it; texts.ts has them all); until
  * that is loaded, the language this browser last saw for the site, else the host page's (<html
  * lang>) when it is one of ours, else English.
  */
+import { connectLive, type LiveEvent } from '../shared/live.js';
 import { TEXTS, isLanguage, type Language, type Texts } from './texts.js';
 import { WIDGET_CSS } from './widget-css.js';
 
@@ -37,6 +48,8 @@ interface WidgetInfo {
   groups?: WidgetGroup[];
   /** The site's language for the widget's texts (the setting). */
   language?: string;
+  /** Where to listen for the chat's changes (null: nowhere; the widget polls). */
+  liveUrl?: string | null;
 }
 interface ActiveChat {
   chatId: string;
@@ -51,13 +64,15 @@ interface ActiveChat {
   email?: string;
   /** Nobody was online when it started: while it waits, the widget says so (no operator is "busy"). */
   nobodyOnline?: boolean;
+  /** The socket to listen on (the widget object's liveUrl when the chat started). */
+  live?: string | null;
 }
 interface QueuePlace {
   position: number;
   estimatedWaitSeconds: number | null;
 }
 interface ChatReply {
-  chat: { id: string; status: 'waiting' | 'assigned' | 'unassigned' | 'closed'; contact?: { email: string | null } };
+  chat: { id: string; status: 'waiting' | 'assigned' | 'unassigned' | 'closed'; operatorId?: string | null; contact?: { email: string | null } };
   chatToken: string;
   operator?: ActiveChat['operator'];
   queue?: QueuePlace | null;
@@ -85,6 +100,10 @@ const script = document.currentScript as HTMLScriptElement | null;
 const siteId = script?.dataset.site ?? '';
 const apiBase = (script?.dataset.api ?? new URL('/v1', script?.src ?? location.href).href).replace(/\/$/, '');
 let clientType: 'regular' | 'target' = script?.dataset.clientType === 'target' ? 'target' : 'regular';
+/** Timed polls at all (data-poll="off": none, for tests of the socket). */
+const polling = script?.dataset.poll !== 'off';
+/** The socket the widget object named (null: none; the widget polls). */
+let liveUrl: string | null = null;
 
 const VISITOR_KEY = 'chatdist.visitorId';
 const chatKey = `chatdist.chat.${siteId}`;
@@ -213,10 +232,17 @@ function firstLanguage(): Language {
 setLanguage(firstLanguage());
 
 let pendingStart: { key: string; request: string } | null = null;
-/** Polling an open chat (a live push will replace it); `beat` tells a poll still wanted from one left behind. */
+/**
+ * Looking at an open chat: every 2 s while the socket is down (doubling after each failure, to
+ * 30 s), once a minute while it is up; `beat` tells a look still wanted from one left behind.
+ */
 const POLL_MS = 2000;
+const SAFETY_MS = 60_000;
 let beat = 0;
+let failures = 0;
 let pollTimer: ReturnType<typeof setTimeout> | undefined;
+/** The socket of the chat watched: its chat, whether it is up, how to close it. */
+let live: { chatId: string; up: boolean; stop: () => void } | null = null;
 
 /** Shows a view; the focus goes to `focus`, else to its first button or link. */
 function show(children: (Node | string)[], focus?: HTMLElement | null) {
@@ -441,7 +467,7 @@ function ended(c: Conversation, why = t.chatEnded) {
 }
 
 /** Shows the chat as it now is, and keeps watching it while it is open (`delay`: the next look). */
-function present(chat: ActiveChat, delay = POLL_MS) {
+function present(chat: ActiveChat, delay?: number) {
   saveChat(chat);
   if (chat.operator || chat.waiting) {
     renderChat(chat);
@@ -453,31 +479,90 @@ function present(chat: ActiveChat, delay = POLL_MS) {
   }
 }
 
-function stopWatching() {
+/** No next look (the socket stays). */
+function unschedule() {
   beat += 1;
   clearTimeout(pollTimer);
 }
 
-function watch(chat: ActiveChat, delay = POLL_MS) {
-  stopWatching();
+/** No more watching: no next look, no socket. */
+function stopWatching() {
+  unschedule();
+  live?.stop();
+  live = null;
+  delete host.dataset.live;
+}
+
+/**
+ * Watches the chat: listens on its socket, and schedules the next look: `delay` (0: at once,
+ * also with data-poll="off"), else as the socket allows (up: a minute; down: 2 s, backing off).
+ */
+function watch(chat: ActiveChat, delay?: number) {
+  unschedule();
+  if (live?.chatId !== chat.chatId) listen(chat);
+  if (delay === undefined) {
+    if (!polling) return;
+    delay = live?.up && !failures ? SAFETY_MS : Math.min(30_000, POLL_MS * 2 ** failures);
+  }
   const mine = beat;
   pollTimer = setTimeout(() => void poll(chat, mine), delay);
+}
+
+function listen(chat: ActiveChat) {
+  live?.stop();
+  live = null;
+  if (!chat.live) return;
+  const mine = { chatId: chat.chatId, up: false, stop: () => {} };
+  host.dataset.live = 'down';
+  mine.stop = connectLive(chat.live, { siteId, token: chat.chatToken, chatId: chat.chatId }, onLive, (up) => {
+    mine.up = up;
+    host.dataset.live = up ? 'up' : 'down';
+    failures = 0;
+    // Up: one look at once, for what changed while it opened; down: polling again.
+    if (current?.chatId === mine.chatId) watch(current, up ? 0 : undefined);
+  });
+  live = mine;
+}
+
+/** What the socket tells of the chat: a message, a new place, or a change (an operator's name takes one look). */
+function onLive(event: LiveEvent) {
+  const chat = current;
+  const now = event.chat as ChatReply['chat'] | undefined;
+  if (!chat || now?.id !== chat.chatId) return;
+  if (event.type === 'message.created') {
+    if (convo?.chatId === chat.chatId && event.message) addMessage(convo, event.message as Message);
+  } else if (event.type === 'queue.position') {
+    if (chat.waiting && now.status === 'waiting') present({ ...chat, place: event.queue as QueuePlace });
+  } else if (now.status !== 'assigned') {
+    apply(chat, now, null, null);
+  } else if (chat.operator?.id !== now.operatorId) {
+    watch(chat, 0);
+  }
 }
 
 /** One look at the chat and its new messages: a new place, its operator, the end of the wait, a close. */
 async function poll(chat: ActiveChat, mine: number) {
   const [reply] = await Promise.all([api<ChatReply>('GET', chatPath(chat), undefined, bearer(chat)).catch(() => null), readMessages(chat)]);
   if (mine !== beat) return; // ended, closed or replaced meanwhile
-  if (!reply || reply.status >= 500 || reply.status === 429) return watch(chat); // try again on the next beat
+  if (!reply || reply.status >= 500 || reply.status === 429) {
+    failures = Math.min(failures + 1, 4);
+    return watch(chat); // try again, a little later each time
+  }
+  failures = 0;
   if (reply.status !== 200) return stopWatching(); // the chat is gone or not ours: keep what is shown
   const { chat: now, operator = null, queue = null } = reply.data;
+  apply(chat, now, operator, queue);
+}
+
+/** Shows the chat as the service now has it (a look, or an event). */
+function apply(chat: ActiveChat, now: ChatReply['chat'], operator: ActiveChat['operator'], queue: QueuePlace | null) {
   if (now.status === 'closed') {
     if (convo?.chatId === chat.chatId) return ended(convo);
     saveChat(null);
     return void load();
   }
-  const { chatId, chatToken, group, email, nobodyOnline } = chat;
-  const next: ActiveChat = { chatId, chatToken, operator, group, email, nobodyOnline };
+  const { chatId, chatToken, group, email, nobodyOnline, live: url } = chat;
+  const next: ActiveChat = { chatId, chatToken, operator, group, email, nobodyOnline, live: url };
   if (now.status === 'waiting') Object.assign(next, { waiting: true, place: queue ?? chat.place ?? null });
   else if (now.status === 'unassigned') stopWatching();
   present(next);
@@ -522,6 +607,7 @@ async function startChat(options: StartOptions) {
         chatId: started.id,
         chatToken,
         operator,
+        live: liveUrl,
         ...(group ? { group } : {}),
         ...(email ? { email } : {}),
         ...(nobodyOnline ? { nobodyOnline } : {}),
@@ -657,21 +743,20 @@ function groupChoice(groups: WidgetGroup[]) {
 }
 
 async function load() {
-  stopWatching();
   const active = current;
-  if (active) {
-    if (active.operator || active.waiting) {
-      present(active, 0); // its state may have changed meanwhile: look at once
-      return void readMessages(active);
-    }
-    return active.email ? renderConfirmed(active.email) : renderFollowUp(active, visitorTexts(active));
+  if (active && (active.operator || active.waiting)) {
+    present(active, 0); // its state may have changed meanwhile: look at once
+    return void readMessages(active);
   }
+  stopWatching();
+  if (active) return active.email ? renderConfirmed(active.email) : renderFollowUp(active, visitorTexts(active));
   convo = null;
   show([message(t.loading)]);
   try {
     const { status, data } = await api<WidgetInfo>('GET', `/sites/${siteId}/widget`);
     if (status !== 200) throw new Error(data.error?.message);
     if (isLanguage(data.language)) setLanguage(data.language, true);
+    liveUrl = data.liveUrl ?? null;
     const groups = data.groups?.length ? groupChoice(data.groups) : null;
     const anyoneOnline = data.operators.some((operator) => operator.status === 'online');
     const first = textBox('first', t.firstMessage, 2, () => start());
