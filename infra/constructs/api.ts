@@ -2,10 +2,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { CfnStage, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpLambdaIntegration, WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -13,17 +13,20 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { roleAdmitsPlatform } from '../../lib/domain/auth.js';
+import { limitsOf } from '../../lib/function-limits.js';
 import type { Endpoint, Grants } from '../../lib/http/route.js';
 import { dispatchJob } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { deadlineJob } from '../../lib/jobs/handle-chat-deadlines.js';
 import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
+import { livePushJob } from '../../lib/jobs/push-live-events.js';
 import { repairJob } from '../../lib/jobs/repair-waiting-chats.js';
 import { webhookSenderJob } from '../../lib/jobs/send-webhooks.js';
 import { sweepJob } from '../../lib/jobs/sweep-stale-operators.js';
+import { SOCKET_ROUTES, type SocketRoute } from '../../lib/live/socket-routes.js';
+import { SERVICE_NAME } from '../../lib/observability/metrics.js';
 import { ENDPOINTS } from '../../lib/routes/index.js';
 import { BUNDLING } from '../bundling.js';
-import { DEADLINE_HANDLER_TIMEOUT } from './deadlines.js';
-import { WEBHOOK_PUBLISHER_TIMEOUT, WEBHOOK_SENDER_TIMEOUT } from './webhooks.js';
+import type { Live } from './live.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -53,6 +56,8 @@ export interface ApiProps {
   readonly webhookQueue: IQueue;
   /** The key the sites' webhook signing secrets are derived from: read by the functions granted `webhookKey`. */
   readonly webhookKey: ISecret;
+  /** The WebSocket API: its routes are added here, the functions granted `live` manage its connections, the routes give its URL. */
+  readonly live: Live;
   /** Where the CDN serves uploaded avatars from. */
   readonly avatarBaseUrl: string;
   /** The origin the pages and the API share (the CDN's): its pages may call the widget routes whatever a site's allowedOrigins. */
@@ -78,15 +83,20 @@ export const JOBS = {
   repair: repairJob,
   webhookPublisher: webhookPublisherJob,
   webhookSender: webhookSenderJob,
+  livePush: livePushJob,
 } as const satisfies Record<string, Job>;
 
 /**
- * The Lambda functions (one per handler, each with only the grants it needs), the HTTP API
- * routes to them, and the functions of the jobs.
+ * The Lambda functions (one per handler, each with only the grants it needs, its timeout and
+ * memory from lib/function-limits.ts, traced by X-Ray), the HTTP API routes to them, the
+ * WebSocket API's routes to theirs, and the functions of the jobs.
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
+  /** The HTTP routes' functions by function name. */
   readonly functions = new Map<string, NodejsFunction>();
+  /** The WebSocket routes' functions by function name ($connect, $default, $disconnect). */
+  readonly sockets = new Map<string, NodejsFunction>();
   /** Sets offline the operators whose heartbeat went stale (every minute). */
   readonly sweep: NodejsFunction;
   /** Assigns waiting chats, on the table's stream. */
@@ -99,6 +109,8 @@ export class Api extends Construct {
   readonly webhookPublisher: NodejsFunction;
   /** Delivers the webhook queue's events to the sites' receivers. */
   readonly webhookSender: NodejsFunction;
+  /** Pushes chat and message events to the WebSocket connections concerned, on the table's stream. */
+  readonly livePush: NodejsFunction;
   /** The jobs' functions by job name. */
   readonly jobs = new Map<string, NodejsFunction>();
 
@@ -108,17 +120,20 @@ export class Api extends Construct {
     for (const route of ENDPOINTS) {
       if (!this.functions.has(route.name)) this.functions.set(route.name, this.routeFunction(route));
     }
+    // Each job's timeout and memory are its own (lib/function-limits.ts); the queues' visibility timeouts follow them.
     this.sweep = this.jobFunction(JOBS.sweep);
-    // A batch holds up to 100 records of several sites, one dispatch pass per site.
-    this.dispatcher = this.jobFunction(JOBS.dispatcher, Duration.seconds(30));
-    // Every site with waiting chats, one after another; a run may overlap the next (it is safe to).
-    this.repair = this.jobFunction(JOBS.repair, Duration.seconds(60));
-    // A batch of deadlines, each a fallback and a dispatch pass of its site; the queue's visibility timeout follows it.
-    this.deadlineHandler = this.jobFunction(JOBS.deadlines, DEADLINE_HANDLER_TIMEOUT);
-    // A batch of stream records: a read or two per site, a SendMessageBatch per ten events.
-    this.webhookPublisher = this.jobFunction(JOBS.webhookPublisher, WEBHOOK_PUBLISHER_TIMEOUT);
-    // A batch of deliveries side by side, each up to 5 s; the queue's visibility timeout follows it.
-    this.webhookSender = this.jobFunction(JOBS.webhookSender, WEBHOOK_SENDER_TIMEOUT);
+    this.dispatcher = this.jobFunction(JOBS.dispatcher);
+    this.repair = this.jobFunction(JOBS.repair);
+    this.deadlineHandler = this.jobFunction(JOBS.deadlines);
+    this.webhookPublisher = this.jobFunction(JOBS.webhookPublisher);
+    this.webhookSender = this.jobFunction(JOBS.webhookSender);
+    this.livePush = this.jobFunction(JOBS.livePush);
+
+    // The WebSocket API's routes, each to its own function, granted as the route declares.
+    for (const route of SOCKET_ROUTES) {
+      const fn = this.socketFunction(route);
+      props.live.api.addRoute(route.routeKey, { integration: new WebSocketLambdaIntegration(route.name, fn) });
+    }
 
     this.httpApi = new HttpApi(this, 'HttpApi', { createDefaultStage: false, description: 'Chat distribution API' });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -151,8 +166,15 @@ export class Api extends Construct {
     cfnStage.routeSettings = routeSettings;
   }
 
-  private handlerFunction(name: string, timeout = Duration.seconds(10)): NodejsFunction {
+  /** Every function: the HTTP routes', the WebSocket routes' and the jobs', by function name. */
+  all(): Map<string, NodejsFunction> {
+    return new Map([...this.functions, ...this.sockets, ...this.jobs]);
+  }
+
+  private handlerFunction(name: string): NodejsFunction {
     const { props } = this;
+    // The same limits the local server runs the handler under.
+    const limits = limitsOf(name);
     return new NodejsFunction(this, name, {
       entry: join(PROJECT_ROOT, 'functions', `${name}.ts`),
       handler: 'handler',
@@ -160,8 +182,9 @@ export class Api extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: 512,
-      timeout,
+      memorySize: limits.memoryMb,
+      timeout: Duration.seconds(limits.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
       logGroup: new LogGroup(this, `${name}-logs`, {
         retention: props.logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -169,7 +192,8 @@ export class Api extends Construct {
       bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules] },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'chat-distribution',
+        // The service dimension of the metrics (lib/observability/metrics.ts) and the logs' service.
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         TABLE_NAME: props.table.tableName,
         IDEMPOTENCY_TABLE_NAME: props.idempotencyTable.tableName,
@@ -185,6 +209,8 @@ export class Api extends Construct {
   private routeFunction(route: Endpoint): NodejsFunction {
     const fn = this.handlerFunction(route.name);
     this.grant(fn, route.name, route.grants);
+    // Where the pages connect for live updates (the widget and /v1/me give it); any route may tell it.
+    fn.addEnvironment('LIVE_URL', this.props.live.url);
     // Only the routes that admit the platform compare a token with it; they only read its value.
     if (roleAdmitsPlatform(route.role)) {
       fn.addToRolePolicy(
@@ -194,8 +220,15 @@ export class Api extends Construct {
     return fn;
   }
 
-  private jobFunction(job: Job, timeout?: Duration): NodejsFunction {
-    const fn = this.handlerFunction(job.name, timeout);
+  private socketFunction(route: SocketRoute): NodejsFunction {
+    const fn = this.handlerFunction(route.name);
+    this.grant(fn, route.name, route.grants);
+    this.sockets.set(route.name, fn);
+    return fn;
+  }
+
+  private jobFunction(job: Job): NodejsFunction {
+    const fn = this.handlerFunction(job.name);
     this.grant(fn, job.name, job.grants);
     this.jobs.set(job.name, fn);
     return fn;
@@ -236,6 +269,13 @@ export class Api extends Construct {
       const { webhookKey } = this.props;
       fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [webhookKey.secretArn] }));
       fn.addEnvironment('WEBHOOK_SIGNING_KEY_SECRET_ID', webhookKey.secretArn);
+    }
+    if (grants.live) {
+      // PostToConnection and DeleteConnection on this API's stage only (not grantManageConnections,
+      // which allows every stage and method), through the stage's Management API endpoint.
+      const { live } = this.props;
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: live.connectionArns() }));
+      fn.addEnvironment('LIVE_MANAGEMENT_ENDPOINT', live.managementEndpoint);
     }
   }
 

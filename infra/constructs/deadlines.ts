@@ -1,9 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { limitsOf } from '../../lib/function-limits.js';
+import { deadlineJob } from '../../lib/jobs/handle-chat-deadlines.js';
 
-/** The deadline handler's timeout: a batch of up to DEADLINE_BATCH_SIZE deadlines, each a fallback and a dispatch pass of its site. */
-export const DEADLINE_HANDLER_TIMEOUT = Duration.seconds(30);
+/**
+ * The deadline handler's timeout, as the stack deploys it (lib/function-limits.ts): a batch of up
+ * to DEADLINE_BATCH_SIZE deadlines, each a fallback and a dispatch pass of its site.
+ */
+export const DEADLINE_HANDLER_TIMEOUT = Duration.seconds(limitsOf(deadlineJob.name).timeoutSeconds);
 
 /**
  * How long a received deadline stays hidden from other receives: six times the handler's

@@ -19,7 +19,7 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { AVATAR_PREFIX, HSTS_MAX_AGE_SECONDS, WEB_HEADERS } from '../web-headers.js';
+import { AVATAR_PREFIX, HSTS_MAX_AGE_SECONDS, pageCsp, WEB_HEADERS } from '../web-headers.js';
 
 /** S3 has no folder index: /console/ and /admin/ (and any path ending in /) serve that folder's index.html. */
 export const FOLDER_INDEX_FUNCTION = `function handler(event) {
@@ -36,12 +36,21 @@ const hsts = (override: boolean): ResponseSecurityHeadersBehavior['strictTranspo
   override,
 });
 
+export interface HostingProps {
+  /**
+   * The origin of the live socket when it is not this one (the WebSocket API's,
+   * wss://<api id>.execute-api.<region>.amazonaws.com): the pages' CSP lets them connect to it.
+   */
+  readonly liveOrigin?: string;
+}
+
 /**
  * One private bucket (web assets at the root, shared avatars under avatars/) behind CloudFront
  * with origin access control. The API is added as a second origin under /v1/*, so the pages
  * and the API share one origin. Each behaviour adds security headers (infra/web-headers.ts):
- * the pages' policy on the default one (pages, pages.css, widget.js), a sandbox on /avatars/*,
- * and on /v1/* only nosniff and HSTS where the API did not send them itself.
+ * the pages' policy on the default one (pages, pages.css, widget.js; its connect-src also names
+ * the live socket's origin), a sandbox on /avatars/*, and on /v1/* only nosniff and HSTS where
+ * the API did not send them itself.
  */
 export class Hosting extends Construct {
   readonly assets: Bucket;
@@ -51,7 +60,7 @@ export class Hosting extends Construct {
   readonly avatarHeaders: ResponseHeadersPolicy;
   readonly apiHeaders: ResponseHeadersPolicy;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: HostingProps = {}) {
     super(scope, id);
     this.logs = new Bucket(this, 'AccessLogs', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -74,7 +83,11 @@ export class Hosting extends Construct {
     this.pageHeaders = new ResponseHeadersPolicy(this, 'PageHeaders', {
       comment: 'Pages, pages.css and widget.js: strict CSP, never framed, nosniff, HSTS; loadable by any site (widget.js)',
       securityHeadersBehavior: {
-        contentSecurityPolicy: { contentSecurityPolicy: page['Content-Security-Policy']!, override: true },
+        // The local pages' policy, but that the live socket is on the WebSocket API's own host.
+        contentSecurityPolicy: {
+          contentSecurityPolicy: props.liveOrigin ? pageCsp(props.liveOrigin) : page['Content-Security-Policy']!,
+          override: true,
+        },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },

@@ -1,19 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Operation, type TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.js';
 import { dispatchJob } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
+import { livePushJob } from '../../lib/jobs/push-live-events.js';
 
 export interface OperationsProps {
-  readonly httpApi: HttpApi;
   /** The main table, with its stream. */
   readonly table: TableV2;
   readonly sweep: IFunction;
@@ -28,6 +27,8 @@ export interface OperationsProps {
   readonly webhookQueue: IQueue;
   readonly webhookDeadLetters: IQueue;
   readonly webhookSender: IFunction;
+  /** The live notifier (on the table's stream). */
+  readonly livePush: IFunction;
 }
 
 /**
@@ -75,14 +76,51 @@ export const WEBHOOK_PUBLISH_LATENCY_ALARM = Duration.minutes(5);
 /** Events per invocation of the webhook sender (SQS's largest batch without a batching window), delivered side by side. */
 export const WEBHOOK_SEND_BATCH_SIZE = 10;
 
+/** Stream records per invocation of the live notifier at most: one Query of a site's connections per site in the batch. */
+export const LIVE_PUSH_BATCH_SIZE = 100;
+
 /**
- * What invokes the jobs, and the alarms that matter: the dispatcher and the webhook publisher on
- * the table's stream, the deadline handler and the webhook sender on their queues, the
- * stale-operator sweep and the queue repair every minute.
+ * Retries of a failing notifier batch (halved each time) before its records go to its dead-letter
+ * queue: few, since a page that misses a push catches up by polling (its fallback).
+ */
+export const LIVE_PUSH_RETRY_ATTEMPTS = 2;
+
+/**
+ * Records the notifier has not pushed by this age (the shortest Lambda allows) are not pushed:
+ * the pages have long polled that change by then, and a late push could show an older state.
+ */
+export const LIVE_PUSH_MAX_RECORD_AGE = Duration.minutes(1);
+
+/** The notifier reading the stream this far behind the writes, three minutes in a row, means pushes are late (the goal is ≤ 1 s). */
+export const LIVE_PUSH_LATENCY_ALARM = Duration.seconds(5);
+
+/**
+ * The scheduled jobs run every minute: EventBridge retries an invocation it could not deliver
+ * briefly, and the next run is the retry of a run that failed (both jobs take all the work
+ * there is, and their writes are conditional).
+ */
+export const SCHEDULE_RETRY_ATTEMPTS = 2;
+export const SCHEDULE_MAX_EVENT_AGE = Duration.minutes(2);
+
+/** The dead letters of every consumer, and the scheduled jobs' failures, are kept the longest SQS allows, to be read and redriven by hand. */
+export const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/**
+ * What invokes the jobs, and where what they fail on goes: the dispatcher, the webhook publisher
+ * and the live notifier on the table's stream, the deadline handler and the webhook sender on
+ * their queues, the stale-operator sweep and the queue repair every minute. The alarms on all of
+ * it are Monitoring's.
  */
 export class Operations extends Construct {
   readonly sweepRule: Rule;
   readonly repairRule: Rule;
+  /**
+   * A failed sweep or repair: an invocation EventBridge could not deliver (the rule target's
+   * dead-letter queue), or one that failed in the function (its asynchronous invocation's
+   * on-failure destination), with the error.
+   */
+  readonly sweepFailures: Queue;
+  readonly repairFailures: Queue;
   /** Where the stream records the dispatcher could not handle end up (their stream positions, not the items). */
   readonly dispatchDeadLetters: Queue;
   readonly dispatchSource: DynamoEventSource;
@@ -91,29 +129,29 @@ export class Operations extends Construct {
   readonly webhookPublishDeadLetters: Queue;
   readonly webhookPublishSource: DynamoEventSource;
   readonly webhookSendSource: SqsEventSource;
-  readonly alarms: Alarm[];
+  /** Where the stream records the live notifier gave up on end up (their stream positions, not the items). */
+  readonly livePushDeadLetters: Queue;
+  readonly livePushSource: DynamoEventSource;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
+    const deadLetters = (name: string) =>
+      new Queue(this, name, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: DEAD_LETTER_RETENTION });
+
     // At-least-once delivery is fine: the sweep's writes are conditional, so a second run finds nothing.
-    this.sweepRule = new Rule(this, 'SweepSchedule', {
-      description: 'Sets offline the operators whose heartbeat went stale',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(props.sweep, { retryAttempts: 2, maxEventAge: Duration.minutes(2) })],
-    });
+    this.sweepFailures = deadLetters('SweepFailures');
+    this.sweepRule = this.everyMinute('SweepSchedule', 'Sets offline the operators whose heartbeat went stale', props.sweep, this.sweepFailures);
     // Likewise: expiring and assigning are conditional transactions, safe to repeat.
-    this.repairRule = new Rule(this, 'RepairSchedule', {
-      description: 'Expires chats that waited too long and assigns waiting chats a lost or failed event left behind',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(props.repair, { retryAttempts: 2, maxEventAge: Duration.minutes(2) })],
-    });
+    this.repairFailures = deadLetters('RepairFailures');
+    this.repairRule = this.everyMinute(
+      'RepairSchedule',
+      'Expires chats that waited too long and assigns waiting chats a lost or failed event left behind',
+      props.repair,
+      this.repairFailures,
+    );
 
     // Lambda reports a batch it gave up on here: its shard and sequence numbers, to read back from the stream (24 h).
-    this.dispatchDeadLetters = new Queue(this, 'DispatchDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.dispatchDeadLetters = deadLetters('DispatchDeadLetters');
     // The filters are the job's own (the local stream reader applies the same): only a chat
     // starting to wait, or an operator who may take one, invokes the dispatcher. Records of a
     // failed site are reported alone (reportBatchItemFailures) and retried from there; a batch
@@ -148,11 +186,7 @@ export class Operations extends Construct {
     // patterns (chats written, messages created; the local stream reader applies the same).
     // A batch that throws is retried, halved; the events it queued before go again under the
     // same ids, which receivers de-duplicate. Records from before the mapping existed have no events (LATEST).
-    this.webhookPublishDeadLetters = new Queue(this, 'WebhookPublishDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.webhookPublishDeadLetters = deadLetters('WebhookPublishDeadLetters');
     this.webhookPublishSource = new DynamoEventSource(props.table, {
       startingPosition: StartingPosition.LATEST,
       batchSize: WEBHOOK_PUBLISH_BATCH_SIZE,
@@ -176,121 +210,38 @@ export class Operations extends Construct {
     });
     props.webhookSender.addEventSource(this.webhookSendSource);
 
-    const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
-    const atLeastOnce = {
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    };
-    this.alarms = [
-      new Alarm(this, 'Api5xx', {
-        alarmDescription: 'The API answered 5xx',
-        metric: props.httpApi.metricServerError(fiveMinutes),
-        threshold: 5,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'TableThrottling', {
-        alarmDescription: 'DynamoDB throttled requests on the main table',
-        metric: props.table.metricThrottledRequestsForOperations({
-          ...fiveMinutes,
-          operations: [
-            Operation.GET_ITEM,
-            Operation.QUERY,
-            Operation.PUT_ITEM,
-            Operation.UPDATE_ITEM,
-            Operation.DELETE_ITEM,
-            Operation.TRANSACT_WRITE_ITEMS,
-          ],
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'SweepErrors', {
-        alarmDescription: 'The stale-operator sweep failed',
-        metric: props.sweep.metricErrors(fiveMinutes),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'DispatcherErrors', {
-        alarmDescription: 'The dispatcher of waiting chats failed an invocation (its batch is retried, halved)',
-        metric: props.dispatcher.metricErrors(fiveMinutes),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'DispatchDeadLetterMessages', {
-        alarmDescription:
-          'Stream records the dispatcher gave up on are in its dead-letter queue: their chats waited for the periodic repair',
-        metric: this.dispatchDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'DispatcherIteratorAge', {
-        alarmDescription: `The dispatcher got a stream record ${DISPATCH_LATENCY_BUDGET_MS} ms or more after its write: the contract's assignment time is at risk`,
-        metric: props.dispatcher.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
-        threshold: DISPATCH_LATENCY_BUDGET_MS,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'RepairErrors', {
-        alarmDescription: 'The periodic repair of waiting chats failed',
-        metric: props.repair.metricErrors(fiveMinutes),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'DeadlineHandlerErrors', {
-        alarmDescription: 'The deadline handler failed an invocation (its whole batch comes back after the visibility timeout)',
-        metric: props.deadlineHandler.metricErrors(fiveMinutes),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'DeadlineDeadLetterMessages', {
-        alarmDescription:
-          'Deadlines the handler failed on every receive are in their dead-letter queue: their group chats waited for the periodic repair',
-        metric: props.deadlineDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'DeadlineQueueAge', {
-        alarmDescription: `A deadline waited ${DEADLINE_MAX_AGE_SECONDS} s or more in its queue (the longest delay is ${MAX_DELAY_SECONDS} s): the deadline handler is behind or failing`,
-        metric: props.deadlineQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        threshold: DEADLINE_MAX_AGE_SECONDS,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'WebhookPublisherErrors', {
-        alarmDescription: 'The webhook publisher failed an invocation (its batch is retried, halved): webhook events are late',
-        metric: props.webhookPublisher.metricErrors(fiveMinutes),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'WebhookPublisherIteratorAge', {
-        alarmDescription: `The webhook publisher got a stream record ${WEBHOOK_PUBLISH_LATENCY_ALARM.toSeconds()} s or more after its write: receivers hear of chats late`,
-        metric: props.webhookPublisher.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
-        threshold: WEBHOOK_PUBLISH_LATENCY_ALARM.toMilliseconds(),
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'WebhookPublishDeadLetterMessages', {
-        alarmDescription:
-          'Stream records the webhook publisher gave up on are in its dead-letter queue: their events were never queued (replay them from the stream within 24 h)',
-        metric: this.webhookPublishDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'WebhookSenderErrors', {
-        alarmDescription:
-          'The webhook sender failed an invocation (a timeout or a crash, not a failed delivery): its whole batch comes back after the visibility timeout',
-        metric: props.webhookSender.metricErrors(fiveMinutes),
-        ...atLeastOnce,
-      }),
-      new Alarm(this, 'WebhookDeadLetterMessages', {
-        alarmDescription: 'Webhook events a receiver did not take in 24 hours of retries are in their dead-letter queue',
-        metric: props.webhookDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        ...atLeastOnce,
-      }),
-    ];
+    // The live notifier reads the stream through a mapping of its own too (a failing notifier
+    // never holds up the dispatcher or the webhooks), filtered by the job's own patterns (the
+    // local stream reader applies the same). Pushes are worth little late (the pages poll when
+    // they miss one): a failing batch is retried twice, halved, and records a minute old are
+    // given up, their positions to the notifier's dead-letter queue.
+    this.livePushDeadLetters = deadLetters('LivePushDeadLetters');
+    this.livePushSource = new DynamoEventSource(props.table, {
+      startingPosition: StartingPosition.LATEST,
+      batchSize: LIVE_PUSH_BATCH_SIZE,
+      maxBatchingWindow: Duration.seconds(0),
+      filters: livePushJob.filterPatterns.map((pattern) => FilterCriteria.filter(pattern)),
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: LIVE_PUSH_RETRY_ATTEMPTS,
+      maxRecordAge: LIVE_PUSH_MAX_RECORD_AGE,
+      onFailure: new SqsDlq(this.livePushDeadLetters),
+    });
+    props.livePush.addEventSource(this.livePushSource);
+  }
+
+  /**
+   * A job every minute. EventBridge invokes it asynchronously: an invocation it cannot deliver
+   * (after SCHEDULE_RETRY_ATTEMPTS, within SCHEDULE_MAX_EVENT_AGE) goes to the target's
+   * dead-letter queue; one the function fails goes to its on-failure destination, the same queue,
+   * at once (no retry of the invocation: the next minute's run is the retry).
+   */
+  private everyMinute(id: string, description: string, fn: IFunction, failures: Queue): Rule {
+    fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: SCHEDULE_MAX_EVENT_AGE, onFailure: new SqsDestination(failures) });
+    return new Rule(this, id, {
+      description,
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(fn, { retryAttempts: SCHEDULE_RETRY_ATTEMPTS, maxEventAge: SCHEDULE_MAX_EVENT_AGE, deadLetterQueue: failures })],
+    });
   }
 }

@@ -2,17 +2,21 @@ import { Duration } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { limitsOf } from '../../lib/function-limits.js';
+import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
+import { webhookSenderJob } from '../../lib/jobs/send-webhooks.js';
 import { WEBHOOK_MAX_RECEIVES } from '../../lib/webhooks/backoff.js';
 
 /**
- * The webhook sender's timeout: a batch of up to WEBHOOK_SEND_BATCH_SIZE (10, operations.ts) deliveries side by side
+ * The webhook sender's timeout, as the stack deploys it (lib/function-limits.ts): a batch of up
+ * to WEBHOOK_SEND_BATCH_SIZE (10, operations.ts) deliveries side by side
  * (lib/jobs/send-webhooks.ts), each given DELIVERY_TIMEOUT_MS (5 s) by lib/webhooks/post.ts,
  * with the site's read, the delivery's record and the signing key's read around it.
  */
-export const WEBHOOK_SENDER_TIMEOUT = Duration.seconds(30);
+export const WEBHOOK_SENDER_TIMEOUT = Duration.seconds(limitsOf(webhookSenderJob.name).timeoutSeconds);
 
-/** The webhook publisher's timeout: a batch of stream records, a read or two per site and a SendMessageBatch per ten events. */
-export const WEBHOOK_PUBLISHER_TIMEOUT = Duration.seconds(30);
+/** The webhook publisher's timeout (lib/function-limits.ts): a batch of stream records, a read or two per site and a SendMessageBatch per ten events. */
+export const WEBHOOK_PUBLISHER_TIMEOUT = Duration.seconds(limitsOf(webhookPublisherJob.name).timeoutSeconds);
 
 /**
  * How long a received event stays hidden from other receives: six times the sender's timeout,

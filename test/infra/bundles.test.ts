@@ -6,14 +6,16 @@ import { bundleFunction, functionNames } from '../../bench/bundle-sizes.js';
 import { MAX_BUNDLE_BYTES } from '../../infra/bundling.js';
 import { JOBS } from '../../infra/constructs/api.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
+import { SOCKET_ROUTES } from '../../lib/live/socket-routes.js';
 import { ENDPOINTS as ALL_ROUTES } from '../../lib/routes/index.js';
 
 const JOB_NAMES = Object.values(JOBS).map((job) => job.name);
+const SOCKET_NAMES = SOCKET_ROUTES.map((route) => route.name);
 
 describe('function bundles', () => {
-  it('exist for every route and job, and none is larger than 300 KB minified', async () => {
+  it(`exist for every route, WebSocket route and job, and none is larger than ${MAX_BUNDLE_BYTES / 1024} KB minified`, async () => {
     const names = functionNames();
-    expect(names).toEqual(expect.arrayContaining([...new Set(ALL_ROUTES.map((route) => route.name)), ...JOB_NAMES]));
+    expect(names).toEqual(expect.arrayContaining([...new Set(ALL_ROUTES.map((route) => route.name)), ...SOCKET_NAMES, ...JOB_NAMES]));
     for (const name of names) {
       const { bytes } = await bundleFunction(name);
       expect(bytes, name).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
@@ -31,7 +33,7 @@ describe('function bundles', () => {
       artifact.template.Resources as Record<string, { Type: string; Properties: { Code: { S3Key: string } } }>,
     ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
     // No web assets here: the functions are the service's own.
-    expect(functions.length).toBe(new Set(ALL_ROUTES.map((route) => route.name)).size + JOB_NAMES.length);
+    expect(functions.length).toBe(new Set(ALL_ROUTES.map((route) => route.name)).size + SOCKET_NAMES.length + JOB_NAMES.length);
     for (const fn of functions) {
       const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
       expect(existsSync(join(assembly.directory, `asset.${hash}`, 'index.js')), hash).toBe(true);

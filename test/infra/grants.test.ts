@@ -1,44 +1,60 @@
 import { randomUUID } from 'node:crypto';
 import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type {
+  APIGatewayProxyResultV2,
+  APIGatewayProxyWebsocketEventV2,
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { passesFilters } from '../../infra/local/event-filter.js';
 import { startLocalServer } from '../../infra/local/server.js';
 import { startStreamReader } from '../../infra/local/stream-reader.js';
 import { JOBS, routeKey } from '../../infra/constructs/api.js';
+import { LIVE_CONNECTION_METHODS, LIVE_STAGE } from '../../infra/constructs/live.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
 import { deadlineSchema, MAX_DELAY_SECONDS } from '../../lib/deadlines/deadline.js';
 import { roleAdmitsPlatform, type RouteRole } from '../../lib/domain/auth.js';
 import type { Grants } from '../../lib/http/route.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
+import { livePushJob } from '../../lib/jobs/push-live-events.js';
+import { SOCKET_ROUTES, type SocketRoute } from '../../lib/live/socket-routes.js';
 import { retryDelaySeconds, WEBHOOK_MAX_RECEIVES } from '../../lib/webhooks/backoff.js';
 import type { WebhookEvent } from '../../lib/webhooks/event.js';
 import { verifySignature } from '../../lib/webhooks/signature.js';
 import { ENDPOINTS as ALL_ROUTES, ROUTES, type Endpoint as RouteDefinition } from '../../lib/routes/index.js';
 import { chatKey } from '../../lib/store/entities/chat.js';
+import { connectionKey } from '../../lib/store/entities/live.js';
 import { operatorKey } from '../../lib/store/entities/operator.js';
 import { waitKey } from '../../lib/store/entities/waiting.js';
 import { testDocumentClient } from '../support/engine.js';
 import { startRecordingAws, tableArn, type Need, type RecordedCall, type RecordingAws } from '../support/recording-aws.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
+import { MANAGE_CONNECTIONS, startRecordingLive, type RecordingLive } from './recording-live.js';
 import { queueArnOf, startRecordingSqs, type RecordingSqs, type SentMessage } from './recording-sqs.js';
 
 /**
- * Every route and job (the scheduled sweep and queue repair, the dispatcher and the webhook
- * publisher on the table's stream, the deadline handler and the webhook sender on their queues)
- * run against DynamoDB Local (and in-memory S3, SQS and Secrets Manager) through the real
- * handlers, configured as in AWS (the platform token and the webhook signing key from their
- * secrets, avatars to S3, deadlines and webhook events to their SQS queues; webhooks are
- * delivered to a real HTTP receiver on 127.0.0.1, which LOCAL_WEBHOOKS admits). Each AWS
- * request is recorded with the IAM actions and resources it needs and attributed to the
- * function that sent it; each function's policy, read from the synthesized template, must allow
- * all of them and grant nothing else (two documented exceptions below): no write, Query target
- * (table or index), read or secret that the function never uses.
+ * Every route, WebSocket route and job (the scheduled sweep and queue repair, the dispatcher, the
+ * webhook publisher and the live notifier on the table's stream, the deadline handler and the
+ * webhook sender on their queues) run against DynamoDB Local (and in-memory S3, SQS, Secrets
+ * Manager and the WebSocket API's Management API) through the real handlers, configured as in
+ * AWS (the platform token and the webhook signing key from their secrets, avatars to S3,
+ * deadlines and webhook events to their SQS queues, posts and closes to the connections through
+ * the stage's Management API endpoint; webhooks are delivered to a real HTTP receiver on
+ * 127.0.0.1, which LOCAL_WEBHOOKS admits). Each AWS request is recorded with the IAM actions and
+ * resources it needs and attributed to the function that sent it; each function's policy, read
+ * from the synthesized template, must allow all of them and grant nothing else (the documented
+ * exceptions below): no write, Query target (table or index), read, secret or connection method
+ * that the function never uses.
  */
 
 const REGION = 'eu-west-1';
@@ -52,6 +68,7 @@ const REPAIR = JOBS.repair.name;
 const DEADLINES = JOBS.deadlines.name;
 const PUBLISH = JOBS.webhookPublisher.name;
 const SEND = JOBS.webhookSender.name;
+const LIVE_PUSH = JOBS.livePush.name;
 /** Stand-ins for the table's stream and the dispatcher's dead-letter queue in the policies. */
 const STREAM_ARN = () => `${tableArn(REGION, ACCOUNT, tableName)}/stream/2026-01-01T00:00:00.000`;
 const DEAD_LETTERS_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:dispatch-dead-letters`;
@@ -66,19 +83,37 @@ const PUBLISH_DEAD_LETTERS_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:webhook-publi
 /** The webhook signing key's secret, and its value (at least 32 characters, as the runtime requires). */
 const WEBHOOK_KEY_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:webhook-signing-key-GhIjKl`;
 const WEBHOOK_KEY = `webhook-key-${randomUUID()}`;
+/** The live notifier's dead letters, and the scheduled jobs' failure queues (EventBridge DLQ and Lambda on-failure destination). */
+const LIVE_PUSH_DEAD_LETTERS_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:live-push-dead-letters`;
+const SWEEP_FAILURES_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:sweep-failures`;
+const REPAIR_FAILURES_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:repair-failures`;
+/** The WebSocket API's id, as its Ref resolves in the policies and as the recording Management API names it in ARNs. */
+const LIVE_API_ID = 'a1b2c3d4e5';
+/** Where the pages connect, as the stack gives it to the routes (LIVE_URL). */
+const LIVE_URL = `wss://${LIVE_API_ID}.execute-api.${REGION}.amazonaws.com/${LIVE_STAGE}`;
+/** The connections of that API's stage, by method, as the policies name them. */
+const connectionsArn = (method: string) => `arn:aws:execute-api:${REGION}:${ACCOUNT}:${LIVE_API_ID}/${LIVE_STAGE}/${method}/@connections/*`;
+/** What X-Ray active tracing grants every function (the Lambda service sends the segments under the function's role). */
+const TRACING_GRANTS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].map((action) => ({ action, resource: '*' }));
 /** What each `webhooks` grant is for: its one action on the webhook queue. */
 const WEBHOOK_ACTION = { publish: 'sqs:SendMessage', deliver: 'sqs:ChangeMessageVisibility' } as const;
 
-/** Every function's declared grants, by function name (a route's or a job's). */
+/** Every function's declared grants, by function name (a route's, a WebSocket route's or a job's). */
 const declaredGrants = () =>
-  new Map<string, Grants>([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...Object.values(JOBS).map((job) => [job.name, job.grants] as const)]);
+  new Map<string, Grants>([
+    ...ALL_ROUTES.map((route) => [route.name, route.grants] as const),
+    ...SOCKET_ROUTES.map((route) => [route.name, route.grants] as const),
+    ...Object.values(JOBS).map((job) => [job.name, job.grants] as const),
+  ]);
 
 /**
- * What Lambda's event source mappings do under a function's role, not the function's code (so
- * never recorded here): the dispatcher's and the webhook publisher's read the table's stream,
- * and send the batches they give up on to their own dead-letter queues; the deadline handler's
- * and the webhook sender's receive their queue's messages, delete those handled and hand back
- * the failed ones. Exactly these, on those four only (checked below).
+ * What Lambda does under a function's role, not the function's code (so never recorded here):
+ * the event source mappings of the dispatcher, the webhook publisher and the live notifier read
+ * the table's stream, and send the batches they give up on to their own dead-letter queues; the
+ * deadline handler's and the webhook sender's receive their queue's messages, delete those
+ * handled and hand back the failed ones; the scheduled sweep's and repair's failed invocations
+ * go to their failure queues (their on-failure destinations). Exactly these, on those seven only
+ * (checked below).
  */
 const eventSourceGrants = (fn: string) => {
   const readsStream = () =>
@@ -92,6 +127,9 @@ const eventSourceGrants = (fn: string) => {
     }));
   if (fn === DISPATCH) return [...readsStream(), ...sendsFailures(DEAD_LETTERS_ARN)];
   if (fn === PUBLISH) return [...readsStream(), ...sendsFailures(PUBLISH_DEAD_LETTERS_ARN)];
+  if (fn === LIVE_PUSH) return [...readsStream(), ...sendsFailures(LIVE_PUSH_DEAD_LETTERS_ARN)];
+  if (fn === SWEEP) return sendsFailures(SWEEP_FAILURES_ARN);
+  if (fn === REPAIR) return sendsFailures(REPAIR_FAILURES_ARN);
   if (fn === DEADLINES) return consumes(DEADLINE_QUEUE_ARN);
   if (fn === SEND) return consumes(WEBHOOK_QUEUE_ARN);
   return [];
@@ -108,11 +146,15 @@ const declaredQueueGrants = (fn: string) => {
 
 /**
  * The grants a function may hold without this run using them: Powertools Idempotency reads its
- * record back (GetItem) only when its conditional put did not return the existing one; and the
- * event source grants (above).
+ * record back (GetItem) only when its conditional put did not return the existing one; the
+ * event source grants (above); X-Ray's (Lambda's, not the code's); and the live notifier's
+ * DeleteConnection: `live` is one flag (PostToConnection and DeleteConnection), and the notifier
+ * only posts (a connection it finds gone it removes from the table, not from API Gateway).
  */
 const mayGoUnused = (fn: string, grant: { action: string; resource: string }) =>
   (grant.action === 'dynamodb:GetItem' && grant.resource === tableArn(REGION, ACCOUNT, idempotencyTableName)) ||
+  TRACING_GRANTS.some((candidate) => candidate.action === grant.action && candidate.resource === grant.resource) ||
+  (fn === LIVE_PUSH && grant.action === MANAGE_CONNECTIONS && grant.resource === connectionsArn('DELETE')) ||
   eventSourceGrants(fn).some((candidate) => candidate.action === grant.action && candidate.resource === grant.resource);
 
 /** A whole 1×1 PNG (IHDR, IDAT, IEND, with their CRCs). */
@@ -120,6 +162,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR
 
 let aws: RecordingAws;
 let sqs: RecordingSqs;
+let live: RecordingLive;
 /** The function requests are made under (for the SQS stand-in; the recording AWS endpoint keeps its own). */
 let currentFn: string | undefined;
 let server: Awaited<ReturnType<typeof startLocalServer>>;
@@ -132,6 +175,9 @@ let repairHandler: JobHandler<unknown, { sites: number; expired: number; assigne
 let deadlineHandler: JobHandler<SQSEvent, SQSBatchResponse>;
 let publishHandler: JobHandler<DynamoDBStreamEvent, unknown>;
 let sendHandler: JobHandler<SQSEvent, SQSBatchResponse>;
+let livePushHandler: JobHandler<DynamoDBStreamEvent, unknown>;
+/** The WebSocket routes' handlers, by function name. */
+const socketHandlers = new Map<string, JobHandler<APIGatewayProxyWebsocketEventV2, APIGatewayProxyResultV2>>();
 
 /** Runs `run` with every AWS request it makes (to the recording endpoint or the SQS stand-in) attributed to `fn`. */
 function asFunction<T>(fn: string, run: () => Promise<T>): Promise<T> {
@@ -318,6 +364,40 @@ const publishWebhooks = (event: DynamoDBStreamEvent) => runJob(PUBLISH, publishH
 /** The webhook sender, invoked by the webhook queue's event source with this batch. */
 const sendWebhooks = (event: SQSEvent) => runJob(SEND, sendHandler, event);
 
+/** The live notifier, invoked by its event source mapping with one batch of the stream. */
+const pushLive = (event: DynamoDBStreamEvent) => runJob(LIVE_PUSH, livePushHandler, event);
+
+/** What API Gateway's WebSocket API hands a route's function: the route, the connection, the frame (for $default). */
+function socketEvent(routeKey: SocketRoute['routeKey'], connectionId: string, body?: string): APIGatewayProxyWebsocketEventV2 {
+  const now = Date.now();
+  return {
+    requestContext: {
+      routeKey,
+      messageId: randomUUID(),
+      eventType: routeKey === '$connect' ? 'CONNECT' : routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE',
+      extendedRequestId: randomUUID(),
+      requestTime: new Date(now).toISOString(),
+      messageDirection: 'IN',
+      stage: LIVE_STAGE,
+      connectedAt: now,
+      requestTimeEpoch: now,
+      requestId: randomUUID(),
+      domainName: `${LIVE_API_ID}.execute-api.${REGION}.amazonaws.com`,
+      connectionId,
+      apiId: LIVE_API_ID,
+    },
+    ...(body !== undefined ? { body } : {}),
+    isBase64Encoded: false,
+  } as APIGatewayProxyWebsocketEventV2;
+}
+
+/** The function of a WebSocket route, invoked by API Gateway for that connection; every AWS request meanwhile is that function's. */
+function socket(routeKey: SocketRoute['routeKey'], connectionId: string, frame?: unknown) {
+  const route = SOCKET_ROUTES.find((candidate) => candidate.routeKey === routeKey)!;
+  const body = frame === undefined || typeof frame === 'string' ? frame : JSON.stringify(frame);
+  return runJob(route.name, socketHandlers.get(route.name)!, socketEvent(routeKey, connectionId, body));
+}
+
 /** The deadlines a reply's or job's requests sent: exactly `count`, each to the deadline queue, delayed as it says. */
 function deadlinesSent(calls: RecordedCall[], count: number) {
   const sends = calls.filter((recorded) => recorded.operation.startsWith('sqs:'));
@@ -394,6 +474,10 @@ function synthesizePolicies(): Map<string, Grant[]> {
     [logicalId(stack.webhooks.deadLetters)]: WEBHOOK_DEAD_LETTERS_ARN,
     [logicalId(stack.operations.webhookPublishDeadLetters)]: PUBLISH_DEAD_LETTERS_ARN,
     [logicalId(stack.webhooks.signingKey)]: WEBHOOK_KEY_ARN,
+    [logicalId(stack.operations.livePushDeadLetters)]: LIVE_PUSH_DEAD_LETTERS_ARN,
+    [logicalId(stack.operations.sweepFailures)]: SWEEP_FAILURES_ARN,
+    [logicalId(stack.operations.repairFailures)]: REPAIR_FAILURES_ARN,
+    [logicalId(stack.live.api)]: LIVE_API_ID,
   };
   const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
   const resolve = (value: unknown): string => {
@@ -405,7 +489,7 @@ function synthesizePolicies(): Map<string, Grant[]> {
     if (intrinsic['Fn::Join']) return (intrinsic['Fn::Join'][1] as unknown[]).map(resolve).join(intrinsic['Fn::Join'][0]);
     throw new Error(`A policy resource this test cannot resolve: ${JSON.stringify(value)}`);
   };
-  const functions = new Map([...stack.api.functions.entries(), ...stack.api.jobs.entries()]);
+  const functions = stack.api.all();
   const result = new Map<string, Grant[]>();
   for (const [name, fn] of functions) {
     const roleId = logicalId(fn.role! as never);
@@ -445,7 +529,11 @@ function needsOf(fn: string): Need[] {
   return [...unique.values()];
 }
 
-const FUNCTION_NAMES = [...new Set(ALL_ROUTES.map((route) => route.name)), ...Object.values(JOBS).map((job) => job.name)];
+const FUNCTION_NAMES = [
+  ...new Set(ALL_ROUTES.map((route) => route.name)),
+  ...SOCKET_ROUTES.map((route) => route.name),
+  ...Object.values(JOBS).map((job) => job.name),
+];
 
 beforeAll(async () => {
   const endpoint = inject('dynamoEndpoint');
@@ -456,6 +544,7 @@ beforeAll(async () => {
   sqs = await startRecordingSqs({ region: REGION, calls: aws.calls, currentFn: () => currentFn });
   expect(queueArnOf(DEADLINE_QUEUE_URL(), REGION)).toBe(DEADLINE_QUEUE_ARN);
   expect(queueArnOf(WEBHOOK_QUEUE_URL(), REGION)).toBe(WEBHOOK_QUEUE_ARN);
+  live = await startRecordingLive({ region: REGION, account: ACCOUNT, apiId: LIVE_API_ID, stage: LIVE_STAGE, calls: aws.calls, currentFn: () => currentFn });
   delete process.env.PLATFORM_TOKEN;
   delete process.env.AVATAR_DIR;
   delete process.env.WEBHOOK_SIGNING_KEY;
@@ -476,6 +565,11 @@ beforeAll(async () => {
     // Likewise webhook events go to their SQS queue, and the signing key comes from its secret.
     WEBHOOK_QUEUE_URL: WEBHOOK_QUEUE_URL(),
     WEBHOOK_SIGNING_KEY_SECRET_ID: WEBHOOK_KEY_ARN,
+    // Live push goes to the WebSocket API's Management API (the stage's callback URL in AWS), and
+    // the routes tell the pages the wss:// URL. The stack gives the endpoint only to the functions
+    // granted `live`; here every function has it, so one that posts without the grant is caught below.
+    LIVE_MANAGEMENT_ENDPOINT: live.endpoint,
+    LIVE_URL,
     // The one difference from AWS: the receiver is on 127.0.0.1 (AWS takes https to public addresses only).
     LOCAL_WEBHOOKS: 'true',
     AWS_REGION: REGION,
@@ -490,6 +584,10 @@ beforeAll(async () => {
   deadlineHandler = (await import('../../functions/handle-chat-deadlines.js')).handler as unknown as typeof deadlineHandler;
   publishHandler = (await import('../../functions/publish-webhook-events.js')).handler as unknown as typeof publishHandler;
   sendHandler = (await import('../../functions/send-webhooks.js')).handler as unknown as typeof sendHandler;
+  livePushHandler = (await import('../../functions/push-live-events.js')).handler as unknown as typeof livePushHandler;
+  for (const route of SOCKET_ROUTES) {
+    socketHandlers.set(route.name, (await import(`../../functions/${route.name}.ts`)).handler);
+  }
   policies = synthesizePolicies();
 });
 
@@ -497,6 +595,7 @@ afterAll(async () => {
   await server?.close();
   await aws?.close();
   await sqs?.close();
+  await live?.close();
 });
 
 describe('every function is granted exactly what it sends to AWS', () => {
@@ -1138,6 +1237,112 @@ describe('every function is granted exactly what it sends to AWS', () => {
       await receiver.close();
     }
 
+    // Live updates, on a site of their own where Lou is online, through the WebSocket API's three
+    // functions, the deadline handler and the notifier, each posting to and closing connections
+    // through the recording Management API. The routes tell the pages where to connect.
+    const liveSite = await expectStatus(call('create-site', {}, { token: PLATFORM_TOKEN, body: { name: 'Live' } }), 201, 'live site');
+    const onLiveSite = { siteId: liveSite.siteId as string };
+    const liveAdmin = { token: liveSite.adminToken as string };
+    const lou = { ...onLiveSite, operatorId: 'lou' };
+    const louToken = (await expectStatus(call('put-operator', lou, { ...liveAdmin, body: { name: 'Lou', maxChats: 1 } }), 201, 'create lou'))
+      .operatorToken as string;
+    await expectStatus(call('set-operator-status', lou, { token: louToken, body: { status: 'online' } }), 200, 'lou online');
+    expect((await expectStatus(call('get-widget', onLiveSite), 200, 'get-widget: where to connect')).liveUrl).toBe(LIVE_URL);
+    expect((await expectStatus(call('get-me', {}, { token: louToken }), 200, 'get-me: where to connect')).liveUrl).toBe(LIVE_URL);
+    const louChat = await expectStatus(call('start-chat', onLiveSite, { body: { visitorId: 'l1' } }), 201, 'lou takes a chat');
+    const operations = (calls: RecordedCall[]) => calls.map((recorded) => recorded.operation);
+
+    // $connect records the connection and sends its 10 s auth deadline (it cannot post yet).
+    const connect = async (connectionId: string) => {
+      live.connect(connectionId);
+      const opened = await socket('$connect', connectionId);
+      expect(opened.result).toEqual({ statusCode: 200 });
+      expect(operations(opened.calls)).toEqual(['dynamodb:PutItem', 'sqs:SendMessage']);
+      const [sent] = deadlinesSent(opened.calls, 1);
+      expect(sent!.deadline).toEqual({ kind: 'live-auth', connectionId, dueAtMs: expect.any(Number) });
+      expect(sent!.message.delaySeconds).toBeGreaterThanOrEqual(9);
+      expect(sent!.message.delaySeconds).toBeLessThanOrEqual(10);
+      return sent!.message;
+    };
+    // $default: the first frame authenticates (the token's owner read, or the chat; the connection
+    // and its subscription in one transaction), and `ready` is posted back.
+    const authenticate = async (connectionId: string, token: string) => {
+      const authed = await socket('$default', connectionId, { type: 'auth', siteId: onLiveSite.siteId, token });
+      expect(authed.result).toEqual({ statusCode: 200 });
+      expect(live.posts(connectionId).at(-1)).toEqual({ type: 'ready' });
+      expect(operations(authed.calls)).toEqual(expect.arrayContaining(['dynamodb:TransactWriteItems', 'execute-api:PostToConnection']));
+      return authed.calls;
+    };
+    const louConsole = 'LouC0ns0le1A=';
+    const louDeadline = await connect(louConsole);
+    await authenticate(louConsole, louToken);
+    await socket('$default', louConsole, { type: 'ping' });
+    expect(live.posts(louConsole).at(-1)).toEqual({ type: 'pong' });
+    const visitorWidget = 'V1sitorWidg=';
+    await connect(visitorWidget);
+    await authenticate(visitorWidget, louChat.chatToken);
+    // A second console tab of Lou's, whose client then leaves without API Gateway telling anyone yet.
+    const louTab = 'LouSec0ndTab=';
+    await connect(louTab);
+    await authenticate(louTab, louToken);
+    live.vanish(louTab);
+    // The admin's token may not listen: an error is posted and the connection closed (DeleteConnection).
+    const adminSocket = 'Adm1nS0cket=';
+    await connect(adminSocket);
+    const refusedSocket = await socket('$default', adminSocket, { type: 'auth', siteId: onLiveSite.siteId, token: liveAdmin.token });
+    expect(live.posts(adminSocket)).toEqual([{ type: 'error', code: 'forbidden', message: expect.any(String) }]);
+    expect(operations(refusedSocket.calls)).toEqual(expect.arrayContaining(['execute-api:PostToConnection', 'execute-api:DeleteConnection']));
+    expect(live.isOpen(adminSocket)).toBe(false);
+    // A socket that never authenticates: its deadline, delivered when due, posts why, closes it
+    // and deletes its record. Lou's, delivered, finds her authenticated and does nothing.
+    const silent = 'S1lentS0cket=';
+    const silentDeadline = await connect(silent);
+    const closedSilent = await deliver([silentDeadline]);
+    expect(live.posts(silent)).toEqual([{ type: 'error', code: 'auth_timeout', message: expect.any(String) }]);
+    expect(operations(closedSilent)).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'execute-api:PostToConnection', 'execute-api:DeleteConnection', 'dynamodb:DeleteItem']),
+    );
+    expect(live.isOpen(silent)).toBe(false);
+    const louPosts = live.posts(louConsole).length;
+    const keptLou = await deliver([louDeadline]);
+    expect(operations(keptLou)).toEqual(['dynamodb:GetItem']);
+    expect(live.posts(louConsole)).toHaveLength(louPosts);
+
+    // The notifier: the visitor writes and Lou closes the chat, then (Lou away) two chats wait and
+    // the first one's visitor listens. Their records pass the notifier's filters; given them, the
+    // notifier reads the site's connections (one Query of its partition), the waiting queue and the
+    // places, and posts each event to those concerned; Lou's vanished tab answers 410, so its
+    // connection and subscription are deleted.
+    const liveStream = await recordStream(livePushJob.filterPatterns);
+    const onLouChat = { ...onLiveSite, chatId: louChat.chat.id as string };
+    await expectStatus(call('post-message', onLouChat, { token: louChat.chatToken, body: { text: 'Are you there, Lou?' } }), 201, 'the visitor writes');
+    await expectStatus(call('close-chat', onLouChat, { token: louToken }), 200, 'lou closes the chat');
+    await expectStatus(call('set-operator-status', lou, { token: louToken, body: { status: 'away' } }), 200, 'lou away');
+    const firstWaiting = await expectStatus(call('start-chat', onLiveSite, { body: { visitorId: 'l2' } }), 202, 'nobody: it waits');
+    const waitingWidget = 'Wa1tingWidg=';
+    await connect(waitingWidget);
+    await authenticate(waitingWidget, firstWaiting.chatToken);
+    await expectStatus(call('start-chat', onLiveSite, { body: { visitorId: 'l3' } }), 202, 'another waits behind it');
+    const liveBatches = await liveStream.stop(4);
+    const liveRecords = liveBatches.flatMap((batch) => batch.Records);
+    for (const record of liveRecords) expect(passesFilters(record, livePushJob.filterPatterns), recordKind(record)).toBe(true);
+    expect(liveRecords.map(recordKind)).toEqual(expect.arrayContaining(['INSERT message', 'MODIFY chat', 'INSERT chat']));
+    const pushCalls: RecordedCall[] = [];
+    for (const batch of liveBatches) pushCalls.push(...(await pushLive(batch)).calls);
+    const typesPostedTo = (connectionId: string) => live.posts(connectionId).map((message: { type: string }) => message.type);
+    expect(typesPostedTo(louConsole)).toEqual(expect.arrayContaining(['message.created', 'chat.closed', 'queue.length']));
+    expect(typesPostedTo(visitorWidget)).toEqual(expect.arrayContaining(['message.created', 'chat.closed']));
+    expect(typesPostedTo(visitorWidget)).not.toContain('queue.length');
+    expect(live.posts(waitingWidget)).toContainEqual(expect.objectContaining({ type: 'queue.position', queue: expect.objectContaining({ position: 1 }) }));
+    expect(operations(pushCalls)).toEqual(expect.arrayContaining(['dynamodb:Query', 'execute-api:PostToConnection', 'dynamodb:DeleteItem']));
+    expect(operations(pushCalls)).not.toContain('execute-api:DeleteConnection');
+    const louTabItem = await testDocumentClient().send(new GetCommand({ TableName: tableName, Key: connectionKey(louTab), ConsistentRead: true }));
+    expect(louTabItem.Item).toBeUndefined();
+
+    // $disconnect: Lou's console closes; its connection and its subscription are deleted.
+    const bye = await socket('$disconnect', louConsole);
+    expect(operations(bye.calls)).toEqual(['dynamodb:DeleteItem', 'dynamodb:DeleteItem']);
+
     await expectStatus(call('get-health', {}), 200, 'health');
     await expectStatus(call('get-openapi', {}), 200, 'openapi');
 
@@ -1192,7 +1397,8 @@ describe('every function is granted exactly what it sends to AWS', () => {
   it('sends deadlines (SendMessage on the deadline queue) from exactly the functions whose grants say so, and each of them did', () => {
     const declared = declaredGrants();
     const senders = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.deadlines === true);
-    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', DISPATCH, DEADLINES, REPAIR].sort());
+    // live-connect sends each connection's auth deadline.
+    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', 'live-connect', DISPATCH, DEADLINES, REPAIR].sort());
     for (const fn of FUNCTION_NAMES) {
       const sent = needsOf(fn).filter((need) => need.action.startsWith('sqs:') && need.resource === DEADLINE_QUEUE_ARN);
       const granted = policies.get(fn)!.filter((grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN);
@@ -1223,6 +1429,38 @@ describe('every function is granted exactly what it sends to AWS', () => {
       for (const need of needsOf(fn).filter((candidate) => candidate.action.startsWith('sqs:'))) {
         expect([DEADLINE_QUEUE_ARN, WEBHOOK_QUEUE_ARN], `${fn}: ${show(need)}`).toContain(need.resource);
       }
+    }
+  });
+
+  it("manages the WebSocket API's connections (execute-api:ManageConnections on its stage, POST and DELETE) from exactly the functions granted `live`, each of which did", () => {
+    const declared = declaredGrants();
+    const granted = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.live === true);
+    // The auth frame's answer and refusal, the auth deadline's close, the notifier's pushes.
+    expect(granted.sort()).toEqual(['live-message', DEADLINES, LIVE_PUSH].sort());
+    const expected = LIVE_CONNECTION_METHODS.map((method) => `${MANAGE_CONNECTIONS} on ${connectionsArn(method)}`).sort();
+    expect(expected).toEqual([
+      `execute-api:ManageConnections on arn:aws:execute-api:${REGION}:${ACCOUNT}:${LIVE_API_ID}/${LIVE_STAGE}/DELETE/@connections/*`,
+      `execute-api:ManageConnections on arn:aws:execute-api:${REGION}:${ACCOUNT}:${LIVE_API_ID}/${LIVE_STAGE}/POST/@connections/*`,
+    ]);
+    for (const fn of FUNCTION_NAMES) {
+      const held = policies.get(fn)!.filter((grant) => grant.action.startsWith('execute-api:'));
+      expect(held.map(show).sort(), fn).toEqual(granted.includes(fn) ? expected : []);
+      const used = needsOf(fn).filter((need) => need.action.startsWith('execute-api:'));
+      if (!granted.includes(fn)) {
+        expect(used.map(show), fn).toEqual([]);
+        continue;
+      }
+      for (const need of used) expect(need.resource, fn).toMatch(new RegExp(`^arn:aws:execute-api:${REGION}:${ACCOUNT}:${LIVE_API_ID}/${LIVE_STAGE}/(POST|DELETE)/@connections/[^/]+$`));
+      // The notifier only posts (see mayGoUnused); the others post and close.
+      const methods = [...new Set(used.map((need) => need.resource.split('/')[2]))].sort();
+      expect(methods, fn).toEqual(fn === LIVE_PUSH ? ['POST'] : ['DELETE', 'POST']);
+    }
+  });
+
+  it('traces every function with X-Ray: the two actions it needs on *, and nothing else on *', () => {
+    for (const fn of FUNCTION_NAMES) {
+      const onAnything = policies.get(fn)!.filter((grant) => grant.resource === '*' || grant.resource.endsWith(':*'));
+      expect(onAnything.map(show).sort(), fn).toEqual(TRACING_GRANTS.map(show).sort());
     }
   });
 
@@ -1269,7 +1507,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
         .filter((need) => need.action === 'dynamodb:Query')
         .map((need) => need.resource.replace(tableArn(REGION, ACCOUNT, tableName), '').replace(/^\/index\//, '') || 'table')
         .sort();
-    for (const route of ROUTES) expect(queried(route.name), route.name).toEqual([...(route.grants.queries ?? [])].sort());
+    for (const route of [...ROUTES, ...SOCKET_ROUTES]) expect(queried(route.name), route.name).toEqual([...(route.grants.queries ?? [])].sort());
     for (const job of Object.values(JOBS)) expect(queried(job.name), job.name).toEqual([...new Set((job.grants as Grants).queries ?? [])].sort());
     for (const fn of FUNCTION_NAMES) {
       const onIdempotency = needsOf(fn).filter((need) => need.resource === tableArn(REGION, ACCOUNT, idempotencyTableName));

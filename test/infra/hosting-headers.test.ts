@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { ResponseHeadersPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChatDistributionStack } from '../../infra/stack.js';
-import { AVATAR_CSP, HSTS_MAX_AGE_SECONDS, PAGE_CSP, WEB_HEADERS } from '../../infra/web-headers.js';
+import { AVATAR_CSP, HSTS_MAX_AGE_SECONDS, PAGE_CSP, pageCsp, WEB_HEADERS } from '../../infra/web-headers.js';
 
 /** Synthesized without bundling and without web assets: the headers do not depend on them. */
 let stack: ChatDistributionStack;
@@ -26,6 +26,15 @@ interface HeadersConfig {
 
 const idOf = (policy: ResponseHeadersPolicy) => Stack.of(policy).getLogicalId(policy.node.defaultChild as never);
 
+/** A header value as text: a value built from references (Fn::Join) reads each as ${LogicalId} or ${AWS::Pseudo}. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const { 'Fn::Join': join, Ref: ref } = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+  if (ref) return `\${${ref}}`;
+  if (join) return join[1].map(text).join(join[0]);
+  throw new Error(`a header value this test cannot read: ${JSON.stringify(value)}`);
+}
+
 function configOf(policy: ResponseHeadersPolicy): HeadersConfig {
   const resources = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
   const resource = resources[idOf(policy)] as { Properties: { ResponseHeadersPolicyConfig: HeadersConfig } } | undefined;
@@ -41,7 +50,7 @@ function headersOf(config: HeadersConfig): Record<string, { value: string; overr
     const override = setting.Override as boolean;
     switch (key) {
       case 'ContentSecurityPolicy':
-        headers['content-security-policy'] = { value: setting.ContentSecurityPolicy as string, override };
+        headers['content-security-policy'] = { value: text(setting.ContentSecurityPolicy), override };
         break;
       case 'ContentTypeOptions':
         headers['x-content-type-options'] = { value: 'nosniff', override };
@@ -111,8 +120,13 @@ describe('CloudFront response headers', () => {
   it('sends the pages (and widget.js) the strict CSP, nosniff, no framing, no referrer and HSTS, overriding the origin', () => {
     const config = configOf(stack.hosting.pageHeaders);
     const headers = headersOf(config);
+    // The local pages' policy, but that the pages may also connect to the WebSocket API's host (the live socket).
+    const liveOrigin = `wss://\${${idOf(stack.live.api as never)}}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}`;
+    const csp = PAGE_CSP.replace("connect-src 'self'", `connect-src 'self' ${liveOrigin}`);
+    expect(csp).not.toBe(PAGE_CSP);
+    expect(text(stack.resolve(pageCsp(stack.live.origin)))).toBe(csp);
     expect(valuesOf(headers)).toEqual({
-      'content-security-policy': PAGE_CSP,
+      'content-security-policy': csp,
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
@@ -123,7 +137,7 @@ describe('CloudFront response headers', () => {
     for (const [name, { override }] of Object.entries(headers)) expect(override, name).toBe(true);
     // The same headers the local server sends on the pages; widget.js, served by this behaviour
     // too, keeps a cross-origin resource policy so that any site can run it.
-    expect(valuesOf(headers)).toMatchObject(lower(WEB_HEADERS.page));
+    expect({ ...valuesOf(headers), 'content-security-policy': PAGE_CSP }).toMatchObject(lower(WEB_HEADERS.page));
     expect(headers['cross-origin-resource-policy']!.value).toBe(WEB_HEADERS.site['Cross-Origin-Resource-Policy']);
     expect(config.CorsConfig).toBeUndefined();
     expect(config.RemoveHeadersConfig).toBeUndefined();

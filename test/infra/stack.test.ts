@@ -5,7 +5,16 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JOBS } from '../../infra/constructs/api.js';
 import { DEADLINE_HANDLER_TIMEOUT, DEADLINE_MAX_RECEIVES } from '../../infra/constructs/deadlines.js';
+import { LIVE_STAGE } from '../../infra/constructs/live.js';
+import { ASSIGNED_METHODS, DISPATCHED_METHOD, DURATION_ALARM_SHARE, LATENCY_P99_ALARM_MS } from '../../infra/constructs/monitoring.js';
 import {
+  DEAD_LETTER_RETENTION,
+  LIVE_PUSH_BATCH_SIZE,
+  LIVE_PUSH_LATENCY_ALARM,
+  LIVE_PUSH_MAX_RECORD_AGE,
+  LIVE_PUSH_RETRY_ATTEMPTS,
+  SCHEDULE_MAX_EVENT_AGE,
+  SCHEDULE_RETRY_ATTEMPTS,
   DEADLINE_BATCH_SIZE,
   DEADLINE_MAX_AGE_SECONDS,
   DISPATCH_BATCH_SIZE,
@@ -21,6 +30,11 @@ import {
 import { WEBHOOK_KEY_LENGTH, WEBHOOK_SENDER_TIMEOUT } from '../../infra/constructs/webhooks.js';
 import type { Grants } from '../../lib/http/route.js';
 import { webhookPublisherJob } from '../../lib/jobs/publish-webhook-events.js';
+import { livePushJob } from '../../lib/jobs/push-live-events.js';
+import { ASSIGNMENT_METHODS } from '../../lib/domain/distribution/index.js';
+import { limitsOf } from '../../lib/function-limits.js';
+import { SOCKET_ROUTES } from '../../lib/live/socket-routes.js';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/observability/metrics.js';
 import { WEBHOOK_MAX_RECEIVES, WEBHOOK_RETRY_WINDOW_SECONDS } from '../../lib/webhooks/backoff.js';
 import { DELIVERY_TIMEOUT_MS } from '../../lib/webhooks/post.js';
 import { ChatDistributionStack } from '../../infra/stack.js';
@@ -32,19 +46,21 @@ import { INDEXES, QUEUE_INDEX, TABLE_STREAM, TTL_ATTRIBUTE } from '../../lib/sto
 import { buildWeb, WEB_DIST } from '../../web/build.js';
 
 /** Synthesized without bundling (the bundles are checked on their own); cdk-nag runs as in the app. */
-function synth(envName = 'dev') {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new ChatDistributionStack(app, `Test-${envName}`, { envName, webAssets: WEB_DIST });
+function synth(envName = 'dev', context: Record<string, unknown> = {}, env?: { account: string; region: string }) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new ChatDistributionStack(app, `Test-${envName}`, { envName, webAssets: WEB_DIST, ...(env ? { env } : {}) });
   Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
-  return { stack, template: Template.fromStack(stack) };
+  return { stack, template: Template.fromStack(stack), monitoring: Template.fromStack(stack.monitoring) };
 }
 
 let stack: ChatDistributionStack;
 let template: Template;
+/** The alarms, their topic and the dashboard: a nested stack of its own. */
+let monitoring: Template;
 beforeAll(async () => {
   await buildWeb();
-  ({ stack, template } = synth());
+  ({ stack, template, monitoring } = synth());
 });
 
 const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
@@ -54,7 +70,7 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 
 /** Every statement of the inline policies attached to a function's role (a route's or a job's). */
 function statementsOf(functionName: string): Statement[] {
-  const fn = stack.api.jobs.get(functionName) ?? stack.api.functions.get(functionName)!;
+  const fn = stack.api.all().get(functionName)!;
   const roleId = stack.getLogicalId(fn.role!.node.defaultChild as never);
   const policies = template.findResources('AWS::IAM::Policy', {
     Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
@@ -92,20 +108,65 @@ function queryTargetsOf(statements: Statement[], tableId: string): string[] {
 
 const JOB_LIST = Object.values(JOBS);
 
-type FunctionResource = { Properties: { Timeout?: number; Environment?: { Variables: Record<string, unknown> } } };
+type FunctionResource = {
+  Properties: { Timeout?: number; MemorySize?: number; TracingConfig?: { Mode: string }; Environment?: { Variables: Record<string, unknown> } };
+};
 
-/** A function's resource in the template, by route or job name. */
+/** A function's resource in the template, by route, WebSocket route or job name. */
 function functionResource(name: string): FunctionResource {
-  const fn = stack.api.jobs.get(name) ?? stack.api.functions.get(name)!;
+  const fn = stack.api.all().get(name)!;
   return template.toJSON().Resources[logicalId(fn)] as FunctionResource;
 }
 
-/** Every function's grants, by function name (a route's, or a job's). */
+/** Every function's grants, by function name (a route's, a WebSocket route's, or a job's). */
 const declaredGrants = () =>
-  new Map<string, Grants>([...ALL_ROUTES.map((route) => [route.name, route.grants] as const), ...JOB_LIST.map((job) => [job.name, job.grants] as const)]);
+  new Map<string, Grants>([
+    ...ALL_ROUTES.map((route) => [route.name, route.grants] as const),
+    ...SOCKET_ROUTES.map((route) => [route.name, route.grants] as const),
+    ...JOB_LIST.map((job) => [job.name, job.grants] as const),
+  ]);
 
-/** Every function's name, routes' and jobs'. */
-const allFunctionNames = () => [...stack.api.functions.keys(), ...stack.api.jobs.keys()];
+/** Every function's name: routes', WebSocket routes' and jobs'. */
+const allFunctionNames = () => [...stack.api.all().keys()];
+
+type Alarm = { Properties: Record<string, any> };
+
+/**
+ * A value of the monitoring stack as the main stack gives it: a reference to the main stack
+ * (a function's name, a queue's, the table's) is a parameter of the nested stack, set by the
+ * main stack's AWS::CloudFormation::Stack resource.
+ */
+function inParent(value: unknown): unknown {
+  const [nested] = Object.values(template.findResources('AWS::CloudFormation::Stack')) as { Properties: { Parameters: Record<string, unknown> } }[];
+  const ref = (value as { Ref?: string } | null)?.Ref;
+  return ref && nested!.Properties.Parameters[ref] !== undefined ? nested!.Properties.Parameters[ref] : value;
+}
+
+/** The monitoring stack's alarms, their dimensions resolved to the main stack's values. */
+function alarms(): Alarm[] {
+  return (Object.values(monitoring.findResources('AWS::CloudWatch::Alarm')) as Alarm[]).map((alarm) => ({
+    Properties: {
+      ...alarm.Properties,
+      ...(alarm.Properties.Dimensions
+        ? { Dimensions: (alarm.Properties.Dimensions as { Name: string; Value: unknown }[]).map((d) => ({ Name: d.Name, Value: inParent(d.Value) })) }
+        : {}),
+    },
+  }));
+}
+
+/** The one alarm whose properties include these (dimensions as the main stack gives them). */
+function alarmLike(properties: Record<string, unknown>): Alarm {
+  const found = alarms().filter((alarm) => {
+    try {
+      expect(alarm.Properties).toMatchObject(properties);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  expect(found, JSON.stringify(properties)).toHaveLength(1);
+  return found[0]!;
+}
 
 /** The statements of a function whose resource names this construct (its ARN, or any attribute of it). */
 const statementsOn = (name: string, construct: { node: { defaultChild?: unknown } }) =>
@@ -124,7 +185,7 @@ const queueProperties = (queue: { node: { defaultChild?: unknown } }) =>
 
 describe('the CDK stack', () => {
   it('has a route for every entry of the route table, each pointing at its own function', () => {
-    const routes = template.findResources('AWS::ApiGatewayV2::Route');
+    const routes = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: { Ref: logicalId(stack.api.httpApi) } } });
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
     expect(Object.keys(routes)).toHaveLength(ALL_ROUTES.length);
     for (const route of ALL_ROUTES) {
@@ -139,17 +200,21 @@ describe('the CDK stack', () => {
     }
   });
 
-  it('runs every function on Node.js 24, arm64, with its own log group and retention', () => {
-    const ours = [...stack.api.functions.values(), ...stack.api.jobs.values()].map((fn) => logicalId(fn));
+  it('runs every function on Node.js 24, arm64, traced by X-Ray, with its own log group and retention', () => {
+    const ours = [...stack.api.all().values()].map((fn) => logicalId(fn));
     const functions = Object.fromEntries(
       Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => ours.includes(id)),
     );
     expect([...stack.api.jobs.keys()].sort()).toEqual(JOB_LIST.map((job) => job.name).sort());
-    // Every job of lib/ is deployed, and nothing else.
+    // Every job of lib/ is deployed, and nothing else; likewise every WebSocket route.
     expect(JOB_LIST.map((job) => job.name).sort()).toEqual(LIB_JOBS.map((job) => job.name).sort());
-    expect(Object.keys(functions)).toHaveLength(new Set(ALL_ROUTES.map((route) => route.name)).size + JOB_LIST.length);
+    expect([...stack.api.sockets.keys()].sort()).toEqual(SOCKET_ROUTES.map((route) => route.name).sort());
+    expect(Object.keys(functions)).toHaveLength(new Set(ALL_ROUTES.map((route) => route.name)).size + SOCKET_ROUTES.length + JOB_LIST.length);
+    // Every other Lambda function of the template is the CDK's BucketDeployment (the web assets).
+    const others = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => !ours.includes(id));
+    expect(others.every((id) => id.startsWith('CustomCDKBucketDeployment')), others.join()).toBe(true);
     for (const resource of Object.values(functions)) {
-      expect(resource).toMatchObject({ Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'] } });
+      expect(resource).toMatchObject({ Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } } });
       expect((resource as { Properties: { LoggingConfig?: unknown } }).Properties.LoggingConfig).toBeDefined();
     }
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
@@ -168,6 +233,14 @@ describe('the CDK stack', () => {
       expect(idempotencyActions.length > 0, route.name).toBe(route.grants.idempotency === true);
       const writesS3 = actionsOf(statements).includes('s3:PutObject');
       expect(writesS3, route.name).toBe(route.name === 'upload-avatar');
+    }
+    for (const route of SOCKET_ROUTES) {
+      const statements = statementsOf(route.name);
+      expect(dynamoActionsOn(statements, tableId), route.name).toEqual(route.grants.table.map((action) => `dynamodb:${action}`).sort());
+      expect(queryTargetsOf(statements, tableId), route.name).toEqual([...new Set(route.grants.queries ?? [])].sort());
+      expect(actionsOf(statements).some((action) => action.endsWith(':*') || action === '*'), route.name).toBe(false);
+      expect(dynamoActionsOn(statements, idempotencyId), route.name).toEqual([]);
+      expect(actionsOf(statements).filter((action) => /^(s3|secretsmanager):/.test(action)), route.name).toEqual([]);
     }
     for (const job of JOB_LIST) {
       const grants: Grants = job.grants;
@@ -208,13 +281,14 @@ describe('the CDK stack', () => {
     expect(outputValues).not.toMatch(/SecretString|resolve:secretsmanager/);
   });
 
-  it('lets only the dispatcher and the webhook publisher read the table stream, each send to its own dead-letter queue, as their event sources need', () => {
+  it('lets only the dispatcher, the webhook publisher and the live notifier read the table stream, each send to its own dead-letter queue, as their event sources need', () => {
     const tableId = logicalId(stack.data.table);
     const streamArn = { 'Fn::GetAtt': [tableId, 'StreamArn'] };
     // Each stream reader and the on-failure destination of its mapping.
     const readers = new Map([
       [JOBS.dispatcher.name, stack.operations.dispatchDeadLetters],
       [JOBS.webhookPublisher.name, stack.operations.webhookPublishDeadLetters],
+      [JOBS.livePush.name, stack.operations.livePushDeadLetters],
     ]);
     const deadLetterIds = [...readers.values()].map((queue) => logicalId(queue));
     for (const name of allFunctionNames()) {
@@ -238,18 +312,62 @@ describe('the CDK stack', () => {
     }
   });
 
-  it('runs the stale sweep and the queue repair every minute, each retried briefly', () => {
+  it('runs the stale sweep and the queue repair every minute, each retried briefly, each failure to a queue of its own', () => {
+    expect(SCHEDULE_RETRY_ATTEMPTS).toBe(2);
+    expect(SCHEDULE_MAX_EVENT_AGE.toSeconds()).toBe(120);
+    const failureQueues = new Map([
+      [JOBS.sweep.name, stack.operations.sweepFailures],
+      [JOBS.repair.name, stack.operations.repairFailures],
+    ]);
     for (const fn of [stack.api.sweep, stack.api.repair]) {
-      template.hasResourceProperties('AWS::Events::Rule', {
-        ScheduleExpression: 'rate(1 minute)',
-        State: 'ENABLED',
-        Targets: [
-          Match.objectLike({
-            Arn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
-            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 },
-          }),
-        ],
+      const name = [...stack.api.jobs].find(([, candidate]) => candidate === fn)![0];
+      const failures = failureQueues.get(name)!;
+      const failuresArn = { 'Fn::GetAtt': [logicalId(failures), 'Arn'] };
+      // An invocation EventBridge cannot deliver goes to the target's dead-letter queue...
+      const rules = template.findResources('AWS::Events::Rule', {
+        Properties: {
+          ScheduleExpression: 'rate(1 minute)',
+          State: 'ENABLED',
+          Targets: [
+            Match.objectLike({
+              Arn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] },
+              RetryPolicy: { MaximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS, MaximumEventAgeInSeconds: SCHEDULE_MAX_EVENT_AGE.toSeconds() },
+              DeadLetterConfig: { Arn: failuresArn },
+            }),
+          ],
+        },
       });
+      expect(Object.keys(rules), name).toHaveLength(1);
+      // ...which lets exactly that rule send to it, over TLS only.
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: logicalId(failures) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [Object.keys(rules)[0], 'Arn'] } } },
+            }),
+          ]),
+        },
+      });
+      // ...and one the function fails goes to the same queue at once (the next minute's run is its retry).
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalId(fn) },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: SCHEDULE_MAX_EVENT_AGE.toSeconds(),
+        DestinationConfig: { OnFailure: { Destination: failuresArn } },
+      });
+      expect(queueProperties(failures)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: DEAD_LETTER_RETENTION.toSeconds() });
+      // Lambda sends there under the job's role; no other function may.
+      for (const other of allFunctionNames()) {
+        const onFailures = statementsOn(other, failures);
+        if (other !== name) expect(onFailures, other).toEqual([]);
+        else expect(actionsOf(onFailures).sort(), other).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+      }
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',
         Principal: 'events.amazonaws.com',
@@ -257,11 +375,12 @@ describe('the CDK stack', () => {
       });
     }
     template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
   });
 
   it('feeds the dispatcher the filtered table stream: partial batch failures, halving, bounded retries, a dead-letter queue', () => {
-    // The dispatcher's and the webhook publisher's (the stream), the deadline handler's and the webhook sender's (their queues).
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
+    // The dispatcher's, the webhook publisher's and the live notifier's (the stream), the deadline handler's and the webhook sender's (their queues).
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
     const mapping = mappingOf(stack.api.dispatcher);
     expect(mapping!.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.data.table), 'StreamArn'] });
     // The very patterns the local stream reader applies (lib/jobs/dispatch-waiting-chats.ts), one filter each.
@@ -288,8 +407,9 @@ describe('the CDK stack', () => {
   it('keeps the dispatcher dead letters encrypted, TLS only, for 14 days', () => {
     const queueId = logicalId(stack.operations.dispatchDeadLetters);
     // The dispatcher's dead letters, the deadline queue and its dead letters, the webhook queue,
-    // its dead letters and the webhook publisher's dead letters.
-    template.resourceCountIs('AWS::SQS::Queue', 6);
+    // its dead letters, the webhook publisher's and the live notifier's dead letters, and the
+    // sweep's and the repair's failures.
+    template.resourceCountIs('AWS::SQS::Queue', 9);
     expect(queueProperties(stack.operations.dispatchDeadLetters)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
@@ -378,13 +498,16 @@ describe('the CDK stack', () => {
       const elsewhere = sendStatements.filter((statement) => !toDeadlines.includes(statement));
       const url = functionResource(name).Properties.Environment?.Variables.DEADLINE_QUEUE_URL;
       // The stream readers' event sources send their failed batches to their own dead-letter
-      // queues (whether or not they send deadlines); the webhook publisher sends events.
+      // queues (whether or not they send deadlines), the scheduled jobs' failed runs go to their
+      // failure queues; the webhook publisher sends events.
       const ownDeadLetters =
-        name === JOBS.dispatcher.name
-          ? [dispatchDeadLettersId]
-          : name === JOBS.webhookPublisher.name
-            ? [logicalId(stack.webhooks.queue), logicalId(stack.operations.webhookPublishDeadLetters)]
-            : [];
+        {
+          [JOBS.dispatcher.name]: [dispatchDeadLettersId],
+          [JOBS.webhookPublisher.name]: [logicalId(stack.webhooks.queue), logicalId(stack.operations.webhookPublishDeadLetters)],
+          [JOBS.livePush.name]: [logicalId(stack.operations.livePushDeadLetters)],
+          [JOBS.sweep.name]: [logicalId(stack.operations.sweepFailures)],
+          [JOBS.repair.name]: [logicalId(stack.operations.repairFailures)],
+        }[name] ?? [];
       expect(
         elsewhere.map((statement) => (statement.Resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]),
         name,
@@ -402,9 +525,12 @@ describe('the CDK stack', () => {
     }
     // The chat start (an answer timeout, or a group chat that waits), the dispatcher (the answer
     // timeouts of the chats it assigns), a transfer (the new assignment's answer timeout, or the
-    // group's fallback) and the handler (a deadline not due yet, sent again; a chat taken back
-    // into a group).
-    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', JOBS.dispatcher.name, JOBS.deadlines.name, JOBS.repair.name].sort());
+    // group's fallback), the handler (a deadline not due yet, sent again; a chat taken back
+    // into a group), the repair (the answer timeouts of what it assigns) and $connect (the
+    // connection's 10 s to authenticate).
+    expect(senders.sort()).toEqual(
+      ['start-chat', 'transfer-chat', 'live-connect', JOBS.dispatcher.name, JOBS.deadlines.name, JOBS.repair.name].sort(),
+    );
   });
 
   it('queues webhook events encrypted and TLS only, redriven to a dead-letter queue after WEBHOOK_MAX_RECEIVES receives, hidden 6× the sender timeout, kept past the 24 h of retries', () => {
@@ -647,24 +773,235 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('raises alarms on API 5xx, table throttling, job errors, dead letters, a late dispatcher, late deadlines and a late webhook publisher', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5xx', Namespace: 'AWS/ApiGateway' });
-    // Every job's errors (the webhook sender's are invocations that failed, not failed deliveries).
-    expect([...stack.api.jobs.values()]).toHaveLength(6);
-    for (const fn of [
-      stack.api.sweep,
-      stack.api.dispatcher,
-      stack.api.repair,
-      stack.api.deadlineHandler,
-      stack.api.webhookPublisher,
-      stack.api.webhookSender,
-    ]) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/Lambda',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }],
+  it("deploys every function with its timeout and memory from lib/function-limits.ts, and the queues' visibility follows them", () => {
+    const names = allFunctionNames();
+    expect(names.length).toBe(new Set(ALL_ROUTES.map((route) => route.name)).size + SOCKET_ROUTES.length + JOB_LIST.length);
+    for (const name of names) {
+      const { Timeout, MemorySize } = functionResource(name).Properties;
+      expect({ Timeout, MemorySize }, name).toEqual({ Timeout: limitsOf(name).timeoutSeconds, MemorySize: limitsOf(name).memoryMb });
+    }
+    // AWS: a queue's visibility timeout at least six times its consumer's timeout.
+    expect(queueProperties(stack.deadlines.queue).VisibilityTimeout).toBe(6 * limitsOf(JOBS.deadlines.name).timeoutSeconds);
+    expect(queueProperties(stack.webhooks.queue).VisibilityTimeout).toBe(6 * limitsOf(JOBS.webhookSender.name).timeoutSeconds);
+  });
+
+  it('serves the WebSocket API: $connect, $default and $disconnect each to its own function, on an auto-deployed, throttled stage, its access logs on when asked', () => {
+    const apiId = logicalId(stack.live.api);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET' });
+    const routes = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: { Ref: apiId } } }) as Record<string, { Properties: any }>;
+    expect(Object.values(routes).map((route) => route.Properties.RouteKey).sort()).toEqual(SOCKET_ROUTES.map((route) => route.routeKey).sort());
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration', { Properties: { ApiId: { Ref: apiId } } });
+    for (const route of SOCKET_ROUTES) {
+      const [, found] = Object.entries(routes).find(([, resource]) => resource.Properties.RouteKey === route.routeKey)!;
+      const integrationId = Object.keys(integrations).find((id) => JSON.stringify(found.Properties.Target).includes(id))!;
+      const integration = integrations[integrationId] as { Properties: { IntegrationType: string; IntegrationUri: unknown } };
+      expect(integration.Properties.IntegrationType, route.routeKey).toBe('AWS_PROXY');
+      expect(JSON.stringify(integration.Properties.IntegrationUri), route.routeKey).toContain(logicalId(stack.api.sockets.get(route.name)!));
+      // API Gateway may invoke it.
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [logicalId(stack.api.sockets.get(route.name)!), 'Arn'] },
+      });
+    }
+    expect(new Set(SOCKET_ROUTES.map((route) => route.name)).size).toBe(SOCKET_ROUTES.length);
+    // The stage: deployed on every change, the same throttle as the HTTP stage. Its access logs
+    // need the account's API Gateway CloudWatch Logs role (an account-wide setting): off unless asked.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: apiId },
+      StageName: LIVE_STAGE,
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      AccessLogSettings: Match.absent(),
+    });
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const prod = synth('prod', { liveAccessLogs: 'true' });
+    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: LIVE_STAGE,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [prod.stack.getLogicalId(prod.stack.live.accessLogs!.node.defaultChild as never), 'Arn'] },
+        Format: Match.stringLikeRegexp('connectionId'),
+      },
+    });
+    expect(Annotations.fromStack(prod.stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(() => synth('dev', { liveAccessLogs: 'yes' })).toThrow(/liveAccessLogs/);
+  });
+
+  it('tells every route where the pages connect (LIVE_URL, the wss:// URL of the stage), and outputs it', () => {
+    const apiRef = { Ref: logicalId(stack.live.api) };
+    const url = { 'Fn::Join': ['', ['wss://', apiRef, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, `/${LIVE_STAGE}`]] };
+    for (const name of allFunctionNames()) {
+      const expected = stack.api.functions.has(name) ? url : undefined;
+      expect(functionResource(name).Properties.Environment?.Variables.LIVE_URL, name).toEqual(expected);
+    }
+    expect(functionResource('get-widget').Properties.Environment?.Variables.LIVE_URL).toEqual(url);
+    expect(functionResource('get-me').Properties.Environment?.Variables.LIVE_URL).toEqual(url);
+    expect((template.toJSON().Outputs as Record<string, { Value: unknown }>).LiveUrl!.Value).toEqual(url);
+  });
+
+  it("lets exactly the functions granted `live` post to and close the WebSocket API's connections (its stage only), with its Management API endpoint", () => {
+    const apiRef = { Ref: logicalId(stack.live.api) };
+    const connections = (method: string) => ({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', apiRef, `/${LIVE_STAGE}/${method}/@connections/*`],
+      ],
+    });
+    const endpoint = { 'Fn::Join': ['', ['https://', apiRef, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, `/${LIVE_STAGE}`]] };
+    const granted: string[] = [];
+    for (const name of allFunctionNames()) {
+      const grants = declaredGrants().get(name)!;
+      const onConnections = statementsOf(name).filter((statement) => actionsOf([statement]).some((action) => action.startsWith('execute-api:')));
+      const endpointVariable = functionResource(name).Properties.Environment?.Variables.LIVE_MANAGEMENT_ENDPOINT;
+      // Nobody else touches the WebSocket API.
+      const onTheApi = statementsOf(name).filter((statement) => JSON.stringify(statement.Resource).includes(`"${apiRef.Ref}"`));
+      expect(onTheApi, name).toEqual(onConnections);
+      if (!grants.live) {
+        expect(onConnections, name).toEqual([]);
+        expect(endpointVariable, name).toBeUndefined();
+        continue;
+      }
+      granted.push(name);
+      expect(onConnections, name).toEqual([
+        { Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: [connections('POST'), connections('DELETE')] },
+      ]);
+      expect(endpointVariable, name).toEqual(endpoint);
+    }
+    // The auth frame's answer (and a refusal's close), the auth deadline's close, the notifier's pushes.
+    expect(granted.sort()).toEqual(['live-message', JOBS.deadlines.name, JOBS.livePush.name].sort());
+  });
+
+  it("feeds the live notifier the table stream through the job's own filters: its own mapping, few retries, records a minute old given up to its own dead-letter queue", () => {
+    const mapping = mappingOf(stack.api.livePush);
+    expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.data.table), 'StreamArn'] });
+    expect(mapping.Properties.FilterCriteria).toEqual({
+      Filters: livePushJob.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+    });
+    expect(livePushJob.filterPatterns.length).toBeGreaterThan(0);
+    expect(mapping.Properties).toMatchObject({
+      StartingPosition: 'LATEST',
+      BatchSize: LIVE_PUSH_BATCH_SIZE,
+      MaximumBatchingWindowInSeconds: 0,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: LIVE_PUSH_RETRY_ATTEMPTS,
+      MaximumRecordAgeInSeconds: LIVE_PUSH_MAX_RECORD_AGE.toSeconds(),
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.operations.livePushDeadLetters), 'Arn'] } } },
+    });
+    // A push is worth little late (the pages poll when they miss one): the shortest record age Lambda allows.
+    expect(mapping.Properties.MaximumRecordAgeInSeconds).toBe(60);
+    expect(LIVE_PUSH_RETRY_ATTEMPTS).toBeLessThanOrEqual(3);
+    expect(mapping.Properties.Enabled ?? true).toBe(true);
+    expect(queueProperties(stack.operations.livePushDeadLetters)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalId(stack.operations.livePushDeadLetters) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+  });
+
+  it('puts every alarm in the monitoring stack, each notifying the alarm topic when it fires and when it recovers', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    template.resourceCountIs('AWS::CloudFormation::Stack', 1);
+    const topic = { Ref: stack.monitoring.getLogicalId(stack.monitoring.topic.node.defaultChild as never) };
+    const all = alarms();
+    expect(all.length).toBe(stack.monitoring.alarms.length);
+    for (const alarm of all) {
+      expect(alarm.Properties.AlarmActions, alarm.Properties.AlarmDescription).toEqual([topic]);
+      expect(alarm.Properties.OKActions, alarm.Properties.AlarmDescription).toEqual([topic]);
+      expect(alarm.Properties.AlarmDescription.length).toBeGreaterThan(20);
+    }
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.AlarmTopicArn!.Value)).toContain(logicalId(stack.monitoring));
+  });
+
+  it('encrypts the alarm topic with a rotating key CloudWatch may use, publishes over TLS only, and lets CloudWatch alarms of this account publish', () => {
+    const keyId = stack.monitoring.getLogicalId(stack.monitoring.topic.masterKey!.node.defaultChild as never);
+    const topicId = stack.monitoring.getLogicalId(stack.monitoring.topic.node.defaultChild as never);
+    monitoring.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    monitoring.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    monitoring.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: { Ref: topicId },
+            Condition: {
+              ArnLike: { 'aws:SourceArn': Match.anyValue() },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('e-mails the alarms to `alarmEmail` from the context, and to nobody when it is absent', () => {
+    monitoring.resourceCountIs('AWS::SNS::Subscription', 0);
+    const withEmail = synth('dev', { alarmEmail: 'ops@example.com' });
+    withEmail.monitoring.resourceCountIs('AWS::SNS::Subscription', 1);
+    withEmail.monitoring.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: withEmail.stack.monitoring.getLogicalId(withEmail.stack.monitoring.topic.node.defaultChild as never) },
+    });
+    synth('dev', { alarmEmail: '' }).monitoring.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(() => synth('dev', { alarmEmail: 'not an address' })).toThrow(/alarmEmail/);
+  });
+
+  it("raises each function's alarms: any error, any throttle, and a run of 80 % of its timeout or more", () => {
+    expect(DURATION_ALARM_SHARE).toBe(0.8);
+    const common = { Namespace: 'AWS/Lambda', Period: 300, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' };
+    for (const [name, fn] of stack.api.all()) {
+      const dimensions = [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }];
+      alarmLike({ ...common, MetricName: 'Errors', Dimensions: dimensions, Statistic: 'Sum', Threshold: 1 });
+      alarmLike({ ...common, MetricName: 'Throttles', Dimensions: dimensions, Statistic: 'Sum', Threshold: 1 });
+      const duration = alarmLike({ ...common, MetricName: 'Duration', Dimensions: dimensions, Statistic: 'Maximum' });
+      expect(duration.Properties.Threshold, name).toBe(0.8 * limitsOf(name).timeoutSeconds * 1000);
+    }
+    // The jobs' errors say what a failure means to the service.
+    expect(alarmLike({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.api.dispatcher) } }] }).Properties.AlarmDescription).toMatch(
+      /dispatcher/,
+    );
+  });
+
+  it('raises alarms on API 5xx, table and index write throttling, dead letters and failed scheduled runs, late deadlines, and late stream consumers', () => {
+    alarmLike({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Statistic: 'Sum', Threshold: 5 });
+    // The table's throttled requests, summed over the operations the service sends.
+    const throttling = alarms().filter((alarm) =>
+      (alarm.Properties.Metrics as { Expression?: string }[] | undefined)?.some((metric) => metric.Expression?.includes('+')),
+    );
+    expect(throttling).toHaveLength(1);
+    expect(throttling[0]!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    // Each index of the table: its own write throttling (a throttled index throttles the table's writes).
+    const tableName = { Ref: logicalId(stack.data.table) };
+    for (const index of INDEXES) {
+      alarmLike({
+        Namespace: 'AWS/DynamoDB',
+        MetricName: 'WriteThrottleEvents',
+        Dimensions: [
+          { Name: 'GlobalSecondaryIndexName', Value: index.indexName },
+          { Name: 'TableName', Value: tableName },
+        ],
         Statistic: 'Sum',
+        Period: 300,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
@@ -675,8 +1012,11 @@ describe('the CDK stack', () => {
       stack.deadlines.deadLetters,
       stack.webhooks.deadLetters,
       stack.operations.webhookPublishDeadLetters,
+      stack.operations.livePushDeadLetters,
+      stack.operations.sweepFailures,
+      stack.operations.repairFailures,
     ]) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      alarmLike({
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(deadLetters), 'QueueName'] } }],
@@ -694,7 +1034,7 @@ describe('the CDK stack', () => {
     const visibility = queueProperties(stack.deadlines.queue).VisibilityTimeout as number;
     expect(DEADLINE_MAX_AGE_SECONDS).toBeGreaterThan(MAX_DELAY_SECONDS + visibility);
     expect(DEADLINE_MAX_AGE_SECONDS).toBeLessThanOrEqual(MAX_DELAY_SECONDS + 600);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    alarmLike({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateAgeOfOldestMessage',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.deadlines.queue), 'QueueName'] } }],
@@ -707,33 +1047,87 @@ describe('the CDK stack', () => {
     });
     // The contract's 2 s from the event to the assignment.
     expect(DISPATCH_LATENCY_BUDGET_MS).toBe(2000);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    const iteratorAge = (fn: { node: { defaultChild?: unknown } }) => ({
       Namespace: 'AWS/Lambda',
       MetricName: 'IteratorAge',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.api.dispatcher) } }],
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }],
       Statistic: 'Maximum',
       Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: DISPATCH_LATENCY_BUDGET_MS,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
+    alarmLike({ ...iteratorAge(stack.api.dispatcher), EvaluationPeriods: 1, Threshold: DISPATCH_LATENCY_BUDGET_MS });
     // Webhook events are not held to 2 s, but a publisher minutes behind the writes means late receivers.
     expect(WEBHOOK_PUBLISH_LATENCY_ALARM.toSeconds()).toBe(300);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda',
-      MetricName: 'IteratorAge',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.api.webhookPublisher) } }],
-      Statistic: 'Maximum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: WEBHOOK_PUBLISH_LATENCY_ALARM.toMilliseconds(),
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('\\+') })]),
-    });
+    alarmLike({ ...iteratorAge(stack.api.webhookPublisher), EvaluationPeriods: 1, Threshold: WEBHOOK_PUBLISH_LATENCY_ALARM.toMilliseconds() });
+    // Pushes seconds late, three minutes in a row.
+    alarmLike({ ...iteratorAge(stack.api.livePush), EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: LIVE_PUSH_LATENCY_ALARM.toMilliseconds() });
+  });
+
+  it("raises alarms on the service's own metrics: dispatch and reassignment latency p99 at 2 s", () => {
+    expect(LATENCY_P99_ALARM_MS).toBe(2000);
+    for (const metricName of [METRIC.dispatchLatency, METRIC.reassignLatency]) {
+      alarmLike({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+        ExtendedStatistic: 'p99',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 2000,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(METRICS_NAMESPACE).toBe('ChatDistribution');
+  });
+
+  it('draws the dashboard: assignments by method, new chats waiting and unassigned, waiting chats, both latencies (p50, p99), API 5xx and the webhook dead letters', () => {
+    const [dashboard] = Object.values(monitoring.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardBody: unknown } }[];
+    // The body is JSON with the stacks' references spliced in: read it with each reference as a placeholder.
+    const body = dashboard!.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+    const text = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(inParent(part)).replace(/"/g, "'")}>`)).join('');
+    const widgets = (JSON.parse(text) as { widgets: { properties: { title: string; metrics: unknown[][]; stacked?: boolean } }[] }).widgets.map(
+      (widget) => widget.properties,
+    );
+    const titled = (pattern: RegExp) => {
+      const found = widgets.filter((widget) => pattern.test(widget.title));
+      expect(found, String(pattern)).toHaveLength(1);
+      return found[0]!;
+    };
+    /** Each metric line as namespace, name, its dimensions and its stat. */
+    const lines = (widget: { metrics: unknown[][] }) =>
+      widget.metrics.map((line) => {
+        const options = (typeof line.at(-1) === 'object' ? line.at(-1) : {}) as { stat?: string };
+        const names = line.filter((part) => typeof part === 'string') as string[];
+        return { namespace: names[0], metric: names[1], dimensions: Object.fromEntries(chunk(names.slice(2))), stat: options.stat };
+      });
+    const chunk = (values: string[]) => values.flatMap((value, index) => (index % 2 === 0 ? [[value, values[index + 1]!]] : []));
+
+    const assigned = titled(/^Chats assigned/);
+    expect(assigned.stacked).toBe(true);
+    expect(ASSIGNED_METHODS).toEqual([...ASSIGNMENT_METHODS, DISPATCHED_METHOD]);
+    expect(lines(assigned)).toEqual(
+      ASSIGNED_METHODS.map((method) => ({ namespace: METRICS_NAMESPACE, metric: METRIC.chatsAssigned, dimensions: { service: SERVICE_NAME, method }, stat: 'Sum' })),
+    );
+    expect(lines(titled(/nobody/i)).map((line) => line.metric)).toEqual([METRIC.chatsWaiting, METRIC.chatsUnassigned]);
+    expect(lines(titled(/waiting on all sites/i))).toEqual([
+      { namespace: METRICS_NAMESPACE, metric: METRIC.waitingChats, dimensions: { service: SERVICE_NAME }, stat: 'Maximum' },
+    ]);
+    for (const [pattern, metric] of [
+      [/dispatch latency/i, METRIC.dispatchLatency],
+      [/reassign latency/i, METRIC.reassignLatency],
+    ] as const) {
+      expect(lines(titled(pattern))).toEqual(
+        ['p50', 'p99'].map((stat) => ({ namespace: METRICS_NAMESPACE, metric, dimensions: { service: SERVICE_NAME }, stat })),
+      );
+    }
+    const [api5xx] = lines(titled(/5xx/));
+    expect(api5xx).toMatchObject({ namespace: 'AWS/ApiGateway', metric: '5xx', stat: 'Sum' });
+    expect(api5xx!.dimensions.ApiId).toContain(logicalId(stack.api.httpApi));
+    const [webhookDeadLetters] = lines(titled(/webhook dead letters/i));
+    expect(webhookDeadLetters).toMatchObject({ namespace: 'AWS/SQS', metric: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum' });
+    expect(webhookDeadLetters!.dimensions.QueueName).toContain(logicalId(stack.webhooks.deadLetters));
   });
 
   it('hosts the web assets: widget.js on a short cache, its hashed copy for a year, avatars never pruned', () => {
@@ -747,17 +1141,25 @@ describe('the CDK stack', () => {
     expect(versioned.Properties.SystemMetadata['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 
-  it('outputs the API URL, the widget URL and the name (not the value) of the platform secret', () => {
+  it('outputs the API URL, the widget URL, the live URL, the alarm topic and the name (not the value) of the platform secret', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'DirectApiUrl', 'WidgetUrl', 'PlatformTokenSecretName']));
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'DirectApiUrl', 'WidgetUrl', 'LiveUrl', 'AlarmTopicArn', 'PlatformTokenSecretName']),
+    );
     expect(JSON.stringify(outputs.WidgetUrl!.Value)).toContain('/widget.js');
   });
 
-  it('passes the cdk-nag AwsSolutions pack with no unsuppressed finding', () => {
-    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
-    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
-    expect(errors.map((finding) => finding.entry.data)).toEqual([]);
-    expect(warnings.map((finding) => finding.entry.data)).toEqual([]);
+  it('passes the cdk-nag AwsSolutions pack with no unsuppressed finding, the monitoring stack included, for any environment', () => {
+    // As the tests synthesize it (region and account unresolved), and as `cdk deploy` does (both known).
+    const deployed = synth('prod', {}, { account: '123456789012', region: 'eu-west-1' }).stack;
+    for (const synthesized of [stack, deployed]) {
+      const errors = Annotations.fromStack(synthesized).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+      const warnings = Annotations.fromStack(synthesized).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+      expect(errors.map((finding) => `${finding.id}: ${String(finding.entry.data)}`)).toEqual([]);
+      expect(warnings.map((finding) => `${finding.id}: ${String(finding.entry.data)}`)).toEqual([]);
+    }
+    // The nested stack's findings are reported with the main stack's: one there would show above.
+    expect(stack.monitoring.nestedStackParent).toBe(stack);
   });
 
   it('gives every suppression a specific reason', () => {

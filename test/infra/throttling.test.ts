@@ -17,7 +17,8 @@ function synth(envName = 'dev', context: Record<string, unknown> = {}) {
 type Resource = { Type: string; Properties: any; DependsOn?: string[] };
 
 function stageOf(template: Template): Resource {
-  const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
+  // The HTTP API's stage (the WebSocket API's, `live`, has no route settings).
+  const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage', { Properties: { StageName: '$default' } })) as Resource[];
   expect(stages).toHaveLength(1);
   return stages[0]!;
 }
