@@ -1,6 +1,16 @@
 import { ASSIGNMENT_METHODS, type AssignedBy } from './distribution/index.js';
 import type { Chat } from './model.js';
 import { DAY_MS, MAX_PERIOD_DAYS } from './schemas.js';
+import {
+  countersOf,
+  mergeCounts,
+  methodCounts,
+  NO_OPERATOR,
+  splitRowKey,
+  waitPercentiles,
+  type CounterRows,
+  type Counts,
+} from './stat-counters.js';
 
 export interface OperatorStats {
   id: string;
@@ -10,12 +20,16 @@ export interface OperatorStats {
   missed: number;
 }
 
+export type WaitSeconds = { p50: number; p90: number; max: number } | null;
+
 export interface DayStats {
   /** The UTC day, YYYY-MM-DD. */
   date: string;
   assigned: number;
   unassigned: number;
   missed: number;
+  byMethod: Record<AssignedBy, number>;
+  waitSeconds: WaitSeconds;
 }
 
 export interface SiteStats {
@@ -23,19 +37,19 @@ export interface SiteStats {
   unassigned: number;
   /** Take-backs of chats of the period (a chat missed by two operators counts twice). */
   missed: number;
-  /** Creation to (latest) assignment of the period's assigned chats, in seconds; null when none. */
-  waitSeconds: { p50: number; p90: number; max: number } | null;
+  /** Creation to (latest) assignment of the period's assigned chats, in seconds (from log-scale buckets); null when none. */
+  waitSeconds: WaitSeconds;
   days: DayStats[];
 }
 
-const emptyStats = (id: string): OperatorStats => ({
+const emptyOperator = (id: string): OperatorStats => ({
   id,
   assigned: 0,
   byMethod: Object.fromEntries(ASSIGNMENT_METHODS.map((method) => [method, 0])) as Record<AssignedBy, number>,
   missed: 0,
 });
 
-const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The UTC days from `fromMs` to `toMs` (both inclusive), at most the last MAX_PERIOD_DAYS of them. */
 export function reportDays(fromMs: number, toMs: number): string[] {
@@ -46,50 +60,46 @@ export function reportDays(fromMs: number, toMs: number): string[] {
   return days;
 }
 
-/** The nearest-rank percentile of sorted values. */
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
 /**
- * Counts of chats created in the period, by operator and by the rule that assigned them, with
- * their misses, their wait for an operator and a line per UTC day of `days`. Every current
- * operator is listed (with zeros if it had none); deleted ones appear while they have chats in
- * the period. A chat counts for its operator even after it was closed; one still waiting counts
- * as neither assigned nor unassigned.
+ * The report from the counters of the period: by operator and by the rule that assigned them,
+ * with misses, the wait for an operator and a line per UTC day of `days`. Every current
+ * operator is listed (with zeros if it had none); deleted ones appear while they have counts in
+ * the period.
  */
-export function chatStats(chats: readonly Chat[], operatorIds: readonly string[], days: readonly string[] = []): SiteStats {
-  const byOperator = new Map(operatorIds.map((id) => [id, emptyStats(id)]));
-  const byDay = new Map(days.map((date) => [date, { date, assigned: 0, unassigned: 0, missed: 0 }]));
-  const operatorStats = (id: string) => {
-    const stats = byOperator.get(id) ?? emptyStats(id);
-    byOperator.set(id, stats);
-    return stats;
-  };
-  let unassigned = 0;
-  let missed = 0;
-  const waits: number[] = [];
-  for (const chat of chats) {
-    const day = byDay.get(chat.createdAt.slice(0, 10));
-    missed += chat.missedBy.length;
-    if (day) day.missed += chat.missedBy.length;
-    for (const id of chat.missedBy) operatorStats(id).missed += 1;
-    if (chat.status === 'waiting') continue;
-    if (!chat.operatorId || !chat.assignedBy) {
-      unassigned += 1;
-      if (day) day.unassigned += 1;
-      continue;
-    }
-    const stats = operatorStats(chat.operatorId);
-    stats.assigned += 1;
-    stats.byMethod[chat.assignedBy] += 1;
-    if (day) day.assigned += 1;
-    if (chat.assignedAt) waits.push(Math.max(0, Date.parse(chat.assignedAt) - Date.parse(chat.createdAt)) / 1000);
+export function statsFromCounters(rows: CounterRows, operatorIds: readonly string[], days: readonly string[] = []): SiteStats {
+  const byOperator = new Map(operatorIds.map((id) => [id, emptyOperator(id)]));
+  const byDay = new Map(days.map((date) => [date, {} as Counts]));
+  const all: Counts = {};
+  for (const [key, counts] of rows) {
+    const { day, operatorId } = splitRowKey(key);
+    mergeCounts(all, counts);
+    const dayCounts = byDay.get(day);
+    if (dayCounts) mergeCounts(dayCounts, counts);
+    if (operatorId === NO_OPERATOR) continue;
+    const stats = byOperator.get(operatorId) ?? emptyOperator(operatorId);
+    byOperator.set(operatorId, stats);
+    stats.assigned += counts.assigned ?? 0;
+    stats.missed += counts.missed ?? 0;
+    const methods = methodCounts(counts);
+    for (const method of ASSIGNMENT_METHODS) stats.byMethod[method] += methods[method];
   }
-  waits.sort((a, b) => a - b);
   return {
-    operators: [...byOperator.values()].sort((a, b) => a.id.localeCompare(b.id)),
-    unassigned,
-    missed,
-    waitSeconds: waits.length ? { p50: percentile(waits, 50), p90: percentile(waits, 90), max: waits.at(-1)! } : null,
-    days: [...byDay.values()],
+    operators: [...byOperator.values()].filter((stats) => operatorIds.includes(stats.id) || stats.assigned > 0 || stats.missed > 0).sort((a, b) => a.id.localeCompare(b.id)),
+    unassigned: all.unassigned ?? 0,
+    missed: all.missed ?? 0,
+    waitSeconds: waitPercentiles(all),
+    days: [...byDay].map(([date, counts]) => ({
+      date,
+      assigned: counts.assigned ?? 0,
+      unassigned: counts.unassigned ?? 0,
+      missed: counts.missed ?? 0,
+      byMethod: methodCounts(counts),
+      waitSeconds: waitPercentiles(counts),
+    })),
   };
+}
+
+/** The same report from the chats themselves (the counters must always agree with it). */
+export function chatStats(chats: readonly Chat[], operatorIds: readonly string[], days: readonly string[] = []): SiteStats {
+  return statsFromCounters(countersOf(chats), operatorIds, days);
 }

@@ -1,8 +1,8 @@
 import { invalidRequest } from '../domain/errors.js';
 import { timeOrderedIdFloor } from '../domain/ids.js';
-import { MAX_PERIOD_DAYS, periodDays, type StatsQuery } from '../domain/schemas.js';
-import type { Chat } from '../domain/model.js';
-import { chatStats, reportDays, type SiteStats } from '../domain/stats.js';
+import { DAY_MS, MAX_PERIOD_DAYS, periodDays, type StatsQuery } from '../domain/schemas.js';
+import { countersOf, mergeCounts, splitRowKey, type CounterRows } from '../domain/stat-counters.js';
+import { reportDays, statsFromCounters, utcDay } from '../domain/stats.js';
 import type { EngineDeps } from './deps.js';
 import { requireSite } from './sites.js';
 
@@ -24,34 +24,66 @@ export function reportPeriod(query: StatsQuery, nowMs: number): { fromMs: number
 /** The most waiting chats counted; past it the count says "at least". */
 const MAX_WAITING_COUNTED = 100_000;
 
+const dayStart = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
+
 /**
- * The UTC days a report lists: those of the period asked for; without `from`, from the first
- * chat of the period (the site's "all time"), at most the last 366 of them.
+ * The counts of the period. Whole UTC days come from the counters (one Query for the period,
+ * whatever the number of chats). A period that starts or ends inside a day takes that part of
+ * the day from its chats (a key range of the day, at most); a period ending now needs none,
+ * since no chat is younger.
  */
-function daysOf(query: StatsQuery, period: { fromMs: number; toMs: number } | null, chats: readonly Chat[], nowMs: number): string[] {
-  const toMs = query.to?.getTime() ?? nowMs;
-  if (query.from) return reportDays(query.from.getTime(), toMs);
-  if (!period || chats.length === 0) return [];
-  return reportDays(Date.parse(chats[0]!.createdAt), period.toMs);
+async function periodCounters(deps: EngineDeps, siteId: string, period: { fromMs: number; toMs: number }, nowMs: number): Promise<CounterRows> {
+  const fromDayMs = dayStart(period.fromMs);
+  const toDayMs = dayStart(period.toMs);
+  const startsInside = period.fromMs !== fromDayMs;
+  const endsInside = period.toMs < nowMs && period.toMs !== toDayMs + DAY_MS - 1;
+  const chatsBetween = async (fromMs: number, toMs: number) =>
+    // The floor of the next millisecond after `toMs` keeps chats created at `toMs` itself.
+    countersOf(await deps.store.listChats(siteId, { fromId: timeOrderedIdFloor(fromMs), toId: timeOrderedIdFloor(toMs + 1) }));
+  if (fromDayMs === toDayMs && (startsInside || endsInside)) return chatsBetween(period.fromMs, period.toMs);
+  const firstWhole = startsInside ? fromDayMs + DAY_MS : fromDayMs;
+  const lastWhole = endsInside ? toDayMs - DAY_MS : toDayMs;
+  const parts = await Promise.all([
+    startsInside ? chatsBetween(period.fromMs, fromDayMs + DAY_MS - 1) : new Map(),
+    firstWhole <= lastWhole ? deps.store.readStatCounters(siteId, utcDay(firstWhole), utcDay(lastWhole)) : new Map(),
+    endsInside ? chatsBetween(toDayMs, period.toMs) : new Map(),
+  ]);
+  const rows: CounterRows = new Map();
+  for (const part of parts) {
+    for (const [key, counts] of part as CounterRows) {
+      const into = rows.get(key) ?? {};
+      mergeCounts(into, counts);
+      rows.set(key, into);
+    }
+  }
+  return rows;
 }
 
-/** Chats are keyed by time-ordered ids, so a period is a key range. */
+/**
+ * The UTC days a report lists: those of the period asked for; without `from`, from the first
+ * day with counts (the site's "all time"), at most the last 366 of them.
+ */
+function daysOf(query: StatsQuery, rows: CounterRows, nowMs: number): string[] {
+  const toMs = query.to?.getTime() ?? nowMs;
+  if (query.from) return reportDays(query.from.getTime(), toMs);
+  const first = [...rows.keys()].map((key) => splitRowKey(key).day).sort()[0];
+  return first ? reportDays(Date.parse(first), Math.min(toMs, nowMs)) : [];
+}
+
+/** The report of a period, from the statistics' counters; and how many chats wait now. */
 export async function siteStats(deps: EngineDeps, siteId: string, query: StatsQuery) {
   await requireSite(deps, siteId);
   const nowMs = deps.clock();
   const period = reportPeriod(query, nowMs);
-  const [chats, operators, waiting] = await Promise.all([
-    period
-      ? // The floor of the next millisecond after `to` keeps chats created at `to` itself.
-        deps.store.listChats(siteId, { fromId: timeOrderedIdFloor(period.fromMs), toId: timeOrderedIdFloor(period.toMs + 1) })
-      : [],
+  const [rows, operators, waiting] = await Promise.all([
+    period ? periodCounters(deps, siteId, period, nowMs) : new Map(),
     deps.store.listOperators(siteId),
     deps.store.countWaiting(siteId, MAX_WAITING_COUNTED),
   ]);
-  const stats: SiteStats = chatStats(
-    chats,
+  const stats = statsFromCounters(
+    rows,
     operators.map((operator) => operator.id),
-    daysOf(query, period, chats, nowMs),
+    daysOf(query, rows, nowMs),
   );
   return { ...stats, waiting };
 }

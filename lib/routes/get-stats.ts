@@ -4,6 +4,8 @@ import { siteStats } from '../engine/stats.js';
 import { methodCountsSchema } from '../domain/distribution/schemas.js';
 import { defineRoute, ok } from '../http/route.js';
 
+const waitSeconds = z.strictObject({ p50: z.number().min(0), p90: z.number().min(0), max: z.number().min(0) }).nullable();
+
 export const getStats = defineRoute({
   name: 'get-stats',
   method: 'GET',
@@ -17,9 +19,16 @@ export const getStats = defineRoute({
       unassigned: z.number().int(),
       waiting: z.number().int(),
       missed: z.number().int(),
-      waitSeconds: z.strictObject({ p50: z.number().min(0), p90: z.number().min(0), max: z.number().min(0) }).nullable(),
+      waitSeconds,
       days: z.array(
-        z.strictObject({ date: z.iso.date(), assigned: z.number().int(), unassigned: z.number().int(), missed: z.number().int() }),
+        z.strictObject({
+          date: z.iso.date(),
+          assigned: z.number().int(),
+          unassigned: z.number().int(),
+          missed: z.number().int(),
+          byMethod: methodCountsSchema,
+          waitSeconds,
+        }),
       ),
     }),
   },

@@ -12,6 +12,7 @@ import * as tokens from './dynamo/tokens.js';
 import * as waiting from './dynamo/waiting.js';
 import * as webhooks from './dynamo/webhooks.js';
 import * as live from './dynamo/live.js';
+import * as statCounters from './dynamo/stat-counters.js';
 import { sweepStaleOperators } from './dynamo/sweep.js';
 import { retryTransactionConflicts } from './dynamo/transaction-conflicts.js';
 import { translatingUnavailable } from './dynamo/unavailable.js';
@@ -89,6 +90,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     openChatsPage: (operator, limit, cursor) => reassign.openChatsPage(ctx, operator, limit, cursor),
     listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),
     listChats: (siteId, range) => chats.listChats(ctx, siteId, range),
+    readStatCounters: (siteId, fromDay, toDay) => statCounters.readCounters(ctx, siteId, fromDay, toDay),
     sweepStaleOperators: (nowMs) => sweepStaleOperators(ctx, nowMs),
   });
 }

@@ -1,3 +1,4 @@
+import type { CounterRows } from '../domain/stat-counters.js';
 import type { Principal } from '../domain/auth.js';
 import type { AssignedBy, ClaimGuard } from '../domain/distribution/index.js';
 import type { Watch } from '../live/protocol.js';
@@ -104,11 +105,11 @@ export interface ClaimInput {
 export type ClaimOutcome = 'claimed' | 'lost' | 'conflict' | 'visitor-limit';
 
 /**
- * What an assignment of a waiting chat weighs in the store's transaction: four items, and one
- * per group copy of its operator; a batch may weigh at most MAX_BATCH_WEIGHT (DynamoDB's limit
+ * What an assignment of a waiting chat weighs in the store's transaction: four items, its
+ * counters' item, and one per group copy of its operator; a batch may weigh at most MAX_BATCH_WEIGHT (DynamoDB's limit
  * of items in a transaction).
  */
-export const assignmentWeight = (input: Pick<AssignWaitingInput, 'operator'>) => 4 + input.operator.groups.length;
+export const assignmentWeight = (input: Pick<AssignWaitingInput, 'operator'>) => 5 + input.operator.groups.length;
 export const MAX_BATCH_WEIGHT = 100;
 
 export interface AssignWaitingInput {
@@ -157,8 +158,12 @@ export interface TakeBackInput {
   nowMs: number;
 }
 
-/** The most chats one take-back writes (each is two items, and one more for a chat that becomes unassigned). */
-export const MAX_TAKE_BACK_CHATS = 25;
+/**
+ * The most chats one take-back writes: each is two items, its operator one and a copy per group
+ * (at most 21), and the counters at most two per chat (its day's row of the operator, and of
+ * chats without one): 18 · 4 + 21 ≤ 100, DynamoDB's limit of items in a transaction.
+ */
+export const MAX_TAKE_BACK_CHATS = 18;
 
 /**
  * 'chat-changed': that chat is not at the assignment read any more (or was accepted);
@@ -357,6 +362,8 @@ export interface ChatStore {
   listOpenChats(siteId: string, operatorId: string, incarnation: string): Promise<Chat[]>;
   /** Chats created in [fromId, toId) by time-ordered id. */
   listChats(siteId: string, range: { fromId: string; toId: string }): Promise<Chat[]>;
+  /** The statistics' counters of the UTC days `fromDay` to `toDay` (YYYY-MM-DD, both inclusive), by row. */
+  readStatCounters(siteId: string, fromDay: string, toDay: string): Promise<CounterRows>;
 
   /** Sets offline every operator whose heartbeat went stale by `nowMs`, reading only those. */
   sweepStaleOperators(nowMs: number): Promise<SweepResult>;

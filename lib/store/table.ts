@@ -1,3 +1,4 @@
+import { STAT_COUNTER } from './entities/stat-counter.js';
 import type { EntityDefinition, IndexName } from './entities/attributes.js';
 import { CHAT } from './entities/chat.js';
 import { CLOSES } from './entities/closes.js';
@@ -31,6 +32,7 @@ export { IDEMPOTENCY_TABLE };
  * - message         SITE#<siteId> / MSG#<chatId>#<messageId> (entities/message.ts)
  * - webhook delivery SITE#<siteId> / HOOK#<occurredAt>#<eventId> (entities/webhook-delivery.ts: the latest attempt, kept a week)
  * - live connection  LIVE#<connectionId> / CONN, and its subscription LIVEON#<siteId> / <watch>#<connectionId> (entities/live.ts)
+ * - stat counters   STATS#<siteId> / <UTC day>#<operatorId>  (entities/stat-counter.ts: the statistics, per day and operator)
  *
  * Indexes:
  * - queue:     the site's settings (sorted first), its waiting chats (oldest first), then its
@@ -50,7 +52,7 @@ export { IDEMPOTENCY_TABLE };
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** Every kind of item in the table; each index projects what these declare for it. */
-const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE, WEBHOOK_DELIVERY, LIVE_CONNECTION, LIVE_SUBSCRIPTION];
+const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE, WEBHOOK_DELIVERY, LIVE_CONNECTION, LIVE_SUBSCRIPTION, STAT_COUNTER];
 
 export interface IndexDefinition {
   readonly indexName: IndexName;

@@ -67,8 +67,8 @@ async function expectRecords(step: () => Promise<unknown>, expected: string[]) {
 describe('the records that wake the dispatcher', () => {
   it('a chat that starts waiting wakes it; a claim does not', async () => {
     const { siteId } = await siteWithOperators(deps, 1, { maxChats: 1 });
-    // The claim fills the operator (maxChats 1), which then leaves the queue index: two operator writes, neither wakes.
-    await expectRecords(() => chatFor(deps, siteId), ['MODIFY operator -', 'MODIFY operator -', 'INSERT chat -', 'INSERT visitor -']);
+    // The claim fills the operator (maxChats 1), which then leaves the queue index: two operator writes, neither wakes; nor does the day's counter.
+    await expectRecords(() => chatFor(deps, siteId), ['MODIFY operator -', 'MODIFY operator -', 'INSERT chat -', 'INSERT visitor -', 'INSERT stats -']);
     await expectRecords(() => chatFor(deps, siteId), ['INSERT chat -', 'INSERT visitor -', 'INSERT waiting wakes']);
   });
 

@@ -48,10 +48,10 @@ describe('statistics v2', () => {
     ]);
     // The reassigned chat waited 30 s for the operator it has; the other none.
     expect(stats.waitSeconds).toEqual({ p50: 0, p90: 30, max: 30 });
-    expect(stats.days).toEqual([
-      { date: '2026-11-23', assigned: 0, unassigned: 0, missed: 0 },
-      { date: '2026-11-24', assigned: 1, unassigned: 0, missed: 1 },
-      { date: '2026-11-25', assigned: 1, unassigned: 0, missed: 0 },
+    expect(stats.days.map(({ date, assigned, unassigned, missed: misses, byMethod, waitSeconds }) => ({ date, assigned, unassigned, missed: misses, queue: byMethod.queue, visitor: byMethod.visitor, waitSeconds }))).toEqual([
+      { date: '2026-11-23', assigned: 0, unassigned: 0, missed: 0, queue: 0, visitor: 0, waitSeconds: null },
+      { date: '2026-11-24', assigned: 1, unassigned: 0, missed: 1, queue: 1, visitor: 0, waitSeconds: { p50: 30, p90: 30, max: 30 } },
+      { date: '2026-11-25', assigned: 1, unassigned: 0, missed: 0, queue: 0, visitor: 1, waitSeconds: { p50: 0, p90: 0, max: 0 } },
     ]);
     // Without `from`: the site's whole life, from its first chat's day.
     expect((await siteStats(deps, siteId, {})).days.map((day) => day.date)).toEqual(['2026-11-24', '2026-11-25']);

@@ -15,6 +15,7 @@ import { CAPACITY, transact, type DynamoContext } from './context.js';
 import { OperatorUpdate, operatorWriteItems, writeOperator } from './operator-write.js';
 import { conditionally, getOperator } from './operators.js';
 import { countClose, leaveWaiting } from './waiting.js';
+import { counterUpdates } from './stat-counters.js';
 
 /** The operator is the same record (items written before incarnations existed have none). */
 export const sameIncarnation = (incarnation: string | null) =>
@@ -124,6 +125,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     visitorCount(ctx, chat, 1, settings.maxOpenChatsPerVisitor, { operatorId: operator.id, nowMs: input.nowMs }),
     ...copies,
     ...(input.firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(input.firstMessage) } }] : []),
+    ...counterUpdates(ctx, chat.siteId, [{ chatId: chat.id, before: null, after: chat }]),
   ]);
   if (!outcome.written) {
     if (outcome.failedAt === 0) return 'lost';
@@ -183,14 +185,12 @@ export async function recordUnassignedChat(
 ): Promise<'recorded' | 'visitor-limit'> {
   const put = { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null, null, firstMessage ? 1 : 0), ConditionExpression: 'attribute_not_exists(pk)' };
   const message = firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage) } }] : [];
-  if (visitorLimit === null && !firstMessage) {
-    await ctx.doc.send(new PutCommand({ ...put, ...CAPACITY }));
-    return 'recorded';
-  }
+  // One request still: the chat and its count are one transaction (with the visitor's limit checked, and its first message).
   const outcome = await transact(ctx, [
     ...(visitorLimit === null ? [] : [{ ConditionCheck: { TableName: ctx.tableName, Key: visitorKey(chat.siteId, chat.visitorId), ...visitorBelowLimit(visitorLimit) } }]),
     { Put: put },
     ...message,
+    ...counterUpdates(ctx, chat.siteId, [{ chatId: chat.id, before: null, after: chat }]),
   ]);
   if (outcome.written) return 'recorded';
   if (outcome.failedAt === 0 && visitorLimit !== null) return 'visitor-limit';

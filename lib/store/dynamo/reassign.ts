@@ -16,6 +16,7 @@ import { afterClaim, bestEffort, operatorClaim, operatorRelease, rejoinQueueIfRo
 import { CAPACITY, queryPages, transact, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
 import { entryOf } from './waiting.js';
+import { counterUpdates } from './stat-counters.js';
 
 /** The chat is still at the assignment that was read: its operator and the moment it got it. */
 export function atAssignment(chat: Chat) {
@@ -44,7 +45,7 @@ function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackRe
     missedBy: missed ? [...chat.missedBy, chat.operatorId!] : chat.missedBy,
   };
   const sets = ['#status = :becomes', 'operatorId = :none', 'assignedBy = :none', 'assignedAt = :none', 'operatorIncarnation = :none', '#group = :group', 'missedBy = :missedBy'];
-  return [
+  const items = [
     {
       Update: {
         TableName: ctx.tableName,
@@ -68,6 +69,7 @@ function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackRe
     ...(becomes === 'waiting' ? [{ Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(after, taken.escalated)) } }] : []),
     ...(becomes === 'unassigned' && record.countsForVisitor ? [visitorCount(ctx, chat, -1, null)] : []),
   ];
+  return { items, change: { chatId: chat.id, before: chat, after } };
 }
 
 /**
@@ -81,7 +83,8 @@ function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackRe
 export async function takeBack(ctx: DynamoContext, input: TakeBackInput): Promise<TakeBackOutcome> {
   const { chats, operator, reason, nowMs } = input;
   if (chats.length === 0 || chats.length > MAX_TAKE_BACK_CHATS) throw new RangeError(`a take-back of ${chats.length} chats`);
-  const perChat = chats.map((taken) => takenChatItems(ctx, taken, reason));
+  const taken = chats.map((chat) => takenChatItems(ctx, chat, reason));
+  const perChat = taken.map(({ items }) => items);
   const firstOf = perChat.map((_, index) => perChat.slice(0, index).reduce((sum, items) => sum + items.length, 0));
   const operatorAt = perChat.reduce((sum, items) => sum + items.length, 0);
   const count = chats.length;
@@ -90,7 +93,8 @@ export async function takeBack(ctx: DynamoContext, input: TakeBackInput): Promis
         if (reason === 'missed') update.setExpression('missed = if_not_exists(missed, :zero) + :count, missedInARow = if_not_exists(missedInARow, :zero) + :count', { ':zero': 0, ':count': count });
       })
     : [];
-  const outcome = await transact(ctx, [...perChat.flat(), ...released]);
+  const counters = counterUpdates(ctx, operator?.siteId ?? chats[0]!.record.chat.siteId, taken.map(({ change }) => change));
+  const outcome = await transact(ctx, [...perChat.flat(), ...released, ...counters]);
   if (!outcome.written) {
     const chatIndex = firstOf.findIndex((first, index) => outcome.failedAt === first && index < count);
     if (chatIndex >= 0) return { kind: 'chat-changed', chatId: chats[chatIndex]!.record.chat.id };
@@ -175,6 +179,9 @@ export async function transferToOperator(ctx: DynamoContext, input: TransferToOp
     ...(fromOwn ? [fromOwn] : []),
     ...claim.copies,
     ...fromCopies,
+    ...counterUpdates(ctx, chat.siteId, [
+      { chatId: chat.id, before: chat, after: { ...chat, operatorId: to.id, assignedBy: 'transfer', assignedAt: now } },
+    ]),
   ];
   const outcome = await transact(ctx, items);
   if (!outcome.written) {

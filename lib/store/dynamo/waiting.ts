@@ -13,6 +13,7 @@ import { LIVENESS_INDEX, TTL_ATTRIBUTE } from '../table.js';
 import { CAPACITY, queryPages, transact, type DynamoContext } from './context.js';
 import { afterClaim, operatorClaim, visitorCount } from './chats.js';
 import { conditionally } from './operators.js';
+import { counterUpdates, type ChatChange } from './stat-counters.js';
 
 export const entryOf = (chat: Chat, escalated: boolean): WaitingEntry => ({
   siteId: chat.siteId,
@@ -137,6 +138,16 @@ function assignmentItems(ctx: DynamoContext, input: AssignWaitingInput, own: Ret
   ];
 }
 
+/** What an assignment changes in the counters: the waiting chat (its misses counted already) gets its operator. */
+function assignedChange({ entry, operator, assignedBy, nowMs }: AssignWaitingInput): ChatChange {
+  const waiting = { createdAt: entry.createdAt, missedBy: entry.missedBy, status: 'waiting', operatorId: null, assignedBy: null, assignedAt: null } as const;
+  return {
+    chatId: entry.chatId,
+    before: waiting,
+    after: { ...waiting, status: 'assigned', operatorId: operator.id, assignedBy, assignedAt: new Date(nowMs).toISOString() },
+  };
+}
+
 /**
  * Each assignment is the operator's claim, the chat from waiting to assigned (only if it still
  * waits) and its entry deleted; a batch goes in one transaction, so two dispatchers racing for a
@@ -151,6 +162,7 @@ export async function assignWaiting(ctx: DynamoContext, batch: readonly AssignWa
     ...batch.flatMap((input, index) => assignmentItems(ctx, input, claims[index]!.own)),
     // The copies last, so that a failed condition's index tells the assignment; theirs never fail (see operatorWriteItems).
     ...claims.flatMap((claimed) => claimed.copies),
+    ...counterUpdates(ctx, batch[0]!.entry.siteId, batch.map(assignedChange)),
   ]);
   if (!outcome.written) {
     if (outcome.failedAt < 0 || outcome.failedAt >= batch.length * ITEMS_PER_ASSIGNMENT) return { kind: 'conflict' };
@@ -188,6 +200,7 @@ export async function leaveWaiting(ctx: DynamoContext, record: ChatRecord, statu
     },
     { Delete: { TableName: ctx.tableName, Key: waitKey(chat.siteId, chat.id) } },
     ...(record.countsForVisitor ? [visitorCount(ctx, chat, -1, null)] : []),
+    ...counterUpdates(ctx, chat.siteId, [{ chatId: chat.id, before: chat, after: { ...chat, status } }]),
   ]);
   // Not waiting any more, or another transaction was on one of its items: the caller re-reads.
   return outcome.written;
