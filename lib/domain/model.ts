@@ -39,6 +39,8 @@ export interface Settings {
   language: Language;
   /** Where every chat event is POSTed, signed; null: no webhooks. */
   webhookUrl: string | null;
+  /** Days a chat is kept after it ended (closed, or recorded unassigned), and a message after it was written; the statistics' counters stay. */
+  retentionDays: number;
 }
 
 export const LANGUAGES = ['en', 'ru'] as const;
@@ -47,6 +49,8 @@ export type Language = (typeof LANGUAGES)[number];
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 90;
 export const DEFAULT_MAX_OPEN_CHATS_PER_VISITOR = 3;
 export const DEFAULT_MAX_WAIT_SECONDS = 600;
+export const DEFAULT_RETENTION_DAYS = 90;
+export const MAX_RETENTION_DAYS = 3650;
 /** The longest returning-visitor window (365 days) and then some: a visitor's record expires after it. */
 export const TTL_SECONDS_AFTER_LAST_ASSIGNMENT = 366 * 86_400;
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { distributionModeSchema } from './distribution/schemas.js';
-import { CLIENT_TYPES, LANGUAGES, OPERATOR_STATUSES } from './model.js';
+import { CLIENT_TYPES, LANGUAGES, MAX_RETENTION_DAYS, OPERATOR_STATUSES } from './model.js';
 
 export const identifier = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
@@ -56,6 +56,7 @@ export const settingsPatch = z.strictObject({
   language: z.enum(LANGUAGES).optional(),
   // The scheme and the address are checked by the engine (lib/engine/webhooks.ts): they depend on where it runs and on DNS.
   webhookUrl: z.url().max(2048).nullable().optional(),
+  retentionDays: z.number().int().min(1).max(MAX_RETENTION_DAYS).optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatch>;
 

@@ -1,4 +1,4 @@
-import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, type Settings } from './model.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, DEFAULT_RETENTION_DAYS, type Settings } from './model.js';
 import type { CreateSiteInput, SettingsPatch } from './schemas.js';
 
 export function initialSettings(siteId: string, input: CreateSiteInput): Settings {
@@ -20,8 +20,12 @@ export function initialSettings(siteId: string, input: CreateSiteInput): Setting
     awayAfterMisses: null,
     language: 'en',
     webhookUrl: null,
+    retentionDays: DEFAULT_RETENTION_DAYS,
   };
 }
+
+/** The seconds a site's chats are kept after they ended (and its messages after they were written). */
+export const keepSecondsOf = (settings: Pick<Settings, 'retentionDays'>) => settings.retentionDays * 86_400;
 
 /** The settings after a partial update: fields absent from the patch keep their value. */
 export function applySettingsPatch(settings: Settings, patch: SettingsPatch): Settings {

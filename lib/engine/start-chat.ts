@@ -16,6 +16,7 @@ import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, messageNumberId, type Chat, type Group, type Message, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore, QueueOrder, QueuePage } from '../store/port.js';
 import { logger } from '../http/logger.js';
+import { keepSecondsOf } from '../domain/settings.js';
 import { scheduleAnswerDeadlines } from './answer-deadline.js';
 import { untilWritten, type EngineDeps } from './deps.js';
 import { queuePlace, type QueuePlace } from './queue.js';
@@ -186,7 +187,7 @@ async function waitInQueue(
   const { maxWaitingChats } = settings;
   if (maxWaitingChats !== null && (await deps.store.countWaiting(chat.siteId, maxWaitingChats)) >= maxWaitingChats) return undefined;
   const waiting: Chat = { ...chat, status: 'waiting' };
-  if ((await deps.store.recordWaitingChat(waiting, chatTokenHash, settings.maxOpenChatsPerVisitor, fallback.escalated, firstMessage)) === 'visitor-limit') {
+  if ((await deps.store.recordWaitingChat(waiting, chatTokenHash, settings.maxOpenChatsPerVisitor, fallback.escalated, firstMessage, keepSecondsOf(settings))) === 'visitor-limit') {
     throw tooManyOpenChats();
   }
   const seconds = fallback.group?.fallbackAfterSeconds ?? null;
@@ -201,7 +202,7 @@ async function waitInQueue(
 }
 
 async function recordUnassigned(deps: EngineDeps, settings: Settings, chat: Chat, chatToken: string, chatTokenHash: string, firstMessage: Message | undefined) {
-  const recorded = await deps.store.recordUnassignedChat(chat, chatTokenHash, settings.maxOpenChatsPerVisitor, firstMessage);
+  const recorded = await deps.store.recordUnassignedChat(chat, chatTokenHash, settings.maxOpenChatsPerVisitor, firstMessage, keepSecondsOf(settings));
   if (recorded === 'visitor-limit') throw tooManyOpenChats();
   return { chat, chatToken };
 }

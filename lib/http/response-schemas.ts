@@ -20,6 +20,7 @@ export const settingsObject = z.strictObject({
   maxWaitingChats: z.number().int().nullable(),
   maxWaitSeconds: z.number().int(),
   returningVisitorDays: z.number().int().nullable(),
+  retentionDays: z.number().int(),
   answerTimeoutSeconds: z.number().int().nullable(),
   awayAfterMisses: z.number().int().nullable(),
   language: z.enum(LANGUAGES),

@@ -57,9 +57,9 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     rotateAdminToken: (site, newTokenHash) => tokens.rotateAdminToken(ctx, site, newTokenHash),
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
     claim: (input) => chats.claim(ctx, input),
-    recordUnassignedChat: (chat, tokenHash, visitorLimit, firstMessage) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit, firstMessage),
-    recordWaitingChat: (chat, tokenHash, visitorLimit, escalated, firstMessage) =>
-      waiting.recordWaitingChat(ctx, chat, tokenHash, visitorLimit, escalated, firstMessage),
+    recordUnassignedChat: (chat, tokenHash, visitorLimit, firstMessage, keepSeconds) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit, firstMessage, keepSeconds),
+    recordWaitingChat: (chat, tokenHash, visitorLimit, escalated, firstMessage, keepSeconds) =>
+      waiting.recordWaitingChat(ctx, chat, tokenHash, visitorLimit, escalated, firstMessage, keepSeconds),
     readWaiting: (siteId, limit, afterChatId) => waiting.readWaiting(ctx, siteId, limit, afterChatId),
     listWaiting: (siteId) => waiting.listWaiting(ctx, siteId),
     countWaiting: (siteId, upTo) => waiting.countWaiting(ctx, siteId, upTo),

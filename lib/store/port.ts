@@ -41,6 +41,8 @@ export interface ChatRecord {
   countsForVisitor: boolean;
   /** Its messages so far: the next one is number messageCount + 1 (its id), written on that condition. */
   messageCount: number;
+  /** How long it is kept after it ended, and each message after it was written (its site's retention when it started). */
+  keepSeconds: number;
 }
 
 /** Where the next page of a queue read starts: opaque, only to be handed back to `readQueue`. */
@@ -289,13 +291,13 @@ export interface ChatStore {
    */
   claim(input: ClaimInput): Promise<ClaimOutcome>;
   /** Records a chat nobody took, unless the visitor already has `visitorLimit` open chats. */
-  recordUnassignedChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null, firstMessage?: Message): Promise<'recorded' | 'visitor-limit'>;
+  recordUnassignedChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null, firstMessage?: Message, keepSeconds?: number): Promise<'recorded' | 'visitor-limit'>;
 
   /**
    * Records a chat that waits for an operator (a group chat for its group, unless `escalated`:
    * for anyone), unless the visitor already has `visitorLimit` open chats.
    */
-  recordWaitingChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null, escalated?: boolean, firstMessage?: Message): Promise<'recorded' | 'visitor-limit'>;
+  recordWaitingChat(chat: Chat, chatTokenHash: string, visitorLimit: number | null, escalated?: boolean, firstMessage?: Message, keepSeconds?: number): Promise<'recorded' | 'visitor-limit'>;
   /** The site's oldest waiting chats (after `afterChatId`), up to `limit`, read consistently from the table. */
   readWaiting(siteId: string, limit: number, afterChatId?: string): Promise<WaitingEntry[]>;
   /** Every waiting chat of the site, oldest first. */

@@ -126,8 +126,7 @@ export type QueryTarget = 'table' | IndexName;
 /** The table's stream: the dispatcher reads the new image, the old one is there for live push. */
 export const TABLE_STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
 
-/** TTL attribute of the items that expire (epoch seconds). */
-export const TTL_ATTRIBUTE = 'expiresAt';
+export { TTL_ATTRIBUTE } from './entities/ttl.js';
 
 /**
  * The CreateTable input for the table named `tableName` (on-demand billing). `stream: false`

@@ -60,6 +60,7 @@ describe('sites and settings', () => {
       awayAfterMisses: null,
       language: 'en',
       webhookUrl: null,
+      retentionDays: 90,
     });
   });
 

@@ -92,6 +92,7 @@ describe('the site entity (settings item)', () => {
       awayAfterMisses: null,
       language: 'en',
       webhookUrl: null,
+      retentionDays: 90,
       adminTokenHash: 'admin-hash',
       webhookSeed: null,
       createdAt: CREATED_AT,
@@ -125,6 +126,7 @@ describe('the site entity (settings item)', () => {
       'awayAfterMisses',
       'language',
       'webhookUrl',
+      'retentionDays',
     ]);
   });
 
@@ -261,6 +263,7 @@ describe('the chat entity', () => {
       operatorIncarnation: 'inc-1',
       countsForVisitor: true,
       messageCount: 0,
+      keepSeconds: 90 * 86_400,
       openChatsPk: 'OPCHATS#s1#ann#inc-1',
     });
     expect(item[OPEN_CHATS_INDEX.sortKey.name]).toBe(CREATED_AT);
@@ -299,27 +302,31 @@ describe('the chat entity', () => {
       tokenHash: 'chat-hash',
       operatorIncarnation: null,
       messageCount: 0,
+      keepSeconds: 90 * 86_400,
+      // It has ended: it expires the retention after its creation.
+      expiresAt: Math.floor(Date.parse(CREATED_AT) / 1000) + 90 * 86_400,
       openChatsPk: 'FOLLOWUP#s1',
     });
   });
 
   it('round-trips: domain → item → domain, and reads what an older item lacks as the defaults', () => {
-    const open: ChatRecord = { chat: chatOf(), tokenHash: 'h', operatorIncarnation: 'inc-1', countsForVisitor: true, messageCount: 3 };
+    const open: ChatRecord = { chat: chatOf(), tokenHash: 'h', operatorIncarnation: 'inc-1', countsForVisitor: true, messageCount: 3, keepSeconds: 7 * 86_400 };
     const waiting: ChatRecord = {
       chat: chatOf({ status: 'unassigned', operatorId: null, assignedBy: null }),
       tokenHash: 'h',
       operatorIncarnation: null,
       countsForVisitor: false,
       messageCount: 0,
+      keepSeconds: 90 * 86_400,
     };
     for (const record of [open, waiting]) {
-      const item = stored(newChatItem(record.chat, record.tokenHash, record.operatorIncarnation, null, record.messageCount));
+      const item = stored(newChatItem(record.chat, record.tokenHash, record.operatorIncarnation, null, record.messageCount, record.keepSeconds));
       expect(chatRecordFromItem(item)).toStrictEqual(record);
       expect(chatFromItem(item)).toStrictEqual(record.chat);
     }
-    // A chat written before incarnations, visitor counts and messages: no incarnation, does not count, no messages.
-    const { operatorIncarnation, countsForVisitor, messageCount, ...legacy } = newChatItem(open.chat, 'h', 'inc-1', null, 3);
-    expect(chatRecordFromItem(legacy)).toStrictEqual({ ...open, operatorIncarnation: null, countsForVisitor: false, messageCount: 0 });
+    // A chat written before incarnations, visitor counts, messages and retention: no incarnation, does not count, no messages, kept 90 days.
+    const { operatorIncarnation, countsForVisitor, messageCount, keepSeconds, ...legacy } = newChatItem(open.chat, 'h', 'inc-1', null, 3, 7 * 86_400);
+    expect(chatRecordFromItem(legacy)).toStrictEqual({ ...open, operatorIncarnation: null, countsForVisitor: false, messageCount: 0, keepSeconds: 90 * 86_400 });
   });
 });
 

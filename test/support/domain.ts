@@ -24,6 +24,7 @@ export function settingsOf(overrides: Partial<Settings> = {}): Settings {
     awayAfterMisses: null,
     language: 'en',
     webhookUrl: null,
+    retentionDays: 90,
     ...overrides,
   };
 }

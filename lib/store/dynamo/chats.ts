@@ -3,7 +3,7 @@ import { heartbeatCutoffMs } from '../../domain/availability.js';
 import type { ClaimGuard } from '../../domain/distribution/index.js';
 import type { Chat, Message, Operator } from '../../domain/model.js';
 import { messageItem } from '../entities/message.js';
-import { AWAITING_ANSWER_ATTRIBUTES, CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, newChatItem, openChatsPk } from '../entities/chat.js';
+import { AWAITING_ANSWER_ATTRIBUTES, CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, DEFAULT_KEEP_SECONDS, expiryOnEnd, keepSecondsOf, newChatItem, openChatsPk } from '../entities/chat.js';
 import { answerDueAtMs } from '../../domain/settings.js';
 import { LOAD_UNIT, operatorKey, operatorQueueSk } from '../entities/operator.js';
 import { queuePk, sitePk } from '../entities/site.js';
@@ -118,13 +118,13 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     {
       Put: {
         TableName: ctx.tableName,
-        Item: newChatItem(chat, input.chatTokenHash, operator.incarnation, answerDueAtMs(settings, input.nowMs), input.firstMessage ? 1 : 0),
+        Item: newChatItem(chat, input.chatTokenHash, operator.incarnation, answerDueAtMs(settings, input.nowMs), input.firstMessage ? 1 : 0, keepSecondsOf(settings)),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
     visitorCount(ctx, chat, 1, settings.maxOpenChatsPerVisitor, { operatorId: operator.id, nowMs: input.nowMs }),
     ...copies,
-    ...(input.firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(input.firstMessage) } }] : []),
+    ...(input.firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(input.firstMessage, keepSecondsOf(settings)) } }] : []),
     ...counterUpdates(ctx, chat.siteId, [{ chatId: chat.id, before: null, after: chat }]),
   ]);
   if (!outcome.written) {
@@ -182,9 +182,10 @@ export async function recordUnassignedChat(
   chatTokenHash: string,
   visitorLimit: number | null,
   firstMessage?: Message,
+  keepSeconds?: number,
 ): Promise<'recorded' | 'visitor-limit'> {
-  const put = { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null, null, firstMessage ? 1 : 0), ConditionExpression: 'attribute_not_exists(pk)' };
-  const message = firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage) } }] : [];
+  const put = { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null, null, firstMessage ? 1 : 0, keepSeconds), ConditionExpression: 'attribute_not_exists(pk)' };
+  const message = firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage, keepSeconds ?? DEFAULT_KEEP_SECONDS) } }] : [];
   // One request still: the chat and its count are one transaction (with the visitor's limit checked, and its first message).
   const outcome = await transact(ctx, [
     ...(visitorLimit === null ? [] : [{ ConditionCheck: { TableName: ctx.tableName, Key: visitorKey(chat.siteId, chat.visitorId), ...visitorBelowLimit(visitorLimit) } }]),
@@ -206,13 +207,14 @@ export async function getChat(ctx: DynamoContext, siteId: string, chatId: string
 }
 
 function closeChatUpdate(ctx: DynamoContext, chat: Chat, closedAt: string) {
+  const expiry = expiryOnEnd(closedAt);
   return {
     TableName: ctx.tableName,
     Key: chatKey(chat.siteId, chat.id),
-    UpdateExpression: `SET #status = :closed, closedAt = :closedAt REMOVE openChatsPk, ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`,
+    UpdateExpression: `SET #status = :closed, closedAt = :closedAt, ${expiry.set} REMOVE openChatsPk, ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`,
     ConditionExpression: '#status = :open',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':closed': 'closed', ':closedAt': closedAt, ':open': chat.status },
+    ExpressionAttributeNames: { '#status': 'status', ...expiry.names },
+    ExpressionAttributeValues: { ':closed': 'closed', ':closedAt': closedAt, ':open': chat.status, ...expiry.values },
   };
 }
 

@@ -55,7 +55,7 @@ function chatSide(ctx: DynamoContext, record: ChatRecord, message: Message) {
 export async function putMessage(ctx: DynamoContext, record: ChatRecord, message: Message): Promise<MessageWriteOutcome> {
   const outcome = await transact(ctx, [
     chatSide(ctx, record, message),
-    { Put: { TableName: ctx.tableName, Item: messageItem(message), ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: ctx.tableName, Item: messageItem(message, record.keepSeconds), ConditionExpression: 'attribute_not_exists(pk)' } },
   ]);
   if (outcome.written) return 'written';
   return outcome.failedAt === 0 ? 'chat-changed' : 'conflict';

@@ -6,7 +6,7 @@
  */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Chat } from '../../domain/model.js';
-import { allAnswerShards, AWAITING_ANSWER_ATTRIBUTES, awaitingAnswer, chatKey, chatRecordFromItem, followUpsPk, openChatsPk } from '../entities/chat.js';
+import { allAnswerShards, AWAITING_ANSWER_ATTRIBUTES, awaitingAnswer, chatKey, chatRecordFromItem, expiryOnEnd, followUpsPk, openChatsPk } from '../entities/chat.js';
 import { answerDueAtMs } from '../../domain/settings.js';
 import { operatorKey } from '../entities/operator.js';
 import { waitingItem } from '../entities/waiting.js';
@@ -29,7 +29,7 @@ export function atAssignment(chat: Chat) {
 export const NOT_ACCEPTED = '(attribute_not_exists(acceptedAt) OR acceptedAt = :none)';
 
 /** A chat's side of a take-back: the chat itself, its new queue entry, and the visitor's count when it stops being open. */
-function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackReason) {
+function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackReason, nowMs: number) {
   const { record, becomes } = taken;
   const { chat } = record;
   const assignment = atAssignment(chat);
@@ -44,6 +44,7 @@ function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackRe
     group: taken.group,
     missedBy: missed ? [...chat.missedBy, chat.operatorId!] : chat.missedBy,
   };
+  const expiry = expiryOnEnd(new Date(nowMs).toISOString());
   const sets = ['#status = :becomes', 'operatorId = :none', 'assignedBy = :none', 'assignedAt = :none', 'operatorIncarnation = :none', '#group = :group', 'missedBy = :missedBy'];
   const items = [
     {
@@ -52,17 +53,17 @@ function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackRe
         Key: chatKey(chat.siteId, chat.id),
         UpdateExpression:
           becomes === 'unassigned'
-            ? `SET ${sets.join(', ')}, openChatsPk = :followUps REMOVE ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}, countsForVisitor`
+            ? `SET ${sets.join(', ')}, openChatsPk = :followUps, ${expiry.set} REMOVE ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}, countsForVisitor`
             : `SET ${sets.join(', ')} REMOVE openChatsPk, ${AWAITING_ANSWER_ATTRIBUTES.join(', ')}`,
         ConditionExpression: reason === 'transferred' ? assignment.expression : `${assignment.expression} AND ${NOT_ACCEPTED}`,
-        ExpressionAttributeNames: { '#status': 'status', '#group': 'group' },
+        ExpressionAttributeNames: { '#status': 'status', '#group': 'group', ...(becomes === 'unassigned' ? expiry.names : {}) },
         ExpressionAttributeValues: {
           ...assignment.values,
           ':none': null,
           ':becomes': becomes,
           ':group': taken.group,
           ':missedBy': after.missedBy,
-          ...(becomes === 'unassigned' ? { ':followUps': followUpsPk(chat.siteId) } : {}),
+          ...(becomes === 'unassigned' ? { ':followUps': followUpsPk(chat.siteId), ...expiry.values } : {}),
         },
       },
     },
@@ -83,7 +84,7 @@ function takenChatItems(ctx: DynamoContext, taken: TakenChat, reason: TakeBackRe
 export async function takeBack(ctx: DynamoContext, input: TakeBackInput): Promise<TakeBackOutcome> {
   const { chats, operator, reason, nowMs } = input;
   if (chats.length === 0 || chats.length > MAX_TAKE_BACK_CHATS) throw new RangeError(`a take-back of ${chats.length} chats`);
-  const taken = chats.map((chat) => takenChatItems(ctx, chat, reason));
+  const taken = chats.map((chat) => takenChatItems(ctx, chat, reason, nowMs));
   const perChat = taken.map(({ items }) => items);
   const firstOf = perChat.map((_, index) => perChat.slice(0, index).reduce((sum, items) => sum + items.length, 0));
   const operatorAt = perChat.reduce((sum, items) => sum + items.length, 0);

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ContentionError } from '../../domain/errors.js';
 import type { Chat, Message } from '../../domain/model.js';
-import { awaitingAnswer, chatKey, followUpsPk, newChatItem, openChatsPk } from '../entities/chat.js';
+import { awaitingAnswer, chatKey, DEFAULT_KEEP_SECONDS, expiryOnEnd, followUpsPk, newChatItem, openChatsPk } from '../entities/chat.js';
 import { messageItem } from '../entities/message.js';
 import { answerDueAtMs } from '../../domain/settings.js';
 import { CLOSES, CLOSES_KEPT_SECONDS, closesKey, HOUR_MS } from '../entities/closes.js';
@@ -33,12 +33,13 @@ export async function recordWaitingChat(
   visitorLimit: number | null,
   escalated = false,
   firstMessage?: Message,
+  keepSeconds = DEFAULT_KEEP_SECONDS,
 ): Promise<'recorded' | 'visitor-limit'> {
   const outcome = await transact(ctx, [
     visitorCount(ctx, chat, 1, visitorLimit),
-    { Put: { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null, null, firstMessage ? 1 : 0), ConditionExpression: 'attribute_not_exists(pk)' } },
+    { Put: { TableName: ctx.tableName, Item: newChatItem(chat, chatTokenHash, null, null, firstMessage ? 1 : 0, keepSeconds), ConditionExpression: 'attribute_not_exists(pk)' } },
     { Put: { TableName: ctx.tableName, Item: waitingItem(entryOf(chat, escalated)) } },
-    ...(firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage) } }] : []),
+    ...(firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(firstMessage, keepSeconds) } }] : []),
   ]);
   if (outcome.written) return 'recorded';
   if (outcome.failedAt === 0) return 'visitor-limit';
@@ -180,6 +181,7 @@ export async function assignWaiting(ctx: DynamoContext, batch: readonly AssignWa
  */
 export async function leaveWaiting(ctx: DynamoContext, record: ChatRecord, status: 'closed' | 'unassigned', at: string): Promise<boolean> {
   const { chat } = record;
+  const expiry = expiryOnEnd(at);
   const outcome = await transact(ctx, [
     {
       Update: {
@@ -187,11 +189,12 @@ export async function leaveWaiting(ctx: DynamoContext, record: ChatRecord, statu
         Key: chatKey(chat.siteId, chat.id),
         UpdateExpression:
           status === 'closed'
-            ? 'SET #status = :status, closedAt = :at REMOVE countsForVisitor'
-            : 'SET #status = :status, openChatsPk = :followUps REMOVE countsForVisitor',
+            ? `SET #status = :status, closedAt = :at, ${expiry.set} REMOVE countsForVisitor`
+            : `SET #status = :status, openChatsPk = :followUps, ${expiry.set} REMOVE countsForVisitor`,
         ConditionExpression: '#status = :waiting',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', ...expiry.names },
         ExpressionAttributeValues: {
+          ...expiry.values,
           ':status': status,
           ':waiting': 'waiting',
           ...(status === 'closed' ? { ':at': at } : { ':followUps': followUpsPk(chat.siteId) }),

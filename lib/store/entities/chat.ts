@@ -13,6 +13,13 @@ import type { Chat, ChatStatus, ClientType } from '../../domain/model.js';
 import type { ChatRecord } from '../port.js';
 import { flag, itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
 import { sitePk } from './site.js';
+import { TTL_ATTRIBUTE } from './ttl.js';
+import { DEFAULT_RETENTION_DAYS } from '../../domain/model.js';
+import { keepSecondsOf } from '../../domain/settings.js';
+
+export { keepSecondsOf } from '../../domain/settings.js';
+
+export const DEFAULT_KEEP_SECONDS = keepSecondsOf({ retentionDays: DEFAULT_RETENTION_DAYS });
 
 export const CHAT_SK_PREFIX = 'CHAT#';
 export const chatKey = (siteId: string, chatId: string) => ({ pk: sitePk(siteId), sk: `${CHAT_SK_PREFIX}${chatId}` });
@@ -69,7 +76,22 @@ const recordMapper = itemMapper<ChatRecord>({
   countsForVisitor: flag().sparse(),
   // Chats written before messages have none.
   messageCount: value<number>().whenAbsent(0),
+  // Chats written before retention are kept the default time.
+  keepSeconds: value<number>().whenAbsent(DEFAULT_KEEP_SECONDS),
 });
+
+/**
+ * Retention: a chat is kept `keepSeconds` (its site's retention when it started) after it ended.
+ * The clause (and its names and values) that sets its expiry when it ends at `endedAt`: closed,
+ * or recorded unassigned. An open chat never expires (its operator counts it).
+ */
+export function expiryOnEnd(endedAt: string) {
+  return {
+    set: '#expiresAt = if_not_exists(keepSeconds, :keepDefault) + :endedAtSeconds',
+    names: { '#expiresAt': TTL_ATTRIBUTE },
+    values: { ':keepDefault': DEFAULT_KEEP_SECONDS, ':endedAtSeconds': Math.floor(Date.parse(endedAt) / 1000) },
+  };
+}
 
 export const CHAT = {
   type: 'chat',
@@ -87,13 +109,16 @@ export function newChatItem(
   operatorIncarnation: string | null,
   answerDueAtMs: number | null = null,
   messageCount = 0,
+  keepSeconds = DEFAULT_KEEP_SECONDS,
 ): Item {
   const assigned = chat.status === 'assigned' && Boolean(chat.operatorId);
   const countsForVisitor = assigned || chat.status === 'waiting';
   return {
     ...chatKey(chat.siteId, chat.id),
     type: CHAT.type,
-    ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor, messageCount }),
+    ...recordMapper.write({ chat, tokenHash, operatorIncarnation, countsForVisitor, messageCount, keepSeconds }),
+    // Recorded unassigned, it has ended already.
+    ...(chat.status === 'unassigned' ? { [TTL_ATTRIBUTE]: Math.floor(Date.parse(chat.createdAt) / 1000) + keepSeconds } : {}),
     ...(assigned ? { openChatsPk: openChatsPk(chat.siteId, chat.operatorId!, operatorIncarnation ?? '') } : {}),
     ...(chat.status === 'unassigned' ? { openChatsPk: followUpsPk(chat.siteId) } : {}),
     ...(assigned ? awaitingAnswer(chat.siteId, answerDueAtMs) : {}),

@@ -8,6 +8,7 @@
 import type { Message, MessageAuthor } from '../../domain/model.js';
 import { itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
 import { sitePk } from './site.js';
+import { TTL_ATTRIBUTE } from './ttl.js';
 
 export const MESSAGE_SK_PREFIX = 'MSG#';
 export const chatMessagesPrefix = (chatId: string) => `${MESSAGE_SK_PREFIX}${chatId}#`;
@@ -26,8 +27,14 @@ const messageMapper = itemMapper<Message>({
 export const MESSAGE = { type: 'message', indexes: {} } as const satisfies EntityDefinition;
 
 
-export function messageItem(message: Message): Item {
-  return { ...messageKey(message.siteId, message.chatId, message.id), type: MESSAGE.type, ...messageMapper.write(message) };
+/** A message's item: it expires `keepSeconds` after it was written (its chat's retention). */
+export function messageItem(message: Message, keepSeconds: number): Item {
+  return {
+    ...messageKey(message.siteId, message.chatId, message.id),
+    type: MESSAGE.type,
+    ...messageMapper.write(message),
+    [TTL_ATTRIBUTE]: Math.floor(Date.parse(message.createdAt) / 1000) + keepSeconds,
+  };
 }
 
 export const messageFromItem = (item: Item): Message => messageMapper.read(item);

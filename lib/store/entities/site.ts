@@ -8,7 +8,7 @@
  * named attributes and the settings alone are nearly that many.
  */
 import type { DistributionMode } from '../../domain/distribution/index.js';
-import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, type Language, type Settings } from '../../domain/model.js';
+import { DEFAULT_MAX_OPEN_CHATS_PER_VISITOR, DEFAULT_MAX_WAIT_SECONDS, DEFAULT_RETENTION_DAYS, type Language, type Settings } from '../../domain/model.js';
 import type { SiteRecord } from '../port.js';
 import { attributeNames, flag, itemMapper, nullable, value, type EntityDefinition, type Item } from './attributes.js';
 
@@ -48,6 +48,8 @@ const settingsMapper = itemMapper<Settings>({
   // Sites created before it get English.
   language: value<Language>().whenAbsent('en'),
   webhookUrl: nullable<string>(),
+  // Sites created before retention keep chats 90 days.
+  retentionDays: value<number>().whenAbsent(DEFAULT_RETENTION_DAYS),
 });
 
 const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>(), webhookSeed: nullable<string>() });
