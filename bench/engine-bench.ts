@@ -1,5 +1,6 @@
 import { InProcessDeadlineQueue } from '../lib/deadlines/in-process-queue.js';
 import { randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, LOCAL_CLIENT_CONFIG } from '../infra/local/dynamodb-local.js';
 import type { DistributionMode } from '../lib/domain/distribution/index.js';
 import type { EngineDeps } from '../lib/engine/deps.js';
@@ -17,6 +18,9 @@ export interface Harness {
   deps: EngineDeps;
   meter: ReturnType<typeof meterRequests>;
   clock: { now: number };
+  /** The metered client and the table, for seeding. */
+  doc: DynamoDBDocumentClient;
+  tableName: string;
 }
 
 export async function harness(endpoint: string): Promise<Harness> {
@@ -27,7 +31,7 @@ export async function harness(endpoint: string): Promise<Harness> {
   const clock = { now: Date.now() };
   // A clock that moves a millisecond per reading, so every assignment has its own time.
   const deps: EngineDeps = { store: dynamoStore(doc, tableName), clock: () => clock.now++, random: Math.random, deadlines: new InProcessDeadlineQueue() };
-  return { deps, meter, clock };
+  return { deps, meter, clock, doc, tableName };
 }
 
 async function siteWith(deps: EngineDeps, operators: number, options: { timeoutSeconds?: number; mode?: DistributionMode } = {}) {

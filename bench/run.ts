@@ -12,6 +12,7 @@ import { httpThroughput } from './http-bench.js';
 import { livePushLatency } from './live-bench.js';
 import { dispatchCostScaling, queueDispatch } from './queue-bench.js';
 import { noAnswerReassignment } from './reassign-bench.js';
+import { statsAtScale } from './stats-bench.js';
 import { burst1000WithQueue, burst200, costsThatGrowWithOperators, site10000, writeCapacityPerChat } from './scale-bench.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -47,6 +48,7 @@ async function main() {
     await step('scale: 1,000 simultaneous starts on 10 operators with a waiting queue', () => burst1000WithQueue(h));
     await step('scale: a site of 10,000 operators', () => site10000(h));
     await step('scale: costs that grow with operators (widget, random mode, heartbeat)', () => costsThatGrowWithOperators(h));
+    await step('scale: statistics of 30 days, 1,000 vs 1,000,000 chats', () => statsAtScale(h));
     await step('no answer: 50 chats taken back from an absent operator and reassigned', () => noAnswerReassignment(dynamo.endpoint));
     for (const concurrency of [1, 10, 50]) {
       await step(`latency at concurrency ${concurrency}`, async () => {

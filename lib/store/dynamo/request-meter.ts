@@ -6,6 +6,8 @@ export interface RequestTotals {
   /** Consumed capacity units as DynamoDB reports them, reads and writes apart. */
   readCapacity: number;
   writeCapacity: number;
+  /** Items a read looked at: a Query's or Scan's scanned count, a GetItem's item. */
+  itemsRead: number;
 }
 
 const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
@@ -15,7 +17,7 @@ const READS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGe
  * conditional writes included). For the benchmarks and request-count tests.
  */
 export function meterRequests(doc: DynamoDBDocumentClient) {
-  const totals: RequestTotals = { requests: 0, byCommand: {}, readCapacity: 0, writeCapacity: 0 };
+  const totals: RequestTotals = { requests: 0, byCommand: {}, readCapacity: 0, writeCapacity: 0, itemsRead: 0 };
   const count = (commandName: string, capacity: unknown) => {
     const units = (Array.isArray(capacity) ? capacity : capacity ? [capacity] : []).reduce(
       (sum: number, entry: { CapacityUnits?: number }) => sum + (entry.CapacityUnits ?? 0),
@@ -31,7 +33,9 @@ export function meterRequests(doc: DynamoDBDocumentClient) {
       totals.byCommand[commandName] = (totals.byCommand[commandName] ?? 0) + 1;
       // A failed conditional write throws, and DynamoDB reports no capacity for it: it is counted as a request only.
       const result = await next(args);
-      count(commandName, (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+      const output = result.output as { ConsumedCapacity?: unknown; ScannedCount?: number; Item?: unknown };
+      count(commandName, output.ConsumedCapacity);
+      totals.itemsRead += output.ScannedCount ?? (output.Item ? 1 : 0);
       return result;
     },
     { step: 'initialize', name: 'requestMeter' },
@@ -39,7 +43,7 @@ export function meterRequests(doc: DynamoDBDocumentClient) {
   return {
     totals,
     reset() {
-      Object.assign(totals, { requests: 0, byCommand: {}, readCapacity: 0, writeCapacity: 0 });
+      Object.assign(totals, { requests: 0, byCommand: {}, readCapacity: 0, writeCapacity: 0, itemsRead: 0 });
     },
     snapshot(): RequestTotals {
       return { ...totals, byCommand: { ...totals.byCommand } };
