@@ -7,13 +7,16 @@ import { identifier } from '../domain/schemas.js';
  * - group-fallback: a group chat still waiting may now go to any operator of the site;
  * - answer-timeout: an assigned chat its operator has not accepted is taken back, if it is still
  *   at that assignment (the operator and the moment it got the chat say which);
- * - live-auth: a live-push connection that has not authenticated by now is closed.
+ * - live-auth: a live-push connection that has not authenticated by now is closed;
+ * - heartbeat-timeout: the site's heartbeat timeout changed: the next page of its operators
+ *   (after `afterOperatorId`) gets it (a settings update does the first page itself).
  */
 const dueAtMs = z.number().int().nonnegative();
 export const deadlineSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('group-fallback'), siteId: identifier, chatId: identifier, dueAtMs }),
   z.strictObject({ kind: z.literal('answer-timeout'), siteId: identifier, chatId: identifier, operatorId: identifier, assignedAt: z.iso.datetime(), dueAtMs }),
   z.strictObject({ kind: z.literal('live-auth'), connectionId: z.string().min(1).max(128), dueAtMs }),
+  z.strictObject({ kind: z.literal('heartbeat-timeout'), siteId: identifier, afterOperatorId: identifier, dueAtMs }),
 ]);
 export type Deadline = z.infer<typeof deadlineSchema>;
 

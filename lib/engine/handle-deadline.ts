@@ -3,6 +3,7 @@ import type { EngineDeps } from './deps.js';
 import { fallBackToSite } from './fallback.js';
 import { closeIfUnauthenticated } from './live.js';
 import { takeBackUnanswered } from './reassign.js';
+import { continueHeartbeatTimeout } from './heartbeat-timeout.js';
 
 async function closeUnauthenticated(deps: EngineDeps, connectionId: string) {
   if (!deps.live) throw new Error('No live push configured');
@@ -18,5 +19,7 @@ export function handleDeadline(deps: EngineDeps, deadline: Deadline): Promise<Re
       return takeBackUnanswered(deps, deadline);
     case 'live-auth':
       return closeUnauthenticated(deps, deadline.connectionId);
+    case 'heartbeat-timeout':
+      return continueHeartbeatTimeout(deps, deadline);
   }
 }

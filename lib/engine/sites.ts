@@ -1,3 +1,4 @@
+import { applyHeartbeatTimeout } from './heartbeat-timeout.js';
 import { invalidRequest, siteNotFound } from '../domain/errors.js';
 import { hashToken, newSiteId, newToken } from '../domain/ids.js';
 import type { Settings } from '../domain/model.js';
@@ -43,5 +44,7 @@ export async function updateSettings(
   // Checked in the same transaction as the write, so a default can't name an operator deleted meanwhile.
   const { missingOperator } = await deps.store.saveSettings(next, site.settings, newlyNamedDefaults(patch), seed);
   if (missingOperator) throw invalidRequest(`defaultOperators: no operator "${missingOperator}" on this site`);
+  // Also when unchanged: a retried update finishes what a failed one left.
+  if (patch.heartbeatTimeoutSeconds !== undefined) await applyHeartbeatTimeout(deps, next);
   return seed && serviceKey ? { ...next, webhookSecret: webhookSecretFor(serviceKey, siteId, seed) } : next;
 }

@@ -8,8 +8,8 @@ import { runtime } from '../runtime.js';
 /** Every minute (EventBridge): sets offline the operators whose heartbeat went stale. Safe to run twice. */
 export const sweepJob = {
   name: 'sweep-stale-operators',
-  // Reads the stale end of the liveness index, then a conditional update per stale operator.
-  grants: { table: ['Query', 'UpdateItem'], queries: ['liveness'] } satisfies Grants,
+  // Reads the stale end of the liveness index, each stale operator's site timeout, then a conditional update per stale operator.
+  grants: { table: ['GetItem', 'Query', 'UpdateItem'], queries: ['liveness'] } satisfies Grants,
   handler: () =>
     middy()
       .use(injectLambdaContext(logger))

@@ -15,6 +15,6 @@ export const updateSettingsRoute = defineRoute({
   // A newly named default operator is a ConditionCheck in the update's transaction; a new
   // heartbeat timeout is copied to the operators (a Query of the site's items). A first webhook
   // URL gets its secret, derived from the service's key.
-  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'ConditionCheckItem'], queries: ['table'], webhookKey: true },
+  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'ConditionCheckItem'], queries: ['table'], webhookKey: true, deadlines: true },
   handle: async ({ path, body, rt }) => ok(await updateSettings(rt.deps, path.siteId, body, () => rt.webhookKey())),
 });

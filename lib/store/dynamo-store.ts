@@ -37,6 +37,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     createSite: (site, createdAt, platformTokenHash) => sites.createSite(ctx, site, createdAt, platformTokenHash),
     getSite: (siteId) => sites.getSite(ctx, siteId),
     saveSettings: (settings, previous, required, webhookSeed) => sites.saveSettings(ctx, settings, previous, required, webhookSeed),
+    retimeOperators: (siteId, timeoutMs, limit, after) => sites.retimeOperators(ctx, siteId, timeoutMs, limit, after),
     setWebhookSeed: (siteId, seed) => sites.setWebhookSeed(ctx, siteId, seed),
     recordWebhookDelivery: (siteId, delivery) => webhooks.recordWebhookDelivery(ctx, siteId, delivery),
     listWebhookDeliveries: (siteId, limit) => webhooks.listWebhookDeliveries(ctx, siteId, limit),

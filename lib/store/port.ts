@@ -246,6 +246,8 @@ export interface ChatStore {
    * heartbeat timeout changed, the site's operators follow.
    */
   saveSettings(settings: Settings, previous: Settings, requiredOperators: string[], webhookSeed?: string): Promise<{ missingOperator?: string }>;
+  /** Gives a page of the site's operators (after `afterOperatorId`) the site's heartbeat timeout; where the next page starts. */
+  retimeOperators(siteId: string, timeoutMs: number, limit: number, afterOperatorId?: string): Promise<{ updated: number; next?: string }>;
   /** False when there is no such site. */
   setWebhookSeed(siteId: string, seed: string): Promise<boolean>;
   recordWebhookDelivery(siteId: string, delivery: WebhookDelivery): Promise<void>;

@@ -644,6 +644,11 @@ describe('every function is granted exactly what it sends to AWS', () => {
     await expectStatus(settings({ defaultOperators: { regular: 'ann' } }), 200, 'default operator');
     await expectStatus(settings({ defaultOperators: { target: 'nobody' } }), 400, 'default naming nobody');
     await expectStatus(settings({ heartbeatTimeoutSeconds: 120 }), 200, 'heartbeat timeout');
+    // On a site of more operators than a request retimes itself, the rest go by a deadline.
+    for (let index = 0; index < 23; index += 1) {
+      await expectStatus(call('put-operator', { siteId, operatorId: `extra${index}` }, { ...admin, body: { name: `Extra ${index}` } }), 201, `create extra${index}`);
+    }
+    await expectStatus(settings({ heartbeatTimeoutSeconds: 150 }), 200, 'heartbeat timeout, 26 operators');
     await expectStatus(settings({ allowVisitorChoice: true }), 200, 'no change');
     await expectStatus(call('list-operators', { siteId }, admin), 200, 'list-operators');
 
@@ -1398,7 +1403,8 @@ describe('every function is granted exactly what it sends to AWS', () => {
     const declared = declaredGrants();
     const senders = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.deadlines === true);
     // live-connect sends each connection's auth deadline.
-    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', 'live-connect', DISPATCH, DEADLINES, REPAIR].sort());
+    // update-settings sends the next page of a new heartbeat timeout.
+    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', 'update-settings', 'live-connect', DISPATCH, DEADLINES, REPAIR].sort());
     for (const fn of FUNCTION_NAMES) {
       const sent = needsOf(fn).filter((need) => need.action.startsWith('sqs:') && need.resource === DEADLINE_QUEUE_ARN);
       const granted = policies.get(fn)!.filter((grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN);

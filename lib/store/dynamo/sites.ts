@@ -80,9 +80,6 @@ export async function saveSettings(
     throw new ContentionError();
   }
   await copySettingsToGroups(ctx, settings.siteId, Object.fromEntries(names.map((name) => [name, next[name]])), SETTINGS_COPY);
-  if (settings.heartbeatTimeoutSeconds !== previous.heartbeatTimeoutSeconds) {
-    await propagateTimeout(ctx, settings.siteId, settings.heartbeatTimeoutSeconds * 1000);
-  }
   return {};
 }
 
@@ -103,22 +100,31 @@ async function isLegacySite(ctx: DynamoContext, siteId: string): Promise<boolean
 
 /**
  * Operators carry a copy of the site's heartbeat timeout so that a heartbeat can move their
- * stale time in one write; a change of the timeout rewrites the copies.
+ * stale time in one write; a change of the timeout rewrites the copies, a page of operators at a
+ * time (after `afterOperatorId`), skipping those that have it already. Returns where the next
+ * page starts, if any.
  */
-async function propagateTimeout(ctx: DynamoContext, siteId: string, timeoutMs: number): Promise<void> {
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page: QueryCommandOutput = await ctx.doc.send(
-      new QueryCommand({
-        TableName: ctx.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': sitePk(siteId), ':prefix': OPERATOR_SK_PREFIX },
-        ProjectionExpression: 'pk, sk, heartbeatAtMs',
-        ExclusiveStartKey: cursor,
-        ...CAPACITY,
-      }),
-    );
-    for (const item of page.Items ?? []) {
+export async function retimeOperators(
+  ctx: DynamoContext,
+  siteId: string,
+  timeoutMs: number,
+  limit: number,
+  afterOperatorId?: string,
+): Promise<{ updated: number; next?: string }> {
+  const page: QueryCommandOutput = await ctx.doc.send(
+    new QueryCommand({
+      TableName: ctx.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': sitePk(siteId), ':prefix': OPERATOR_SK_PREFIX },
+      ProjectionExpression: 'pk, sk, heartbeatAtMs, timeoutMs',
+      Limit: limit,
+      ...(afterOperatorId ? { ExclusiveStartKey: operatorKey(siteId, afterOperatorId) } : {}),
+      ...CAPACITY,
+    }),
+  );
+  const stale = (page.Items ?? []).filter((item) => item.timeoutMs !== timeoutMs);
+  await Promise.all(
+    stale.map(async (item) => {
       const hasHeartbeat = typeof item.heartbeatAtMs === 'number';
       try {
         await ctx.doc.send(
@@ -134,9 +140,10 @@ async function propagateTimeout(ctx: DynamoContext, siteId: string, timeoutMs: n
       } catch (error) {
         if (!isConditionFailure(error)) throw error; // deleted meanwhile
       }
-    }
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
+    }),
+  );
+  const last = page.LastEvaluatedKey?.sk;
+  return { updated: stale.length, ...(typeof last === 'string' ? { next: last.slice(OPERATOR_SK_PREFIX.length) } : {}) };
 }
 
 /** A new seed for the site's webhook secret (the old secret stops signing at once); false when there is no such site. */
