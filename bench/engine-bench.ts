@@ -9,6 +9,10 @@ import { putGroup } from '../lib/engine/groups.js';
 import { createSite, updateSettings } from '../lib/engine/sites.js';
 import { startChat } from '../lib/engine/start-chat.js';
 import { sweepStaleOperators } from '../lib/engine/sweep.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { startChatOnce, type StartChatRuntime } from '../lib/http/idempotent-start.js';
+import { ClaimingPersistenceLayer } from '../lib/http/idempotency-store.js';
 import { documentClient, dynamoStore } from '../lib/store/dynamo-store.js';
 import { meterRequests } from '../lib/store/dynamo/request-meter.js';
 
@@ -16,6 +20,8 @@ const WRITES = ['TransactWriteItemsCommand', 'PutItemCommand', 'UpdateItemComman
 
 export interface Harness {
   deps: EngineDeps;
+  /** What an idempotent chat start runs on: the same deps, and the idempotency table on the same (metered) client. */
+  idempotent: StartChatRuntime;
   meter: ReturnType<typeof meterRequests>;
   clock: { now: number };
   /** The metered client and the table, for seeding. */
@@ -25,14 +31,20 @@ export interface Harness {
 
 export async function harness(endpoint: string): Promise<Harness> {
   const tableName = `bench-${randomUUID()}`;
-  await ensureTable(endpoint, tableName);
-  const doc = documentClient({ ...LOCAL_CLIENT_CONFIG, endpoint });
+  await ensureTable(endpoint, tableName, `${tableName}-idempotency`);
+  // One client for both tables, as in lib/runtime.ts: the meter counts the idempotency table's requests too.
+  const client = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint });
+  const doc = documentClient(client);
   const meter = meterRequests(doc);
   const clock = { now: Date.now() };
   // A clock that moves a millisecond per reading, so every assignment has its own time.
   const deps: EngineDeps = { store: dynamoStore(doc, tableName), clock: () => clock.now++, random: Math.random, deadlines: new InProcessDeadlineQueue() };
-  return { deps, meter, clock, doc, tableName };
+  const idempotencyStore = new ClaimingPersistenceLayer({ tableName: `${tableName}-idempotency`, awsSdkV3Client: client });
+  return { deps, idempotent: { deps, idempotencyStore }, meter, clock, doc, tableName };
 }
+
+/** A Lambda context as the start-chat function has it (the in-progress record expires with it). */
+const LAMBDA_CONTEXT = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
 async function siteWith(deps: EngineDeps, operators: number, options: { timeoutSeconds?: number; mode?: DistributionMode } = {}) {
   const { siteId } = await createSite(deps, { name: 'Bench site' });
@@ -70,6 +82,30 @@ export async function uncontended(h: Harness, chats = 200, mode: DistributionMod
     [`requestsPerAssignment${suffix}`]: totals.requests / chats,
     [`readsPerAssignment${suffix}`]: ((totals.byCommand.QueryCommand ?? 0) + (totals.byCommand.GetItemCommand ?? 0)) / chats,
     [`writesPerAssignment${suffix}`]: writesIn(totals.byCommand) / chats,
+  };
+}
+
+/**
+ * Sequential chat starts with an Idempotency-Key each (as the widget sends), on a site of 10
+ * operators: DynamoDB requests per assignment, the idempotency table's included; then a repeat
+ * of each (the stored reply).
+ */
+export async function uncontendedIdempotent(h: Harness, chats = 200) {
+  const { siteId } = await siteWith(h.deps, 10);
+  const keys = Array.from({ length: chats }, () => randomUUID());
+  const request = (i: number) => ({ visitorId: `idem-v${i}` });
+  h.meter.reset();
+  for (let i = 0; i < chats; i += 1) {
+    const { chat } = await startChatOnce(h.idempotent, siteId, request(i), keys[i]!, LAMBDA_CONTEXT);
+    if (chat.status !== 'assigned') throw new Error(`bench: an idempotent start was not assigned (${chat.status})`);
+  }
+  const starts = h.meter.snapshot();
+  h.meter.reset();
+  for (let i = 0; i < chats; i += 1) await startChatOnce(h.idempotent, siteId, request(i), keys[i]!, LAMBDA_CONTEXT);
+  const repeats = h.meter.snapshot();
+  return {
+    requestsPerIdempotentAssignment: starts.requests / chats,
+    requestsPerIdempotentRepeat: repeats.requests / chats,
   };
 }
 

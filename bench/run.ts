@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../infra/local/dynamodb-local.js';
-import { burst, groupRouting, harness, latency, readCapacityScaling, staleSweep, uncontended } from './engine-bench.js';
+import { burst, groupRouting, harness, latency, readCapacityScaling, staleSweep, uncontended, uncontendedIdempotent } from './engine-bench.js';
 import { httpThroughput } from './http-bench.js';
 import { livePushLatency } from './live-bench.js';
 import { dispatchCostScaling, queueDispatch } from './queue-bench.js';
@@ -34,6 +34,7 @@ async function main() {
       Object.assign(results, await run());
     };
     await step('uncontended chat starts', () => uncontended(h));
+    await step('uncontended chat starts with an Idempotency-Key', () => uncontendedIdempotent(h));
     await step('50-way bursts', () => burst(h));
     await step('read capacity, 10 vs 1,000 operators', () => readCapacityScaling(h));
     await step('least-busy: uncontended chat starts', () => uncontended(h, 200, 'least-busy'));

@@ -9,7 +9,6 @@ import { localWebhookQueue } from './webhooks/in-process-queue.js';
 import { systemResolve } from './webhooks/post.js';
 import type { WebhookQueue } from './webhooks/queue.js';
 import { sqsWebhookQueue } from './webhooks/sqs-queue.js';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { AvatarStore } from './avatars/avatar-store.js';
 import { folderAvatarStore } from './avatars/folder-avatar-store.js';
@@ -19,13 +18,14 @@ import { hashToken } from './domain/ids.js';
 import { systemDeps, type EngineDeps } from './engine/deps.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { documentClient, dynamoStore } from './store/dynamo-store.js';
-import { IDEMPOTENCY_RECORD } from './store/entities/idempotency.js';
+import { ClaimingPersistenceLayer } from './http/idempotency-store.js';
 
 /** Everything a handler needs, built once per process from the configuration. */
 export interface Runtime {
   config: Config;
   deps: EngineDeps;
-  idempotencyStore: DynamoDBPersistenceLayer;
+  /** Powertools' DynamoDB persistence layer, which lets a chat start complete its record in its claim. */
+  idempotencyStore: ClaimingPersistenceLayer;
   avatars: AvatarStore;
   /** The hash of the platform token (from the environment locally, from Secrets Manager in AWS). */
   platformTokenHash(): Promise<string>;
@@ -82,11 +82,7 @@ export function runtime(): Runtime {
       { allowLocal: settings.LOCAL_WEBHOOKS === 'true', resolve: systemResolve },
       live,
     ),
-    idempotencyStore: new DynamoDBPersistenceLayer({
-      tableName: settings.IDEMPOTENCY_TABLE_NAME,
-      awsSdkV3Client: client,
-      ...IDEMPOTENCY_RECORD,
-    }),
+    idempotencyStore: new ClaimingPersistenceLayer({ tableName: settings.IDEMPOTENCY_TABLE_NAME, awsSdkV3Client: client }),
     avatars: avatarStore(settings),
     async platformTokenHash() {
       if (localToken) return localToken;

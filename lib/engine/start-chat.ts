@@ -42,6 +42,24 @@ export interface StartChatResult {
   queue?: QueuePlace;
 }
 
+export interface StartChatOptions {
+  /**
+   * Writes of the caller's own to commit in the claim's transaction, given the result the start
+   * returns should that claim commit (the same object): the request's completed idempotency
+   * record. A start that ends waiting or unassigned does not use them. When one's condition
+   * fails, nothing is written and the start throws `ClaimAlsoFailed`.
+   */
+  alsoOnClaim?: (result: StartChatResult) => readonly object[];
+}
+
+/** A caller's write joined to the claim (`alsoOnClaim`) failed its condition: nothing was written. */
+export class ClaimAlsoFailed extends Error {
+  constructor() {
+    super("A write joined to the chat's claim failed its condition");
+    this.name = 'ClaimAlsoFailed';
+  }
+}
+
 export interface AssignmentView {
   settings: Settings;
   /** The group the view is of (its partition), or null for the whole site. */
@@ -213,7 +231,7 @@ async function recordUnassigned(deps: EngineDeps, settings: Settings, chat: Chat
  * When nobody is available, or chats already wait, the chat waits in the site's queue (the
  * dispatcher assigns it, oldest first); with the queue off or full it is recorded unassigned.
  */
-export async function startChat(deps: EngineDeps, siteId: string, request: StartChatRequest): Promise<StartChatResult> {
+export async function startChat(deps: EngineDeps, siteId: string, request: StartChatRequest, options: StartChatOptions = {}): Promise<StartChatResult> {
   const { store } = deps;
   const chatId = timeOrderedId(deps.clock());
   const chatToken = newChatToken(chatId);
@@ -272,27 +290,31 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
       return waiting ? { ...waiting, chatToken } : recordUnassigned(deps, view.settings, chat, chatToken, chatTokenHash, firstMessage);
     }
     const guard = claimGuardOf(decision);
+    const { operator } = decision;
+    const assigned: StartChatResult = {
+      chat,
+      chatToken,
+      operator: { id: operator.id, name: operator.name, avatarUrl: displayedAvatar(operator, view.settings) },
+    };
+    const alsoWrite = options.alsoOnClaim?.(assigned);
     const outcome = await store.claim({
-      operator: decision.operator,
+      operator,
       guard,
       settings: view.settings,
       chat,
       chatTokenHash,
       nowMs,
       ...(firstMessage ? { firstMessage } : {}),
+      ...(alsoWrite?.length ? { alsoWrite } : {}),
     });
     if (outcome === 'visitor-limit') throw tooManyOpenChats();
+    if (outcome === 'also-failed') throw new ClaimAlsoFailed();
     if (outcome !== 'claimed') {
       // After a failed condition, a copy still showing what was read is stale; after a conflict, nothing is known.
       if (outcome === 'lost') lostClaims.set(decision.operator.id, lostClaimOf(decision.operator, guard));
       return undefined;
     }
     await scheduleAnswerDeadlines(deps, view.settings, [chat]);
-    const { operator } = decision;
-    return {
-      chat,
-      chatToken,
-      operator: { id: operator.id, name: operator.name, avatarUrl: displayedAvatar(operator, view.settings) },
-    };
+    return assigned;
   }, { maxAttempts: MAX_CLAIM_ATTEMPTS, random: deps.random });
 }

@@ -1,19 +1,38 @@
 import type { Context } from 'aws-lambda';
 import type { StartChatInput } from '../domain/schemas.js';
-import { startChat, type StartChatResult } from '../engine/start-chat.js';
+import { ClaimAlsoFailed, startChat, type StartChatResult } from '../engine/start-chat.js';
 import type { Runtime } from '../runtime.js';
-import { once } from './idempotent.js';
+import { KeyTakenOver, once, recorded } from './idempotent.js';
 import { sealToken, unsealToken } from './sealed-token.js';
+
+/** What an idempotent chat start needs of the runtime. */
+export type StartChatRuntime = Pick<Runtime, 'deps' | 'idempotencyStore'>;
 
 /**
  * Starts a chat once per (site, Idempotency-Key): a repeat gets the first result and assigns
  * nothing; a concurrent repeat waits for the first to finish; another body under the same key
  * is refused with 422. The chat token is stored sealed with the key.
+ *
+ * An assignment completes the idempotency record in the claim's own transaction (three DynamoDB
+ * requests in all: the in-progress record, the queue read, the claim); a chat that waits or is
+ * recorded unassigned has it completed by Powertools after the start, as before.
  */
-async function idempotentStartChat(rt: Runtime, siteId: string, key: string, request: StartChatInput, context: Context) {
-  const body = await once(rt, context, 'start-chat', { scope: [siteId], key, payload: request }, async () => {
-    const { chatToken, ...rest } = await startChat(rt.deps, siteId, { ...request, clientType: request.clientType ?? 'regular' });
-    return JSON.stringify({ ...rest, sealedChatToken: sealToken(chatToken, siteId, key) });
+async function idempotentStartChat(rt: StartChatRuntime, siteId: string, key: string, request: StartChatInput, context: Context) {
+  const replyOf = ({ chatToken, ...rest }: StartChatResult) => JSON.stringify({ ...rest, sealedChatToken: sealToken(chatToken, siteId, key) });
+  const body = await once(rt, context, 'start-chat', { scope: [siteId], key, payload: request }, async (completion) => {
+    // The reply the last claim attempt would store: the result the start returns when that claim committed.
+    let claimed: { result: StartChatResult; reply: string } | undefined;
+    const result = await startChat(rt.deps, siteId, { ...request, clientType: request.clientType ?? 'regular' }, {
+      alsoOnClaim: (assigned) => {
+        const reply = replyOf(assigned);
+        const write = completion.recordWith(reply);
+        claimed = write ? { result: assigned, reply } : undefined;
+        return write ? [write] : [];
+      },
+    }).catch((error: unknown) => {
+      throw error instanceof ClaimAlsoFailed ? new KeyTakenOver() : error;
+    });
+    return claimed?.result === result ? recorded(claimed.reply) : replyOf(result);
   });
   const { sealedChatToken, ...result } = JSON.parse(body) as Omit<StartChatResult, 'chatToken'> & { sealedChatToken: string };
   return { ...result, chatToken: unsealToken(sealedChatToken, siteId, key) };
@@ -21,7 +40,7 @@ async function idempotentStartChat(rt: Runtime, siteId: string, key: string, req
 
 /** A chat start, idempotent when the request carries an Idempotency-Key. */
 export function startChatOnce(
-  rt: Runtime,
+  rt: StartChatRuntime,
   siteId: string,
   request: StartChatInput,
   key: string | undefined,

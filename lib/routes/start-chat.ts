@@ -24,7 +24,8 @@ export const startChatRoute = defineRoute({
     // Waiting: with its place in the queue; unassigned (queue off or full): without.
     202: z.strictObject({ chat: chatObject, chatToken: z.string(), queue: queuePlace.optional() }),
   },
-  // The claim's transaction writes the operator, the chat and the visitor's counter; a chat that
+  // The claim's transaction writes the operator, the chat and the visitor's counter (and, with an
+  // Idempotency-Key, completes the request's record in the idempotency table); a chat that
   // finds nobody is written with a ConditionCheck on the counter, or waits (chat, queue entry and
   // counter). Query: the head of the queue index (the load index in least-busy mode); the table for a waiting chat's position.
   grants: {

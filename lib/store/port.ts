@@ -97,14 +97,20 @@ export interface ClaimInput {
   nowMs: number;
   /** The visitor's first message, written with the chat. */
   firstMessage?: Message;
+  /**
+   * Writes of the caller's own, committed in the claim's transaction or not at all (the
+   * request's idempotency record, completed): items the adapter's transaction takes as they are.
+   */
+  alsoWrite?: readonly object[];
 }
 
 /**
  * 'lost': the operator changed since it was read (its condition failed); 'conflict': another
  * transaction was on the item at that moment, nothing is known to have changed; 'visitor-limit':
- * the visitor already has the site's maximum of open chats (nothing was written).
+ * the visitor already has the site's maximum of open chats (nothing was written); 'also-failed':
+ * the condition of one of the caller's `alsoWrite` failed (nothing was written).
  */
-export type ClaimOutcome = 'claimed' | 'lost' | 'conflict' | 'visitor-limit';
+export type ClaimOutcome = 'claimed' | 'lost' | 'conflict' | 'visitor-limit' | 'also-failed';
 
 /**
  * What an assignment of a waiting chat weighs in the store's transaction: four items, its

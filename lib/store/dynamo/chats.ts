@@ -11,7 +11,7 @@ import { lastAssignmentUpdate, VISITOR, visitorKey, type VisitorAssignment } fro
 import type { ChatRecord, ClaimInput, ClaimOutcome } from '../port.js';
 import { OPEN_CHATS_INDEX } from '../table.js';
 import { ContentionError } from '../../domain/errors.js';
-import { CAPACITY, transact, type DynamoContext } from './context.js';
+import { CAPACITY, transact, type DynamoContext, type TransactItem } from './context.js';
 import { OperatorUpdate, operatorWriteItems, writeOperator } from './operator-write.js';
 import { conditionally, getOperator } from './operators.js';
 import { countClose, leaveWaiting } from './waiting.js';
@@ -113,6 +113,7 @@ export async function afterClaim(ctx: DynamoContext, operator: Operator, guard: 
 export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<ClaimOutcome> {
   const { operator, settings, chat, guard } = input;
   const { own, copies } = operatorClaim(ctx, input);
+  const also = (input.alsoWrite ?? []) as TransactItem[];
   const outcome = await transact(ctx, [
     own,
     {
@@ -126,9 +127,12 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     ...copies,
     ...(input.firstMessage ? [{ Put: { TableName: ctx.tableName, Item: messageItem(input.firstMessage, keepSecondsOf(settings)) } }] : []),
     ...counterUpdates(ctx, chat.siteId, [{ chatId: chat.id, before: null, after: chat }]),
+    // Last: a failure at one of these is theirs (see below).
+    ...also,
   ]);
   if (!outcome.written) {
     if (outcome.failedAt === 0) return 'lost';
+    if (also.length > 0 && outcome.failedAt >= outcome.items - also.length) return 'also-failed';
     return outcome.failedAt === 2 ? 'visitor-limit' : 'conflict';
   }
   await afterClaim(ctx, operator, guard);

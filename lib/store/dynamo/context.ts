@@ -45,8 +45,11 @@ export function failedConditionAt(error: unknown): number {
   return reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
 }
 
-/** A transaction that went through, or the index of the item whose condition failed (-1: a conflict). */
-export type TransactionOutcome = { written: true } | { written: false; failedAt: number };
+/** One item of a TransactWriteItems request. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** A transaction that went through, or the index of the item whose condition failed (-1: a conflict) among its `items`. */
+export type TransactionOutcome = { written: true } | { written: false; failedAt: number; items: number };
 
 /** Sends a transaction; a lost race is an outcome, any other error is thrown. */
 export async function transact(
@@ -58,6 +61,6 @@ export async function transact(
     return { written: true };
   } catch (error) {
     if (!lostTransactionRace(error)) throw error;
-    return { written: false, failedAt: failedConditionAt(error) };
+    return { written: false, failedAt: failedConditionAt(error), items: items.length };
   }
 }
