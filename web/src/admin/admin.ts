@@ -4,7 +4,8 @@
  * each operator's groups are checkboxes in its row), read the follow-up requests (chats nobody
  * took, with the contact and messages the visitor left), set the webhook URL (its signing secret
  * shown once, when a first URL is saved or the secret is rotated) and read the latest webhook
- * deliveries, and copy the widget snippet. Plain DOM; every piece of data is written with
+ * deliveries, and copy the widget snippet. The Statistics card draws the last 7, 30 or 90 days
+ * (stats-chart.ts), refreshed with the rest. Plain DOM; every piece of data is written with
  * textContent.
  */
 
@@ -12,6 +13,7 @@
 import { ASSIGNMENT_METHODS, DISTRIBUTION_MODES, type AssignedBy, type DistributionMode } from '../../../lib/domain/distribution/index.js';
 import { MAX_AVATAR_BYTES, sniffImageType } from '../../../lib/domain/image.js';
 import { cleanToken, SignInError, TOKEN_NO_LONGER_WORKS, whoIs, type TokenRole } from '../shared/sign-in.js';
+import { chatsChart, chatsLegend, dayRows, periodStart, secondsText, waitChart, waitLegend, type Stats } from './stats-chart.js';
 
 type Distribution = DistributionMode;
 type Status = 'online' | 'away' | 'offline';
@@ -67,11 +69,6 @@ interface Group {
   id: string;
   name: string;
   fallbackAfterSeconds: number | null;
-}
-
-interface Stats {
-  operators: { id: string; assigned: number; byMethod: Record<Method, number> }[];
-  unassigned: number;
 }
 
 /** A chat nobody took: a follow-up request. */
@@ -190,6 +187,13 @@ const ui = {
   deliveriesTable: byId<HTMLTableElement>('deliveries-table'),
   deliveriesBody: byId<HTMLTableSectionElement>('deliveries-body'),
   deliveriesEmpty: byId('deliveries-empty'),
+  statsPeriod: byId('stats-period'),
+  statsSummary: byId('stats-summary'),
+  chatsChart: byId('chats-chart'),
+  chatsLegend: byId('chats-legend'),
+  waitChart: byId('wait-chart'),
+  waitLegend: byId('wait-legend'),
+  statsDays: byId<HTMLTableSectionElement>('stats-days'),
 };
 
 /** One radio button per distribution mode, with its description, in the registry's order. */
@@ -335,6 +339,7 @@ function signOut(message = 'Signed out.', isError = false) {
   ui.deliveriesTable.hidden = true;
   ui.deliveriesEmpty.hidden = false;
   ui.deliveriesUpdated.textContent = '';
+  clearPeriodStats();
   ui.signedIn.hidden = true;
   ui.signOut.hidden = true;
   ui.siteLabel.hidden = true;
@@ -626,6 +631,7 @@ async function refresh() {
   const started = generation;
   void refreshFollowUps();
   void loadDeliveries().catch(() => undefined);
+  void refreshPeriodStats();
   const [list, stats, groupList] = await Promise.all([
     api<{ operators: Operator[] }>('GET', sitePath('/operators')),
     api<Stats>('GET', sitePath('/stats')),
@@ -635,6 +641,62 @@ async function refresh() {
     renderGroups(groupList.data.groups);
     renderOperators(list.data.operators, stats.data);
   }
+}
+
+// ---------- statistics of a period ----------
+
+/** The period shown, in days (today included); the reply drawn and the width it was drawn at, so that a refresh redraws only on a change. */
+let statsDays = 7;
+let periodStats: Stats | null = null;
+let drawn = '';
+
+function drawPeriodStats() {
+  if (!periodStats) return;
+  const width = Math.min(900, Math.max(280, Math.round(ui.chatsChart.clientWidth) || 600));
+  const signature = `${width}\n${JSON.stringify(periodStats)}`;
+  if (signature === drawn) return;
+  drawn = signature;
+  const { days, waitSeconds } = periodStats;
+  const count = (key: 'assigned' | 'unassigned' | 'missed') => days.reduce((sum, day) => sum + day[key], 0);
+  const wait = waitSeconds ? `; wait for an operator: median ${secondsText(waitSeconds.p50)} s, 90th percentile ${secondsText(waitSeconds.p90)} s` : '';
+  ui.statsSummary.textContent = `Last ${statsDays} days: ${count('assigned')} chats assigned, ${count('unassigned')} unassigned, ${count('missed')} missed${wait}.`;
+  ui.chatsChart.replaceChildren(chatsChart(days, width));
+  ui.chatsLegend.replaceChildren(...chatsLegend(days));
+  ui.waitChart.replaceChildren(waitChart(days, width));
+  ui.waitLegend.replaceChildren(...waitLegend());
+  ui.statsDays.replaceChildren(...dayRows(days));
+}
+
+function clearPeriodStats() {
+  periodStats = null;
+  drawn = '';
+  for (const part of [ui.statsSummary, ui.chatsChart, ui.chatsLegend, ui.waitChart, ui.waitLegend, ui.statsDays]) part.replaceChildren();
+}
+
+async function loadPeriodStats() {
+  const days = statsDays;
+  const { data } = await api<Stats>('GET', sitePath(`/stats?from=${periodStart(days)}`));
+  if (!session || days !== statsDays) return; // signed out, or another period chosen meanwhile
+  periodStats = data;
+  drawPeriodStats();
+}
+
+/** With each refresh: a failure is told in the card, and keeps nothing else from showing. */
+async function refreshPeriodStats() {
+  try {
+    await loadPeriodStats();
+  } catch (error) {
+    if (error instanceof ApiError && error.reported) return;
+    ui.statsSummary.textContent = `Could not read the statistics: ${(error as Error).message}`;
+    drawn = ''; // the next reply redraws the summary, even if unchanged
+  }
+}
+
+async function choosePeriod(button: HTMLButtonElement) {
+  statsDays = Number(button.dataset.days);
+  for (const other of ui.statsPeriod.querySelectorAll('button')) other.setAttribute('aria-pressed', String(other === button));
+  await loadPeriodStats();
+  announce(`Statistics of the last ${statsDays} days shown.`);
 }
 
 // ---------- follow-up requests ----------
@@ -1207,6 +1269,9 @@ onSubmit(ui.webhookForm, async () => {
 });
 
 ui.signOut.addEventListener('click', () => signOut());
+for (const button of ui.statsPeriod.querySelectorAll('button')) button.addEventListener('click', () => void choosePeriod(button).catch(showError));
+// The charts are drawn at their box's width (text stays readable on a phone): redrawn when it changes.
+new ResizeObserver(() => requestAnimationFrame(drawPeriodStats)).observe(ui.chatsChart);
 ui.followUpsMore.addEventListener('click', () => void moreFollowUps().catch(showError));
 ui.followUps.tabIndex = -1;
 ui.rotateAdmin.addEventListener('click', () => void rotateAdminToken().catch(showError));
