@@ -247,6 +247,13 @@ describe('the pages in a real browser', () => {
     await returning.fill('');
     await save.click();
     await expect.poll(settings).toMatchObject({ returningVisitorDays: null });
+
+    // Retention: 90 days unless changed, 1 to 3650.
+    const keep = admin.getByLabel('Keep chats (days, 1 to 3650)');
+    expect(await keep.inputValue()).toBe('90');
+    await keep.fill('30');
+    await save.click();
+    await expect.poll(settings).toMatchObject({ retentionDays: 30 });
   });
 
   it('tells the visitor the request was recorded when everyone is offline and the queue is off', async () => {

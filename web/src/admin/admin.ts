@@ -36,6 +36,7 @@ interface Settings {
   awayAfterMisses: number | null;
   language: 'en' | 'ru';
   webhookUrl: string | null;
+  retentionDays: number;
   /** Only in the reply of the PUT that sets a URL where there was none: shown once. */
   webhookSecret?: string;
 }
@@ -144,6 +145,7 @@ const ui = {
   queueEnabled: byId<HTMLInputElement>('queue-enabled'),
   maxWaitingChats: byId<HTMLInputElement>('max-waiting-chats'),
   maxWaitSeconds: byId<HTMLInputElement>('max-wait-seconds'),
+  retentionDays: byId<HTMLInputElement>('retention-days'),
   returningDays: byId<HTMLInputElement>('returning-days'),
   answerTimeout: byId<HTMLInputElement>('answer-timeout'),
   awayAfterMisses: byId<HTMLInputElement>('away-after-misses'),
@@ -361,6 +363,7 @@ function fillSettings(settings: Settings) {
   ui.queueEnabled.checked = settings.queueEnabled;
   ui.maxWaitingChats.value = limitText(settings.maxWaitingChats);
   ui.maxWaitSeconds.value = String(settings.maxWaitSeconds);
+  ui.retentionDays.value = String(settings.retentionDays);
   ui.returningDays.value = settings.returningVisitorDays === null ? '' : String(settings.returningVisitorDays);
   ui.answerTimeout.value = limitText(settings.answerTimeoutSeconds);
   ui.awayAfterMisses.value = limitText(settings.awayAfterMisses);
@@ -408,6 +411,7 @@ async function saveSettings() {
     answerTimeoutSeconds: optionalNumber(ui.answerTimeout),
     awayAfterMisses: optionalNumber(ui.awayAfterMisses),
     language: ui.language.value,
+    retentionDays: Number(ui.retentionDays.value),
   };
   const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
   fillSettings(data);
