@@ -6,7 +6,7 @@ import { deadlineSchema } from '../deadlines/deadline.js';
 import type { EngineDeps } from '../engine/deps.js';
 import { handleDeadline } from '../engine/handle-deadline.js';
 import { logger } from '../http/logger.js';
-import { recordReassignLatency } from '../observability/metrics.js';
+import { countAssigned, recordReassignLatency } from '../observability/metrics.js';
 import type { Grants } from '../http/route.js';
 import { runtime } from '../runtime.js';
 
@@ -27,6 +27,8 @@ export function handleDeadlines(deps: EngineDeps, event: SQSEvent, context?: Con
       const result = await handleDeadline(deps, parsed.data);
       logger.info('deadline handled', { ...parsed.data, ...result });
       if (parsed.data.kind === 'answer-timeout' && result.takenBack) recordReassignLatency(deps.clock() - parsed.data.dueAtMs);
+      // A group chat that fell back to the whole site may be dispatched at once.
+      if (typeof result.assigned === 'number' && result.assigned > 0) countAssigned('dispatched', result.assigned);
     },
     new BatchProcessor(EventType.SQS),
     { ...(context ? { context } : {}) },

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { repairQueues } from '../engine/repair-queue.js';
 import { logger } from '../http/logger.js';
-import { recordWaitingChats } from '../observability/metrics.js';
+import { countAssigned, recordWaitingChats } from '../observability/metrics.js';
 import type { Grants } from '../http/route.js';
 import { runtime } from '../runtime.js';
 
@@ -26,6 +26,7 @@ export const repairJob = {
         const result = await repairQueues(runtime().deps, (siteId, error) => logger.error('repair failed for a site', { siteId, error }));
         logger.info('waiting chats repaired', { ...result });
         recordWaitingChats(result.waiting);
+        if (result.assigned > 0) countAssigned('dispatched', result.assigned);
         return result;
       }),
 };

@@ -1,3 +1,4 @@
+import { countAssigned } from '../observability/metrics.js';
 import * as z from 'zod';
 import { chatPath, transferInput } from '../domain/schemas.js';
 import { transferChatFor } from '../engine/reassign.js';
@@ -21,5 +22,9 @@ export const transferChatRoute = defineRoute({
     queries: ['table', 'queue', 'load'],
     deadlines: true,
   },
-  handle: async ({ path, body, principal, rt }) => ok({ chat: await transferChatFor(rt.deps, path.siteId, path.chatId, principal, body) }),
+  handle: async ({ path, body, principal, rt }) => {
+    const chat = await transferChatFor(rt.deps, path.siteId, path.chatId, principal, body);
+    if (chat.assignedBy === 'transfer') countAssigned('transfer');
+    return ok({ chat });
+  },
 });
