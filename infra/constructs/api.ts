@@ -26,7 +26,7 @@ import { SOCKET_ROUTES, type SocketRoute } from '../../lib/live/socket-routes.js
 import { SERVICE_NAME } from '../../lib/observability/metrics.js';
 import { ENDPOINTS } from '../../lib/routes/index.js';
 import { BUNDLING } from '../bundling.js';
-import type { Live } from './live.js';
+import { LIVE_CONNECTION_METHODS, type Live } from './live.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -271,10 +271,11 @@ export class Api extends Construct {
       fn.addEnvironment('WEBHOOK_SIGNING_KEY_SECRET_ID', webhookKey.secretArn);
     }
     if (grants.live) {
-      // PostToConnection and DeleteConnection on this API's stage only (not grantManageConnections,
-      // which allows every stage and method), through the stage's Management API endpoint.
+      // PostToConnection (and for `manage` DeleteConnection) on this API's stage only (not
+      // grantManageConnections, which allows every stage and method), through the stage's Management API endpoint.
       const { live } = this.props;
-      fn.addToRolePolicy(new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: live.connectionArns() }));
+      const methods = grants.live === 'post' ? (['POST'] as const) : LIVE_CONNECTION_METHODS;
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: live.connectionArns(methods) }));
       fn.addEnvironment('LIVE_MANAGEMENT_ENDPOINT', live.managementEndpoint);
     }
   }

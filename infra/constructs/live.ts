@@ -74,8 +74,8 @@ export class Live extends Construct {
    * The ARNs execute-api:ManageConnections is granted on: this API's stage, the two methods the
    * functions use, any connection (connection ids are known at run time only).
    */
-  connectionArns(): string[] {
-    return LIVE_CONNECTION_METHODS.map((method) =>
+  connectionArns(methods: readonly (typeof LIVE_CONNECTION_METHODS)[number][] = LIVE_CONNECTION_METHODS): string[] {
+    return methods.map((method) =>
       Stack.of(this).formatArn({
         service: 'execute-api',
         resource: this.api.apiId,

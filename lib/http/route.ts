@@ -78,8 +78,8 @@ export interface Grants {
   webhooks?: 'publish' | 'deliver';
   /** Reads the key the sites' webhook signing secrets are derived from (Secrets Manager). */
   webhookKey?: boolean;
-  /** Posts to and closes the WebSocket API's connections (execute-api:ManageConnections). */
-  live?: boolean;
+  /** The WebSocket API's connections (execute-api:ManageConnections): posts to them (`post`), or posts and closes them (`manage`). */
+  live?: 'post' | 'manage';
 }
 
 interface RouteFields<P extends string, Q extends RequestSchemas, R extends ResponseSchemas> {

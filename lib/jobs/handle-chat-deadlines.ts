@@ -43,7 +43,7 @@ export const deadlineJob = {
   // transaction (the chat, its new queue entry, the operator and its group copies); setting the
   // operator away is an update. Either sends a deadline again when it is not due yet. Live
   // auth: reads the connection, closes it (the WebSocket API) and deletes it when unauthenticated.
-  grants: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue', 'load'], deadlines: true, live: true } satisfies Grants,
+  grants: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], queries: ['table', 'queue', 'load'], deadlines: true, live: 'manage' } satisfies Grants,
   handler: () =>
     middy<SQSEvent, unknown, Error, Context>()
       .use(injectLambdaContext(logger))

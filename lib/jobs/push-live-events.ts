@@ -12,7 +12,7 @@ export const livePushJob = {
   name: 'push-live-events',
   // Reads the site's connections (Query), a message's chat and waiting chats' places (GetItem,
   // Query of the table); removes a connection found gone; posts to the sockets.
-  grants: { table: ['GetItem', 'Query', 'DeleteItem'], queries: ['table'], live: true } satisfies Grants,
+  grants: { table: ['GetItem', 'Query', 'DeleteItem'], queries: ['table'], live: 'post' } satisfies Grants,
   filterPatterns: CHAT_EVENT_FILTER_PATTERNS,
   handler: () =>
     middy<DynamoDBStreamEvent, unknown, Error, Context>()

@@ -35,7 +35,7 @@ export const SOCKET_ROUTES: readonly SocketRoute[] = [
     name: 'live-message',
     routeKey: '$default',
     // The token's owner, or the chat (a chat token); the connection and its subscription in one transaction.
-    grants: { table: ['GetItem', 'UpdateItem', 'PutItem'], live: true },
+    grants: { table: ['GetItem', 'UpdateItem', 'PutItem'], live: 'manage' },
     handle: ({ deps, live }, connectionId, body) => receiveLiveFrame(deps, live, connectionId, body),
   },
   {

@@ -147,14 +147,11 @@ const declaredQueueGrants = (fn: string) => {
 /**
  * The grants a function may hold without this run using them: Powertools Idempotency reads its
  * record back (GetItem) only when its conditional put did not return the existing one; the
- * event source grants (above); X-Ray's (Lambda's, not the code's); and the live notifier's
- * DeleteConnection: `live` is one flag (PostToConnection and DeleteConnection), and the notifier
- * only posts (a connection it finds gone it removes from the table, not from API Gateway).
+ * event source grants (above); and X-Ray's (Lambda's, not the code's).
  */
 const mayGoUnused = (fn: string, grant: { action: string; resource: string }) =>
   (grant.action === 'dynamodb:GetItem' && grant.resource === tableArn(REGION, ACCOUNT, idempotencyTableName)) ||
   TRACING_GRANTS.some((candidate) => candidate.action === grant.action && candidate.resource === grant.resource) ||
-  (fn === LIVE_PUSH && grant.action === MANAGE_CONNECTIONS && grant.resource === connectionsArn('DELETE')) ||
   eventSourceGrants(fn).some((candidate) => candidate.action === grant.action && candidate.resource === grant.resource);
 
 /** A whole 1×1 PNG (IHDR, IDAT, IEND, with their CRCs). */
@@ -1440,7 +1437,7 @@ describe('every function is granted exactly what it sends to AWS', () => {
 
   it("manages the WebSocket API's connections (execute-api:ManageConnections on its stage, POST and DELETE) from exactly the functions granted `live`, each of which did", () => {
     const declared = declaredGrants();
-    const granted = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.live === true);
+    const granted = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.live !== undefined);
     // The auth frame's answer and refusal, the auth deadline's close, the notifier's pushes.
     expect(granted.sort()).toEqual(['live-message', DEADLINES, LIVE_PUSH].sort());
     const expected = LIVE_CONNECTION_METHODS.map((method) => `${MANAGE_CONNECTIONS} on ${connectionsArn(method)}`).sort();
@@ -1450,14 +1447,16 @@ describe('every function is granted exactly what it sends to AWS', () => {
     ]);
     for (const fn of FUNCTION_NAMES) {
       const held = policies.get(fn)!.filter((grant) => grant.action.startsWith('execute-api:'));
-      expect(held.map(show).sort(), fn).toEqual(granted.includes(fn) ? expected : []);
+      // The notifier only posts (a connection it finds gone it removes from the table, not from API Gateway).
+      const grantedMethods = declared.get(fn)?.live === 'post' ? ['POST'] : LIVE_CONNECTION_METHODS;
+      expect(held.map(show).sort(), fn).toEqual(granted.includes(fn) ? grantedMethods.map((method) => `${MANAGE_CONNECTIONS} on ${connectionsArn(method)}`).sort() : []);
       const used = needsOf(fn).filter((need) => need.action.startsWith('execute-api:'));
       if (!granted.includes(fn)) {
         expect(used.map(show), fn).toEqual([]);
         continue;
       }
       for (const need of used) expect(need.resource, fn).toMatch(new RegExp(`^arn:aws:execute-api:${REGION}:${ACCOUNT}:${LIVE_API_ID}/${LIVE_STAGE}/(POST|DELETE)/@connections/[^/]+$`));
-      // The notifier only posts (see mayGoUnused); the others post and close.
+      // Each uses every method it holds: the notifier posts; the others post and close.
       const methods = [...new Set(used.map((need) => need.resource.split('/')[2]))].sort();
       expect(methods, fn).toEqual(fn === LIVE_PUSH ? ['POST'] : ['DELETE', 'POST']);
     }

@@ -526,10 +526,10 @@ describe('the CDK stack', () => {
     // The chat start (an answer timeout, or a group chat that waits), the dispatcher (the answer
     // timeouts of the chats it assigns), a transfer (the new assignment's answer timeout, or the
     // group's fallback), the handler (a deadline not due yet, sent again; a chat taken back
-    // into a group), the repair (the answer timeouts of what it assigns) and $connect (the
-    // connection's 10 s to authenticate).
+    // into a group), the repair (the answer timeouts of what it assigns), $connect (the
+    // connection's 10 s to authenticate) and a settings update (the next page of a new heartbeat timeout).
     expect(senders.sort()).toEqual(
-      ['start-chat', 'transfer-chat', 'live-connect', JOBS.dispatcher.name, JOBS.deadlines.name, JOBS.repair.name].sort(),
+      ['start-chat', 'transfer-chat', 'update-settings', 'live-connect', JOBS.dispatcher.name, JOBS.deadlines.name, JOBS.repair.name].sort(),
     );
   });
 
@@ -863,9 +863,9 @@ describe('the CDK stack', () => {
         continue;
       }
       granted.push(name);
-      expect(onConnections, name).toEqual([
-        { Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: [connections('POST'), connections('DELETE')] },
-      ]);
+      // The notifier only posts; the others also close connections.
+      const resources = grants.live === 'post' ? connections('POST') : [connections('POST'), connections('DELETE')];
+      expect(onConnections, name).toEqual([{ Effect: 'Allow', Action: 'execute-api:ManageConnections', Resource: resources }]);
       expect(endpointVariable, name).toEqual(endpoint);
     }
     // The auth frame's answer (and a refusal's close), the auth deadline's close, the notifier's pushes.
