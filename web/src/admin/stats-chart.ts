@@ -7,27 +7,12 @@
  * the stacked segments.
  */
 import { ASSIGNMENT_METHODS, DISTRIBUTION_MODES, type AssignedBy, type DistributionMode } from '../../../lib/domain/distribution/index.js';
+import type { DayStats, SiteStats, WaitSeconds } from '../../../lib/domain/stats.js';
 
-export type WaitSeconds = { p50: number; p90: number; max: number } | null;
+export type { DayStats, WaitSeconds } from '../../../lib/domain/stats.js';
 
-export interface DayStats {
-  /** The UTC day, YYYY-MM-DD. */
-  date: string;
-  assigned: number;
-  unassigned: number;
-  missed: number;
-  byMethod: Record<AssignedBy, number>;
-  waitSeconds: WaitSeconds;
-}
-
-export interface Stats {
-  operators: { id: string; assigned: number; byMethod: Record<AssignedBy, number>; missed: number }[];
-  unassigned: number;
-  waiting: number;
-  missed: number;
-  waitSeconds: WaitSeconds;
-  days: DayStats[];
-}
+/** The stats reply: the report, and how many chats wait now. */
+export type Stats = SiteStats & { waiting: number };
 
 /** A stack segment: a rule, or the chats no operator got. */
 type Segment = AssignedBy | 'unassigned';
