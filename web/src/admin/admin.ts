@@ -413,8 +413,17 @@ async function saveSettings() {
     language: ui.language.value,
     retentionDays: Number(ui.retentionDays.value),
   };
-  const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
-  fillSettings(data);
+  // Read-only until the reply has filled the form: an edit made meanwhile would be overwritten by it.
+  const fields = [...ui.settingsForm.querySelectorAll('input')].filter((input) => !input.readOnly);
+  ui.settingsForm.setAttribute('aria-busy', 'true');
+  for (const input of fields) input.readOnly = true;
+  try {
+    const { data } = await api<Settings>('PUT', sitePath('/settings'), body);
+    fillSettings(data);
+  } finally {
+    for (const input of fields) input.readOnly = false;
+    ui.settingsForm.removeAttribute('aria-busy');
+  }
   announce('Settings saved.');
 }
 
