@@ -67,4 +67,20 @@ describe('DynamoDB requests per chat start over HTTP', () => {
       expect(repeat.operations.filter((operation) => operation !== 'PutItem')).toEqual(['GetItem']);
     }
   });
+
+  it('a start refused for its Origin reads the queue head only and writes nothing; an error before the engine reads the site', async () => {
+    const evil = { origin: 'https://evil.example' };
+    const refused = await metered(() => start(visitor(), evil));
+    expect(refused.reply.status).toBe(403);
+    expect(refused.operations).toEqual(['Query']);
+    // With a key, Powertools' in-progress record is put, and deleted when the start is refused.
+    const keyed = await metered(() => start(visitor(), { ...evil, 'idempotency-key': 'refused' }));
+    expect(keyed.reply.status).toBe(403);
+    expect(keyed.operations).toEqual(['PutItem', 'Query', 'DeleteItem']);
+    for (const headers of [evil, {}]) {
+      const invalid = await metered(() => start({}, headers));
+      expect(invalid.reply.status).toBe(headers === evil ? 403 : 400);
+      expect(invalid.operations).toEqual(['GetItem']);
+    }
+  });
 });
