@@ -24,6 +24,11 @@ export function initialSettings(siteId: string, input: CreateSiteInput): Setting
   };
 }
 
+/** Whether a browser at `origin` may call the site's widget routes (an empty list allows any). */
+export function originAllowed(allowedOrigins: readonly string[], origin: string): boolean {
+  return allowedOrigins.length === 0 || allowedOrigins.some((allowed) => allowed.toLowerCase() === origin.toLowerCase());
+}
+
 /** The seconds a site's chats are kept after they ended (and its messages after they were written). */
 export const keepSecondsOf = (settings: Pick<Settings, 'retentionDays'>) => settings.retentionDays * 86_400;
 

@@ -11,12 +11,12 @@ import {
   type LostClaim,
 } from '../domain/distribution/decide.js';
 import { modeNamed, type DistributionModeDefinition } from '../domain/distribution/index.js';
-import { groupNotFound, siteNotFound, tooManyOpenChats } from '../domain/errors.js';
+import { groupNotFound, originNotAllowed, siteNotFound, tooManyOpenChats } from '../domain/errors.js';
 import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, messageNumberId, type Chat, type Group, type Message, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore, QueueOrder, QueuePage } from '../store/port.js';
 import { logger } from '../http/logger.js';
-import { keepSecondsOf } from '../domain/settings.js';
+import { keepSecondsOf, originAllowed } from '../domain/settings.js';
 import { scheduleAnswerDeadlines } from './answer-deadline.js';
 import { untilWritten, type EngineDeps } from './deps.js';
 import { queuePlace, type QueuePlace } from './queue.js';
@@ -50,6 +50,15 @@ export interface StartChatOptions {
    * fails, nothing is written and the start throws `ClaimAlsoFailed`.
    */
   alsoOnClaim?: (result: StartChatResult) => readonly object[];
+  /**
+   * The Origin of a browser's request, when the site's allowedOrigins must allow it (left out for
+   * a request not sent by a page, or sent by the service's own pages): checked against the
+   * settings the start reads anyway, before it writes anything, so that a refused start
+   * (403 origin_not_allowed) writes nothing and costs no read of its own.
+   */
+  origin?: string | undefined;
+  /** Given the settings each attempt read, before they are checked or used (the HTTP layer answers CORS from them). */
+  onSettings?: ((settings: Settings) => void) | undefined;
 }
 
 /** A caller's write joined to the claim (`alsoOnClaim`) failed its condition: nothing was written. */
@@ -241,6 +250,9 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
   return untilWritten(async (attempt) => {
     const nowMs = deps.clock();
     const view = await readAssignmentView(store, siteId, nowMs, order, request.group);
+    // Every way a chat goes (named, default or returning operator, the distribution, a group, waiting, unassigned) uses these settings.
+    options.onSettings?.(view.settings);
+    if (options.origin !== undefined && !originAllowed(view.settings.allowedOrigins, options.origin)) throw originNotAllowed();
     order = orderOf(modeNamed(view.settings.distribution));
     rememberOrder(siteId, order);
     const named = await loadNamed(store, view, request, attempt > 0);

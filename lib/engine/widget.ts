@@ -9,7 +9,7 @@ import type { EngineDeps } from './deps.js';
  * and the site's groups (departments) with their availability.
  * `site` is the one the CORS check already read (undefined: read it here).
  */
-export async function widgetView(deps: EngineDeps, siteId: string, site?: SiteRecord | null) {
+export async function widgetView(deps: EngineDeps, siteId: string, site?: Pick<SiteRecord, 'settings'> | null) {
   const found = site === undefined ? await deps.store.getSite(siteId) : site;
   if (!found) throw siteNotFound();
   const { settings } = found;

@@ -8,8 +8,11 @@ export interface ApiEvent extends APIGatewayProxyEventV2 {
   principal?: Principal | null;
   /** On `chat-reader` routes, a bearer token no one owns: perhaps the chat's own token. */
   bearer?: string;
-  /** The site, for widget routes (read once, for CORS and the handler). */
-  site?: SiteRecord | null;
+  /**
+   * The site, for widget routes: read once for CORS (and handed to the handler), or its settings
+   * as a route that checks the Origin itself read them; null when unknown or refused.
+   */
+  site?: Pick<SiteRecord, 'settings'> | null;
   /** The parsed JSON body; undefined when there was none. */
   jsonBody?: unknown;
   /** The raw body bytes, for binary routes. */

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { StartChatInput } from '../domain/schemas.js';
-import { ClaimAlsoFailed, startChat, type StartChatResult } from '../engine/start-chat.js';
+import { ClaimAlsoFailed, startChat, type StartChatOptions, type StartChatResult } from '../engine/start-chat.js';
 import type { Runtime } from '../runtime.js';
 import { KeyTakenOver, once, recorded } from './idempotent.js';
 import { sealToken, unsealToken } from './sealed-token.js';
@@ -17,12 +17,20 @@ export type StartChatRuntime = Pick<Runtime, 'deps' | 'idempotencyStore'>;
  * requests in all: the in-progress record, the queue read, the claim); a chat that waits or is
  * recorded unassigned has it completed by Powertools after the start, as before.
  */
-async function idempotentStartChat(rt: StartChatRuntime, siteId: string, key: string, request: StartChatInput, context: Context) {
+async function idempotentStartChat(
+  rt: StartChatRuntime,
+  siteId: string,
+  key: string,
+  request: StartChatInput,
+  context: Context,
+  check: OriginOptions,
+) {
   const replyOf = ({ chatToken, ...rest }: StartChatResult) => JSON.stringify({ ...rest, sealedChatToken: sealToken(chatToken, siteId, key) });
   const body = await once(rt, context, 'start-chat', { scope: [siteId], key, payload: request }, async (completion) => {
     // The reply the last claim attempt would store: the result the start returns when that claim committed.
     let claimed: { result: StartChatResult; reply: string } | undefined;
     const result = await startChat(rt.deps, siteId, { ...request, clientType: request.clientType ?? 'regular' }, {
+      ...check,
       alsoOnClaim: (assigned) => {
         const reply = replyOf(assigned);
         const write = completion.recordWith(reply);
@@ -38,15 +46,23 @@ async function idempotentStartChat(rt: StartChatRuntime, siteId: string, key: st
   return { ...result, chatToken: unsealToken(sealedChatToken, siteId, key) };
 }
 
-/** A chat start, idempotent when the request carries an Idempotency-Key. */
+/** The Origin the start holds to the site's allowedOrigins, and who takes the settings it read (see StartChatOptions). */
+export type OriginOptions = Pick<StartChatOptions, 'origin' | 'onSettings'>;
+
+/**
+ * A chat start, idempotent when the request carries an Idempotency-Key. A start refused for its
+ * Origin writes nothing, and with a key is not remembered (a refusal never is); a repeat, which
+ * runs no start, checks nothing here (its caller does).
+ */
 export function startChatOnce(
   rt: StartChatRuntime,
   siteId: string,
   request: StartChatInput,
   key: string | undefined,
   context: Context,
+  check: OriginOptions = {},
 ): Promise<StartChatResult> {
   // The same request with clientType left out or given as "regular" is the same request.
   const normalized = { ...request, clientType: request.clientType ?? 'regular' };
-  return key ? idempotentStartChat(rt, siteId, key, normalized, context) : startChat(rt.deps, siteId, normalized);
+  return key ? idempotentStartChat(rt, siteId, key, normalized, context, check) : startChat(rt.deps, siteId, normalized, check);
 }

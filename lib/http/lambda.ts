@@ -13,7 +13,7 @@ import { accessLog } from './middleware/access-log.js';
 import { authenticate } from './middleware/authenticate.js';
 import { errorEnvelope } from './middleware/error-envelope.js';
 import { requestBody } from './middleware/request-body.js';
-import { siteCors } from './middleware/site-cors.js';
+import { handlerOriginCheck, siteCors, siteCorsOnError } from './middleware/site-cors.js';
 import { validate } from './middleware/validate.js';
 import type { Route, RouteInput, RequestSchemas } from './route.js';
 
@@ -32,7 +32,8 @@ function toResult(reply: { statusCode: number; body?: unknown; headers?: Record<
 }
 
 /** The validated event as the route's input: `validate` has replaced each part with its parsed value. */
-function routeInput(event: ApiEvent, context: Context): RouteInput<RequestSchemas> {
+function routeInput(route: Route, event: ApiEvent, context: Context): RouteInput<RequestSchemas> {
+  const rt = runtime();
   return {
     path: event.pathParameters,
     query: event.queryStringParameters,
@@ -41,9 +42,10 @@ function routeInput(event: ApiEvent, context: Context): RouteInput<RequestSchema
     principal: event.principal ?? null,
     bearer: event.bearer,
     site: event.site,
+    origin: route.widget && route.originCheckedByHandler ? handlerOriginCheck(event, rt.config.PUBLIC_ORIGIN) : undefined,
     rawBody: event.rawBody,
     context,
-    rt: runtime(),
+    rt,
   } as RouteInput<RequestSchemas>;
 }
 
@@ -54,7 +56,8 @@ export type RouteHandler = ((event: ApiEvent, context: Context) => Promise<APIGa
  * The middy chain every route shares, around the route's one call into lib/: logging, the error
  * envelope (early, so that its onError writes the body after httpErrorHandler's), header
  * normalisation, security headers, CORS for widget routes, authentication, body parsing,
- * validation by the route's own schemas, and httpErrorHandler registered last.
+ * validation by the route's own schemas, and httpErrorHandler registered last (but for the
+ * CORS check of errors on a route whose handler checks the Origin itself).
  */
 export function lambdaHandler(route: Route): RouteHandler {
   const chain = middy<ApiEvent, APIGatewayProxyResultV2, Error, Context>()
@@ -64,14 +67,17 @@ export function lambdaHandler(route: Route): RouteHandler {
     .use(httpHeaderNormalizer())
     // No reporting endpoint exists: left on, these send an empty Reporting-Endpoints (and Report-To) header.
     .use(httpSecurityHeaders({ reportingEndpoints: false, reportTo: false } as Parameters<typeof httpSecurityHeaders>[0]));
-  if (route.widget) chain.use(siteCors(runtime));
+  const checkedByHandler = Boolean(route.widget && route.originCheckedByHandler);
+  if (route.widget) chain.use(siteCors(runtime, { checkedByHandler }));
   const handler = chain
     .use(authenticate(route, runtime))
     .use(requestBody(route, MAX_AVATAR_BYTES))
     .use(validate(route.request))
     // Registered last, so its onError runs first: it sets status and headers (the envelope writes
     // the body), and its logger hook sees the original error before a 5xx is replaced by a bare one.
-    .use(httpErrorHandler({ logger: logUnexpected, fallbackMessage: ERRORS.internal_error.message }))
-    .handler(async (event, context) => toResult(await route.handle(routeInput(event, context))));
+    .use(httpErrorHandler({ logger: logUnexpected, fallbackMessage: ERRORS.internal_error.message }));
+  // After httpErrorHandler, so that its onError runs first: an error before the handler's Origin check is held to the site's origins.
+  if (checkedByHandler) handler.use(siteCorsOnError(runtime));
+  handler.handler(async (event, context) => toResult(await route.handle(routeInput(route, event, context))));
   return Object.assign(handler as (event: ApiEvent, context: Context) => Promise<APIGatewayProxyResultV2>, { route });
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
 import type { Principal, RouteRole } from '../domain/auth.js';
+import type { Settings } from '../domain/model.js';
 import type { Runtime } from '../runtime.js';
 import type { SiteRecord } from '../store/port.js';
 import type { QueryTarget, TableAction } from '../store/table.js';
@@ -50,12 +51,22 @@ export interface RouteInput<Q extends RequestSchemas> {
   principal: Principal | null;
   /** On `chat-reader` routes, a bearer token no one owns (the engine compares it with the chat's token). */
   bearer: string | undefined;
-  /** The site, read once for CORS on widget routes. */
-  site: SiteRecord | null | undefined;
+  /** The site, read once for CORS on widget routes (not on those that check the Origin themselves). */
+  site: Pick<SiteRecord, 'settings'> | null | undefined;
+  /** On a route that checks the Origin itself (`originCheckedByHandler`): what its use case checks, and where it hands the settings. */
+  origin: OriginCheck | undefined;
   /** The raw bytes of a binary body (the avatar upload). */
   rawBody: Buffer | undefined;
   context: Context;
   rt: Runtime;
+}
+
+/** The Origin check a route's use case makes (see `originCheckedByHandler`). */
+export interface OriginCheck {
+  /** The Origin the site's allowedOrigins must allow; undefined when none must (no Origin header, or the service's own). */
+  readonly mustAllow: string | undefined;
+  /** Takes the settings the check used (before it throws, too): the reply's CORS headers come from them, with no read. */
+  readonly onSettings: (settings: Settings) => void;
 }
 
 /**
@@ -91,6 +102,12 @@ interface RouteFields<P extends string, Q extends RequestSchemas, R extends Resp
   readonly role: RouteRole;
   /** Called by the widget from other origins: CORS by the site's allowedOrigins. */
   readonly widget?: boolean;
+  /**
+   * On a widget route: its use case holds the Origin to the settings it reads anyway (see
+   * RouteInput.origin), so CORS costs no read of the site when it ran; the site is read only
+   * for an error that came before, or a reply the use case did not make (an idempotent repeat).
+   */
+  readonly originCheckedByHandler?: boolean;
   /** The body is raw bytes (the avatar upload), not JSON. */
   readonly binaryBody?: boolean;
   readonly summary: string;

@@ -13,6 +13,8 @@ export const startChatRoute = defineRoute({
   path: '/v1/sites/{siteId}/chats',
   role: 'visitor',
   widget: true,
+  // The engine reads the settings anyway: it holds the Origin to them, and CORS reads no site.
+  originCheckedByHandler: true,
   summary: 'Start a chat: assigns an operator, or the chat waits in the queue (or is recorded unassigned)',
   request: {
     path: sitePath,
@@ -35,8 +37,9 @@ export const startChatRoute = defineRoute({
     // A group chat that waits sends its fallback moment to the deadline queue.
     deadlines: true,
   },
-  async handle({ path, body, headers, context, rt }) {
-    const { chat, chatToken, operator, queue } = await startChatOnce(rt, path.siteId, body, headers['idempotency-key'], context);
+  async handle({ path, body, headers, context, rt, origin }) {
+    const check = origin ? { origin: origin.mustAllow, onSettings: origin.onSettings } : {};
+    const { chat, chatToken, operator, queue } = await startChatOnce(rt, path.siteId, body, headers['idempotency-key'], context, check);
     if (operator) countAssigned(chat.assignedBy ?? 'unknown');
     else countNewChat(chat.status === 'waiting' ? 'waiting' : 'unassigned');
     if (operator) return created({ chat, chatToken, operator });

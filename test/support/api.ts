@@ -58,7 +58,15 @@ function checkAgainstContract(method: string, path: string, reply: ApiReply) {
  * file's process on a free port. `isolated` gives it tables of its own, for tests that compare
  * the whole table before and after.
  */
-export async function startTestApi(options: { isolated?: boolean; statics?: StaticMount[]; dispatcher?: boolean } = {}) {
+export async function startTestApi(
+  options: {
+    isolated?: boolean;
+    statics?: StaticMount[];
+    dispatcher?: boolean;
+    /** Where the handlers send DynamoDB requests (a recording proxy in front of DynamoDB Local, to count them); DynamoDB Local itself by default. */
+    handlerDynamoEndpoint?: string;
+  } = {},
+) {
   const endpoint = inject('dynamoEndpoint');
   const suffix = randomUUID();
   const tableName = options.isolated ? `api-${suffix}` : inject('tableName');
@@ -70,7 +78,7 @@ export async function startTestApi(options: { isolated?: boolean; statics?: Stat
   Object.assign(process.env, {
     TABLE_NAME: tableName,
     IDEMPOTENCY_TABLE_NAME: idempotencyTableName,
-    DYNAMODB_ENDPOINT: endpoint,
+    DYNAMODB_ENDPOINT: options.handlerDynamoEndpoint ?? endpoint,
     PLATFORM_TOKEN: platformToken,
     AVATAR_DIR: avatarDir,
     AVATAR_BASE_URL: '/avatars',

@@ -1,13 +1,12 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import { originNotAllowed } from '../../domain/errors.js';
 import { identifier } from '../../domain/schemas.js';
+import { originAllowed } from '../../domain/settings.js';
 import type { Runtime } from '../../runtime.js';
 import type { ApiEvent } from '../api-event.js';
+import type { OriginCheck } from '../route.js';
 
-/** Whether a browser at `origin` may call the site's widget routes (an empty list allows any). */
-export function originAllowed(allowedOrigins: readonly string[], origin: string): boolean {
-  return allowedOrigins.length === 0 || allowedOrigins.some((allowed) => allowed.toLowerCase() === origin.toLowerCase());
-}
+export { originAllowed };
 
 function hostOf(origin: string): string | undefined {
   try {
@@ -45,24 +44,83 @@ function addCorsHeaders(request: Request<ApiEvent>) {
 }
 
 /**
+ * Reads the site and holds the request to its allowedOrigins: a request whose Origin is neither
+ * allowed nor the service's own gets 403 (the site is then forgotten, so that the refusal grants
+ * nothing). An unknown site is left to the route (404), an invalid site id to validation (400).
+ */
+async function readAndCheckSite(event: ApiEvent, rt: () => Runtime): Promise<void> {
+  const siteId = event.pathParameters?.siteId;
+  if (!siteId || !identifier.safeParse(siteId).success) return; // validation answers 400
+  event.site = await rt().deps.store.getSite(siteId);
+  const { origin } = event.headers;
+  if (!origin || !event.site || originAllowed(event.site.settings.allowedOrigins, origin)) return;
+  if (isOwnOrigin(origin, event, rt().config.PUBLIC_ORIGIN)) return;
+  event.site = null;
+  throw originNotAllowed();
+}
+
+/**
+ * What a route that checks the Origin itself (`originCheckedByHandler`) gives its use case: the
+ * Origin the site's allowedOrigins must allow (none for a request without Origin, or from the
+ * service's own origin), and where the settings the use case read go, for the reply's CORS headers.
+ */
+export function handlerOriginCheck(event: ApiEvent, publicOrigin: string | undefined): OriginCheck {
+  const { origin } = event.headers;
+  return {
+    mustAllow: origin && !isOwnOrigin(origin, event, publicOrigin) ? origin : undefined,
+    onSettings: (settings) => {
+      event.site = { settings };
+    },
+  };
+}
+
+/**
  * CORS for the widget routes, by the site's own allowedOrigins: a request whose Origin is
  * neither allowed nor the service's own gets 403, whatever else it carries (a bearer token
  * included); an allowed Origin is echoed on every reply, errors included, so the widget can
- * read them. The site read here is handed on to the handler.
+ * read them.
+ *
+ * The site is read before anything else. On a route that checks the Origin itself
+ * (`checkedByHandler`: the chat start, whose engine reads the settings anyway) it is not: the
+ * handler's use case refuses a disallowed Origin before it writes and hands over the settings it
+ * read, and the site is read here only when the handler did not (a reply it did not make: an
+ * idempotent repeat) or, with `siteCorsOnError`, when an error came first.
  */
-export function siteCors(rt: () => Runtime): MiddlewareObj<ApiEvent> {
+export function siteCors(rt: () => Runtime, options: { checkedByHandler?: boolean } = {}): MiddlewareObj<ApiEvent> {
+  if (!options.checkedByHandler) {
+    return {
+      before: ({ event }) => readAndCheckSite(event, rt),
+      after: addCorsHeaders,
+      onError: addCorsHeaders,
+    };
+  }
   return {
-    before: async ({ event }) => {
-      const siteId = event.pathParameters?.siteId;
-      if (!siteId || !identifier.safeParse(siteId).success) return; // validation answers 400
-      event.site = await rt().deps.store.getSite(siteId);
-      const { origin } = event.headers;
-      if (!origin || !event.site || originAllowed(event.site.settings.allowedOrigins, origin)) return;
-      if (isOwnOrigin(origin, event, rt().config.PUBLIC_ORIGIN)) return;
-      event.site = null;
-      throw originNotAllowed();
+    after: async (request) => {
+      if (request.event.site === undefined) await readAndCheckSite(request.event, rt);
+      addCorsHeaders(request);
     },
-    after: addCorsHeaders,
     onError: addCorsHeaders,
+  };
+}
+
+/**
+ * The other half of `siteCors` on a route that checks the Origin itself: an error that came
+ * before the use case read the settings (a bad body, an invalid request, an unknown site, a
+ * failure) is held to the site's allowedOrigins here, by reading the site now: a disallowed
+ * Origin turns it into the 403 that `siteCors` would have answered first, and an allowed one is
+ * echoed on the error. Register it after httpErrorHandler, so that its onError runs before it
+ * and the reply is rendered from the error it leaves, exactly as if thrown before the handler.
+ */
+export function siteCorsOnError(rt: () => Runtime): MiddlewareObj<ApiEvent> {
+  return {
+    onError: async (request) => {
+      if (request.event.site !== undefined) return; // read (by the handler, or refused already)
+      try {
+        await readAndCheckSite(request.event, rt);
+      } catch (error) {
+        // The refusal, or the read's own failure: either is what the reply says, as when the site is read first.
+        request.error = error as Error;
+      }
+    },
   };
 }
