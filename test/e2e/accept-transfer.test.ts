@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
-import { launchChromium, screenshot, watchedPages } from './browser.js';
+import { closeAfterAll, launchChromium, screenshot, watchedPages } from './browser.js';
 
 /**
  * Accepting and transferring chats in the operator console, and chats taken back when nobody
@@ -53,11 +53,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await pages.close();
-  await browser?.close();
-  await api?.close();
-});
+closeAfterAll(() => [pages, browser, api]);
 
 
 async function consoleOf(token: string): Promise<Page> {

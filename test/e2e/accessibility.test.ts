@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 import { axeCheck, inShadowRoot } from './axe.js';
-import { launchChromium, watchedPages } from './browser.js';
+import { closeAfterAll, launchChromium, watchedPages } from './browser.js';
 
 /**
  * The widget (closed, open, waiting, connected, ended, the follow-up form), the operator console
@@ -50,11 +50,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await pages.close();
-  await browser?.close();
-  await api?.close();
-});
+closeAfterAll(() => [pages, browser, api]);
 
 /** A customer's page embedding the site's widget, at /host/<name>/ (a main landmark of its own, as a real page has). */
 function hostPage(name: string, siteId: string) {

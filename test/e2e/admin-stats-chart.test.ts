@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ASSIGNMENT_METHODS } from '../../lib/domain/distribution/index.js';
 import type { SettingsPatch } from '../../lib/domain/schemas.js';
 import type { DayStats, SiteStats } from '../../lib/domain/stats.js';
@@ -15,7 +15,7 @@ import { buildWeb } from '../../web/build.js';
 import { startTestApi, type TestApi } from '../support/api.js';
 import { testEngine } from '../support/engine.js';
 import { axeCheck } from './axe.js';
-import { launchChromium, SCREENSHOTS, watchedPages } from './browser.js';
+import { closeAfterAll, launchChromium, SCREENSHOTS, watchedPages } from './browser.js';
 
 /**
  * The admin page's Statistics card in Chromium, against the real local server: three past days
@@ -106,11 +106,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await pages.close();
-  await browser?.close();
-  await api?.close();
-});
+closeAfterAll(() => [pages, browser, api]);
 
 /** The labels the page gives the rules (the modes' own, from the registry, for the first three). */
 const LABELS: Record<string, string> = {

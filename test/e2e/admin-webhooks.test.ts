@@ -2,12 +2,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../lib/webhooks/signature.js';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { launchChromium, screenshot, watchedPages } from './browser.js';
+import { closeAfterAll, launchChromium, screenshot, watchedPages } from './browser.js';
 
 /**
  * The admin page's Webhooks section in Chromium, against the whole local stack (the webhook
@@ -42,12 +42,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await pages.close();
-  await browser?.close();
-  await receiver?.close();
-  await api?.close();
-});
+closeAfterAll(() => [pages, browser, receiver, api]);
 
 const section = (page: Page) => page.getByRole('region', { name: 'Webhooks' });
 const alertArea = (page: Page) => page.getByRole('alert');

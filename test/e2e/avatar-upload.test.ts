@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
 import { IMAGES } from '../support/images.js';
-import { launchChromium, watchedPages } from './browser.js';
+import { closeAfterAll, launchChromium, watchedPages } from './browser.js';
 
 /**
  * The admin page checks the shared avatar before uploading it (at most 512 KB; PNG, JPEG, WebP
@@ -42,11 +42,7 @@ beforeAll(async () => {
   await admin.getByRole('heading', { name: 'Settings' }).waitFor();
 }, 120_000);
 
-afterAll(async () => {
-  await pages.close();
-  await browser?.close();
-  await api?.close();
-});
+closeAfterAll(() => [pages, browser, api]);
 
 /** A file of these bytes under `name` (the browser types it by its extension). */
 function file(name: string, bytes: Buffer) {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
@@ -63,4 +64,11 @@ export function watchedPages(browser: () => Browser, options: { pollingOnly?: bo
       for (const context of contexts) await context.close();
     },
   };
+}
+
+/** After the file's tests, closes what its beforeAll opened, in the order given (its pages, the browser, then the servers). */
+export function closeAfterAll(opened: () => readonly ({ close(): Promise<unknown> } | undefined)[]) {
+  afterAll(async () => {
+    for (const resource of opened()) await resource?.close();
+  });
 }

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page, Request, WebSocketRoute } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
-import { launchChromium, watchedPages } from './browser.js';
+import { closeAfterAll, launchChromium, watchedPages } from './browser.js';
 
 /**
  * Live push in Chromium, against the whole local stack (the socket on the API's port, the live
@@ -49,11 +49,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await pages.close();
-  await browser?.close();
-  await api?.close();
-});
+closeAfterAll(() => [pages, browser, api]);
 
 /** A customer's page embedding the site's widget with polling off, at /host/<name>/. */
 function hostPage(name: string, siteId: string) {

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
-import { launchChromium, screenshot, watchedPages } from './browser.js';
+import { closeAfterAll, launchChromium, screenshot, watchedPages } from './browser.js';
 
 /**
  * Messages in Chromium against the real local server: a visitor (the widget on a host page) and
@@ -50,11 +50,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await pages.close();
-  await browser?.close();
-  await api?.close();
-});
+closeAfterAll(() => [pages, browser, api]);
 
 
 /** A customer's page embedding the site's widget, at /host/<name>/. */

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../web/build.js';
 import { TOKEN_NO_LONGER_WORKS, UNKNOWN_TOKEN } from '../../web/src/shared/sign-in.js';
 import { apiSite, startTestApi, type TestApi } from '../support/api.js';
-import { launchChromium, watchedPages } from './browser.js';
+import { closeAfterAll, launchChromium, watchedPages } from './browser.js';
 
 /**
  * Signing in to the console and the admin page with the wrong token, in Chromium against the
@@ -37,11 +37,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await pages.close();
-  await browser?.close();
-  await api?.close();
-});
+closeAfterAll(() => [pages, browser, api]);
 
 /** A token that was never valid: as long as a real one, but unknown to the service. */
 const NEVER_VALID = 'x'.repeat(43);
