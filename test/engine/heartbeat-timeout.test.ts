@@ -1,15 +1,13 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { isAvailable } from '../../lib/domain/availability.js';
-import type { Deadline } from '../../lib/deadlines/deadline.js';
-import type { EngineDeps } from '../../lib/engine/deps.js';
 import { handleDeadline } from '../../lib/engine/handle-deadline.js';
 import { listOperators } from '../../lib/engine/operators.js';
 import { createSite, updateSettings } from '../../lib/engine/sites.js';
 import { sweepStaleOperators } from '../../lib/engine/sweep.js';
 import { sitePk } from '../../lib/store/entities/site.js';
 import { addOnlineOperators } from '../support/bulk.js';
-import { isolatedTable, T0, testDocumentClient, testEngine } from '../support/engine.js';
+import { isolatedTable, keepingDeadlines, T0, testDocumentClient, testEngine } from '../support/engine.js';
 import { operatorIds } from '../support/fixtures.js';
 
 const doc = testDocumentClient();
@@ -24,16 +22,7 @@ async function timeoutCopies(tableName: string, siteId: string) {
 
 async function siteOf(operators: number) {
   const engine = testEngine({ tableName: await isolatedTable('retime', { stream: false }) });
-  const sent: Deadline[] = [];
-  const deps: EngineDeps = {
-    ...engine.deps,
-    deadlines: {
-      schedule: (deadline) => {
-        sent.push(deadline);
-        return Promise.resolve();
-      },
-    },
-  };
+  const { deps, sent } = keepingDeadlines(engine.deps);
   const { siteId } = await createSite(deps, { name: 'Retime' });
   await addOnlineOperators(deps, siteId, operatorIds(operators), { heartbeatAtMs: T0 });
   return { engine, deps, siteId, sent };

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Deadline } from '../../lib/deadlines/deadline.js';
 import type { Chat } from '../../lib/domain/model.js';
 import { counterDeltas, waitBucket, waitPercentiles, countersOf } from '../../lib/domain/stat-counters.js';
 import { chatStats } from '../../lib/domain/stats.js';
 import { closeChat, requireChat } from '../../lib/engine/chats.js';
-import type { EngineDeps } from '../../lib/engine/deps.js';
 import { dispatchWaiting } from '../../lib/engine/dispatch.js';
 import { handleDeadline } from '../../lib/engine/handle-deadline.js';
 import { setOperatorStatus } from '../../lib/engine/operators.js';
@@ -12,7 +10,7 @@ import { transferChatFor } from '../../lib/engine/reassign.js';
 import { startChat } from '../../lib/engine/start-chat.js';
 import { siteStats } from '../../lib/engine/stats.js';
 import { timeOrderedIdFloor } from '../../lib/domain/ids.js';
-import { T0, testEngine } from '../support/engine.js';
+import { keepingDeadlines, T0, testEngine } from '../support/engine.js';
 import { siteWithOperators } from '../support/fixtures.js';
 
 const DAY = 86_400_000;
@@ -72,17 +70,7 @@ describe('statistics counters (pure)', () => {
 describe('statistics counters (DynamoDB Local)', () => {
   it('always equal the counts read from the chats, after concurrent starts, dispatches, misses, transfers, operators leaving and closes', async () => {
     const engine = testEngine();
-    const sent: Deadline[] = [];
-    const deps: EngineDeps = {
-      ...engine.deps,
-      clock: engine.clock.ticking,
-      deadlines: {
-        schedule: (deadline) => {
-          sent.push(deadline);
-          return Promise.resolve();
-        },
-      },
-    };
+    const { deps, sent } = keepingDeadlines({ ...engine.deps, clock: engine.clock.ticking });
     const { siteId, ids } = await siteWithOperators(deps, 4, {
       maxChats: 2,
       settings: { queueEnabled: true, maxWaitSeconds: 600, answerTimeoutSeconds: 30, allowVisitorChoice: true },

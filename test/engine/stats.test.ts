@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Deadline } from '../../lib/deadlines/deadline.js';
 import { chatStats, reportDays } from '../../lib/domain/stats.js';
-import type { EngineDeps } from '../../lib/engine/deps.js';
 import { dispatchWaiting } from '../../lib/engine/dispatch.js';
 import { handleDeadline } from '../../lib/engine/handle-deadline.js';
 import { setOperatorStatus } from '../../lib/engine/operators.js';
 import { startChat } from '../../lib/engine/start-chat.js';
 import { siteStats } from '../../lib/engine/stats.js';
-import { T0, testEngine } from '../support/engine.js';
+import { keepingDeadlines, T0, testEngine } from '../support/engine.js';
 import { siteWithOperators } from '../support/fixtures.js';
 
 const DAY = 86_400_000;
@@ -15,17 +13,7 @@ const DAY = 86_400_000;
 describe('statistics v2', () => {
   it('counts misses (per operator too), the wait for an operator, how many wait now, and a line per UTC day', async () => {
     const engine = testEngine();
-    const sent: Deadline[] = [];
-    const deps: EngineDeps = {
-      ...engine.deps,
-      clock: engine.clock.now,
-      deadlines: {
-        schedule: (deadline) => {
-          sent.push(deadline);
-          return Promise.resolve();
-        },
-      },
-    };
+    const { deps, sent } = keepingDeadlines({ ...engine.deps, clock: engine.clock.now });
     // Day one, 12:00: op1 gets a chat it never answers; after 30 s it goes to op2.
     const { siteId } = await siteWithOperators(deps, 2, { settings: { answerTimeoutSeconds: 30, allowVisitorChoice: true } });
     const missed = (await startChat(deps, siteId, { visitorId: 'v1', clientType: 'regular', operatorId: 'op1' })).chat;

@@ -1,3 +1,4 @@
+import type { Deadline } from '../../lib/deadlines/deadline.js';
 import { InProcessDeadlineQueue } from '../../lib/deadlines/in-process-queue.js';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
@@ -73,4 +74,14 @@ export function testEngine(options: { tableName?: string; random?: Random; clock
     meter,
     tableName,
   };
+}
+
+/** The deps with a deadline queue that only keeps what is sent (`sent`), for a test to deliver by hand. */
+export function keepingDeadlines(deps: EngineDeps): { deps: EngineDeps; sent: Deadline[] } {
+  const sent: Deadline[] = [];
+  const schedule = (deadline: Deadline) => {
+    sent.push(deadline);
+    return Promise.resolve();
+  };
+  return { deps: { ...deps, deadlines: { schedule } }, sent };
 }
