@@ -8,7 +8,8 @@ import { recordHeartbeat, setOperatorStatus, upsertOperator } from '../lib/engin
 import { putGroup } from '../lib/engine/groups.js';
 import { createSite, updateSettings } from '../lib/engine/sites.js';
 import { startChat } from '../lib/engine/start-chat.js';
-import { sweepStaleOperators } from '../lib/engine/sweep.js';
+import { runLivenessCheck, sweepStaleOperators } from '../lib/engine/liveness.js';
+import type { LivenessCheck } from '../lib/store/port.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { startChatOnce, type StartChatRuntime } from '../lib/http/idempotent-start.js';
@@ -197,18 +198,39 @@ export async function groupRouting(h: Harness, chats = 100) {
   };
 }
 
-/** 2,000 online operators on 10 sites, 20 of them with stale heartbeats: what the sweep reads. */
+/** The liveness checks due now, delivered as the deadline queue does (`except`: whose messages were lost). */
+async function deliverDueChecks(h: Harness, except: (check: LivenessCheck) => boolean = () => false) {
+  const { checks } = await h.deps.store.dueLivenessChecks(h.clock.now);
+  const delivered = checks.filter((check) => !except(check));
+  for (let start = 0; start < delivered.length; start += 50) {
+    await Promise.all(delivered.slice(start, start + 50).map((check) => runLivenessCheck(h.deps, check)));
+  }
+  return delivered.length;
+}
+
+/**
+ * 2,000 online operators on 10 sites, 20 of them with stale heartbeats whose check messages were
+ * lost: what the sweep reads (the others' checks were delivered and moved on).
+ */
 export async function staleSweep(endpoint: string) {
   const h = await harness(endpoint);
   const sites = await Promise.all(Array.from({ length: 10 }, () => siteWith(h.deps, 200, { timeoutSeconds: 90 })));
   const everyone = sites.flatMap(({ siteId, ids }) => ids.map((id) => ({ siteId, id })));
-  const stale = new Set(everyone.filter((_, i) => i % 100 === 0));
-  h.clock.now += 80_000;
-  const live = everyone.filter((operator) => !stale.has(operator));
+  const stale = new Set(everyone.filter((_, i) => i % 100 === 0).map(({ siteId, id }) => `${siteId}/${id}`));
+  const lost = (check: LivenessCheck) => stale.has(`${check.siteId}/${check.operatorId}`);
+  // The first checks (5 s after coming online) find everyone live and move on to the stale time.
+  h.clock.now += 6_000;
+  await deliverDueChecks(h);
+  h.clock.now += 74_000;
+  const live = everyone.filter(({ siteId, id }) => !stale.has(`${siteId}/${id}`));
   for (let start = 0; start < live.length; start += 50) {
     await Promise.all(live.slice(start, start + 50).map(({ siteId, id }) => recordHeartbeat(h.deps, siteId, id)));
   }
   h.clock.now += 20_000;
+  // The live operators' checks come and move on; the stale ones' messages are lost.
+  h.meter.reset();
+  const checksDelivered = await deliverDueChecks(h, lost);
+  const checks = h.meter.snapshot();
   h.meter.reset();
   const result = await sweepStaleOperators(h.deps);
   const totals = h.meter.snapshot();
@@ -218,6 +240,8 @@ export async function staleSweep(endpoint: string) {
     staleSweepItemsRead: result.itemsRead,
     staleSweepMarkedOffline: result.markedOffline,
     staleSweepRequests: totals.requests,
+    livenessChecksDelivered: checksDelivered,
+    writeUnitsPerLivenessCheck: Number((checks.writeCapacity / checksDelivered).toFixed(2)),
   };
 }
 

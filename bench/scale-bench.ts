@@ -4,7 +4,7 @@
  * doubled), stable on a noisy machine.
  */
 import { timeOrderedIdFloor } from '../lib/domain/ids.js';
-import type { Chat, Operator } from '../lib/domain/model.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, type Chat, type Operator } from '../lib/domain/model.js';
 import type { EngineDeps } from '../lib/engine/deps.js';
 import { recordHeartbeat, setOperatorStatus, upsertOperator } from '../lib/engine/operators.js';
 import { createSite, updateSettings } from '../lib/engine/sites.js';
@@ -106,6 +106,9 @@ export async function writeCapacityPerChat(h: Harness, chats = 200) {
   return { wcuPerAssignedChat: h.meter.snapshot().writeCapacity / chats };
 }
 
+/** How often the operator console beats (web/src/console/console.ts: every 20 s at most). */
+const CONSOLE_HEARTBEAT_SECONDS = 20;
+
 /**
  * What grows with a site's operators (issue 16's goals in brackets): a widget load on a site of
  * 10,000 online operators (≤ 2 read units), a random-mode chat start among 1,000 (≤ 2), and a
@@ -126,5 +129,16 @@ export async function costsThatGrowWithOperators(h: Harness) {
   h.meter.reset();
   for (let i = 1; i <= 100; i += 1) await recordHeartbeat(h.deps, randomSite, `op${i}`);
   const heartbeatWriteUnits = h.meter.snapshot().writeCapacity / 100;
-  return { widgetReadUnits10000, randomReadUnitsPerChat1000, heartbeatWriteUnits };
+
+  // A liveness check that finds the operator live and moves its next one on (once per heartbeat
+  // timeout per operator: with the console's beat every 20 s and the default 90 s, once per 4.5 beats).
+  const { checks } = await h.deps.store.dueLivenessChecks(Number.MAX_SAFE_INTEGER);
+  const ofSite = checks.filter((check) => check.siteId === randomSite).slice(0, 100);
+  h.meter.reset();
+  for (const check of ofSite) {
+    if ((await h.deps.store.checkLiveness(check, check.dueAtMs)).kind !== 'rearmed') throw new Error('a live operator was not rearmed');
+  }
+  const livenessCheckWriteUnits = h.meter.snapshot().writeCapacity / ofSite.length;
+  const heartbeatWriteUnitsWithChecks = heartbeatWriteUnits + livenessCheckWriteUnits / (DEFAULT_HEARTBEAT_TIMEOUT_SECONDS / CONSOLE_HEARTBEAT_SECONDS);
+  return { widgetReadUnits10000, randomReadUnitsPerChat1000, heartbeatWriteUnits, livenessCheckWriteUnits, heartbeatWriteUnitsWithChecks };
 }

@@ -9,7 +9,9 @@ import { identifier } from '../domain/schemas.js';
  *   at that assignment (the operator and the moment it got the chat say which);
  * - live-auth: a live-push connection that has not authenticated by now is closed;
  * - heartbeat-timeout: the site's heartbeat timeout changed: the next page of its operators
- *   (after `afterOperatorId`) gets it (a settings update does the first page itself).
+ *   (after `afterOperatorId`) gets it (a settings update does the first page itself);
+ * - liveness-check: an operator online or away is set offline if its heartbeat is stale by now,
+ *   else checked again when it would be (store/dynamo/liveness.ts).
  */
 const dueAtMs = z.number().int().nonnegative();
 export const deadlineSchema = z.discriminatedUnion('kind', [
@@ -17,6 +19,7 @@ export const deadlineSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('answer-timeout'), siteId: identifier, chatId: identifier, operatorId: identifier, assignedAt: z.iso.datetime(), dueAtMs }),
   z.strictObject({ kind: z.literal('live-auth'), connectionId: z.string().min(1).max(128), dueAtMs }),
   z.strictObject({ kind: z.literal('heartbeat-timeout'), siteId: identifier, afterOperatorId: identifier, dueAtMs }),
+  z.strictObject({ kind: z.literal('liveness-check'), siteId: identifier, operatorId: identifier, dueAtMs }),
 ]);
 export type Deadline = z.infer<typeof deadlineSchema>;
 

@@ -1,5 +1,12 @@
 import type { Operator, Settings } from './model.js';
 
+/**
+ * The heartbeat of an operator read from an index copy, which does not hold heartbeats (they
+ * would move every index on every beat): it reads as live. A stale operator not yet set offline
+ * may so be tried; its claim's condition, on the operator itself, refuses it.
+ */
+export const COPY_HEARTBEAT = Number.MAX_SAFE_INTEGER;
+
 /** Heartbeats at or before this instant are stale for the site. */
 export function heartbeatCutoffMs(settings: Pick<Settings, 'heartbeatTimeoutSeconds'>, nowMs: number): number {
   return nowMs - settings.heartbeatTimeoutSeconds * 1000;

@@ -47,6 +47,8 @@ export const LANGUAGES = ['en', 'ru'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 export const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 90;
+export const MIN_HEARTBEAT_TIMEOUT_SECONDS = 5;
+export const MAX_HEARTBEAT_TIMEOUT_SECONDS = 3600;
 export const DEFAULT_MAX_OPEN_CHATS_PER_VISITOR = 3;
 export const DEFAULT_MAX_WAIT_SECONDS = 600;
 export const DEFAULT_RETENTION_DAYS = 90;

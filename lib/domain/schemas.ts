@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { distributionModeSchema } from './distribution/schemas.js';
-import { CLIENT_TYPES, LANGUAGES, MAX_RETENTION_DAYS, OPERATOR_STATUSES } from './model.js';
+import { CLIENT_TYPES, LANGUAGES, MAX_HEARTBEAT_TIMEOUT_SECONDS, MAX_RETENTION_DAYS, MIN_HEARTBEAT_TIMEOUT_SECONDS, OPERATOR_STATUSES } from './model.js';
 
 export const identifier = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 
@@ -45,7 +45,7 @@ export const settingsPatch = z.strictObject({
     .optional(),
   allowVisitorChoice: z.boolean().optional(),
   sharedAvatarUrl: avatarUrl.nullable().optional(),
-  heartbeatTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
+  heartbeatTimeoutSeconds: z.number().int().min(MIN_HEARTBEAT_TIMEOUT_SECONDS).max(MAX_HEARTBEAT_TIMEOUT_SECONDS).optional(),
   maxOpenChatsPerVisitor: z.number().int().min(1).max(100).nullable().optional(),
   queueEnabled: z.boolean().optional(),
   maxWaitingChats: z.number().int().min(1).nullable().optional(),

@@ -1,4 +1,4 @@
-import { isAvailable } from '../domain/availability.js';
+import { COPY_HEARTBEAT, isAvailable } from '../domain/availability.js';
 import { modeNamed } from '../domain/distribution/index.js';
 import { takesGroup, type Operator, type Settings } from '../domain/model.js';
 import { assignmentWeight, MAX_BATCH_WEIGHT, type AssignWaitingInput, type WaitingEntry } from '../store/port.js';
@@ -43,13 +43,15 @@ interface OperatorsView {
 
 /**
  * The likelier newer of two copies of an operator: every claim raises the turn; at the same turn
- * only closes moved the count of open chats (down); else the later heartbeat. A wrong guess
+ * only closes moved the count of open chats (down); else the one that knows the heartbeat (read
+ * from the table or a stream image, not an index copy), then the later heartbeat. A wrong guess
  * costs one lost claim, after which the operator is read from the table.
  */
 function newer(a: Operator, b: Operator): Operator {
   if (a.turn !== b.turn) return a.turn > b.turn ? a : b;
   if (a.activeChats !== b.activeChats) return a.activeChats < b.activeChats ? a : b;
-  return (a.heartbeatAtMs ?? 0) >= (b.heartbeatAtMs ?? 0) ? a : b;
+  const known = (operator: Operator) => (operator.heartbeatAtMs === COPY_HEARTBEAT ? -1 : (operator.heartbeatAtMs ?? 0));
+  return known(a) >= known(b) ? a : b;
 }
 
 function remember(view: OperatorsView, partition: string, operators: readonly Operator[]) {
@@ -74,6 +76,9 @@ async function readPartition(deps: EngineDeps, siteId: string, view: OperatorsVi
   const needsAll = mode.reads === 'all-available';
   const nowMs = deps.clock();
   const read: Operator[] = [];
+  // A copy as the fresher images or table reads know it (a copy of a stale operator looks live).
+  const known = new Map(view.fresh.map((operator) => [operator.id, operator]));
+  const freshest = (copy: Operator) => (known.has(copy.id) ? newer(copy, known.get(copy.id)!) : copy);
   let cursor;
   do {
     const page = await deps.store.readQueue(siteId, {
@@ -85,7 +90,7 @@ async function readPartition(deps: EngineDeps, siteId: string, view: OperatorsVi
     });
     read.push(...page.operators);
     cursor = page.cursor;
-  } while (cursor && (needsAll || !read.some((operator) => isAvailable(operator, settings, nowMs))));
+  } while (cursor && (needsAll || !read.some((operator) => isAvailable(freshest(operator), settings, nowMs))));
   if (cursor) view.truncated.add(partition);
   remember(view, partition, read);
   remember(view, partition, view.fresh.filter((operator) => takesGroup(operator, partition === SITE ? null : partition)));
@@ -134,17 +139,19 @@ function planPage(deps: EngineDeps, page: readonly WaitingEntry[], view: Operato
   const { settings } = view;
   const mode = modeNamed(settings.distribution);
   for (const entry of page) {
-    const ids = view.partitions.get(partitionOf(entry)) ?? new Set<string>();
+    const partition = partitionOf(entry);
+    const ids = view.partitions.get(partition) ?? new Set<string>();
     const available = [...ids]
       .filter((id) => !plan.taken.has(id))
       .map((id) => view.operators.get(id)!)
-      .filter((operator) => isAvailable(operator, settings, nowMs));
+      // Still of the group as the freshest copy says (an older image may have brought it into the partition).
+      .filter((operator) => takesGroup(operator, partition === SITE ? null : partition) && isAvailable(operator, settings, nowMs));
     // Never back to an operator it was taken from unanswered: with only them left, it waits.
     const allowed = entry.missedBy.length === 0 ? available : available.filter((operator) => !entry.missedBy.includes(operator.id));
     const operator = mode.pick(allowed, { random: deps.random, afterConflict });
     if (!operator) {
       // Only when nobody at all is left does a younger chat of the partition find nobody either.
-      if (available.length === 0) plan.exhausted.add(partitionOf(entry));
+      if (available.length === 0) plan.exhausted.add(partition);
       continue;
     }
     const input: AssignWaitingInput = { settings, operator, guard: mode.claimGuard(operator), entry, assignedBy: mode.name, nowMs };
@@ -247,11 +254,10 @@ export async function dispatchWaiting(deps: EngineDeps, siteId: string, fresh: r
         if (current.has(operator.id)) current.set(operator.id, after);
       }
     } else if (outcome.kind === 'operator-lost') {
-      // The copy was stale (the index lags, an image ages): the operator as it is now.
-      const record = await deps.store.getOperator(siteId, outcome.operatorId);
-      if (record) {
-        view.operators.set(outcome.operatorId, record.operator);
-        current.set(outcome.operatorId, record.operator);
+      // The copy was stale (the index lags, an image ages, a heartbeat went stale): the operator as the lost claim returned it.
+      if (outcome.current) {
+        view.operators.set(outcome.operatorId, outcome.current);
+        current.set(outcome.operatorId, outcome.current);
       } else {
         view.operators.delete(outcome.operatorId);
       }

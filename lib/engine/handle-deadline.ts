@@ -4,6 +4,7 @@ import { fallBackToSite } from './fallback.js';
 import { closeIfUnauthenticated } from './live.js';
 import { takeBackUnanswered } from './reassign.js';
 import { continueHeartbeatTimeout } from './heartbeat-timeout.js';
+import { runLivenessCheck } from './liveness.js';
 
 async function closeUnauthenticated(deps: EngineDeps, connectionId: string) {
   if (!deps.live) throw new Error('No live push configured');
@@ -21,5 +22,7 @@ export function handleDeadline(deps: EngineDeps, deadline: Deadline): Promise<Re
       return closeUnauthenticated(deps, deadline.connectionId);
     case 'heartbeat-timeout':
       return continueHeartbeatTimeout(deps, deadline);
+    case 'liveness-check':
+      return runLivenessCheck(deps, deadline).then((outcome) => ({ ...outcome }));
   }
 }

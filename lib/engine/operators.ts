@@ -6,6 +6,7 @@ import type { Operator, OperatorStatus } from '../domain/model.js';
 import type { OperatorInput } from '../domain/schemas.js';
 import type { OperatorRecord } from '../store/port.js';
 import { untilWritten, type EngineDeps } from './deps.js';
+import { writeStatus } from './liveness.js';
 import { requireSite } from './sites.js';
 import { QUEUE_PAGE_SIZE } from './start-chat.js';
 
@@ -103,7 +104,7 @@ export async function setOperatorStatus(
       const available = settings ? head.operators.filter((other) => isAvailable(other, settings, nowMs)) : [];
       turn = turnOnComingOnline(record.operator, available);
     }
-    const written = await deps.store.setStatus(record, { status, turn, nowMs });
+    const written = await writeStatus(deps, record, status, turn, nowMs);
     return written ? { ...record.operator, status, turn, heartbeatAtMs: nowMs } : undefined;
   });
 }

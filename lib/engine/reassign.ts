@@ -9,6 +9,7 @@ import { MAX_TAKE_BACK_CHATS, type ChatRecord, type TakeBackReason, type TakenCh
 import { scheduleAnswerDeadlines } from './answer-deadline.js';
 import { requireChat } from './chats.js';
 import { untilWritten, type EngineDeps } from './deps.js';
+import { writeStatus } from './liveness.js';
 import { dispatchWaiting } from './dispatch.js';
 import { fallbackDueAtMs } from './fallback.js';
 import { requireSite } from './sites.js';
@@ -148,7 +149,7 @@ async function awayAfterMisses(deps: EngineDeps, siteId: string, operatorId: str
   return untilWritten(async () => {
     const record = await deps.store.getOperator(siteId, operatorId);
     if (!record || record.operator.status !== 'online' || record.operator.missedInARow < limit) return false;
-    return (await deps.store.setStatus(record, { status: 'away', turn: record.operator.turn, nowMs: deps.clock() })) || undefined;
+    return (await writeStatus(deps, record, 'away', record.operator.turn)) || undefined;
   });
 }
 

@@ -113,6 +113,7 @@ export async function readAssignmentView(
   nowMs: number,
   order: QueueOrder,
   groupId?: string,
+  lostClaims: Map<string, LostClaim> = new Map(),
 ): Promise<AssignmentView> {
   const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1, order, ...(groupId ? { group: groupId } : {}) });
   if (groupId && (!first.settings || !first.group)) return unindexedGroup(store, siteId, groupId);
@@ -124,14 +125,15 @@ export async function readAssignmentView(
   const onlyFor = chatsWaiting && settings.queueEnabled ? operatorsNoWaitingChatIsFor(first) : null;
   if (chatsWaiting && settings.queueEnabled && !onlyFor) return { settings, group, candidates: [], chatsWaiting };
   // The site's mode reads in the other order (it changed since the caller learnt it): read again.
-  if (orderOf(mode) !== order) return readAssignmentView(store, siteId, nowMs, orderOf(mode), groupId);
+  if (orderOf(mode) !== order) return readAssignmentView(store, siteId, nowMs, orderOf(mode), groupId, lostClaims);
   const needsAll = mode.reads === 'all-available';
   const inPartition = groupId ? { group: groupId } : {};
   // With the queue off while chats still wait, the operators lie past them.
   const head = chatsWaiting ? await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE, operatorsOnly: true, order, ...inPartition }) : first;
   const candidates = [...head.operators];
   let cursor = head.cursor;
-  while (cursor && (needsAll || !candidates.some((operator) => isAvailable(operator, settings, nowMs)))) {
+  // Past copies that look available but are not, as lost claims told (a stale heartbeat the checks have not yet acted on).
+  while (cursor && (needsAll || !currentCandidates(candidates, lostClaims, settings, nowMs).some((operator) => isAvailable(operator, settings, nowMs)))) {
     const page = await store.readQueue(siteId, { cursor, limit: needsAll ? undefined : QUEUE_PAGE_SIZE, operatorsOnly: true, order, ...inPartition });
     candidates.push(...page.operators);
     cursor = page.cursor;
@@ -187,15 +189,23 @@ async function loadReturning(store: ChatStore, view: AssignmentView, request: Ch
 }
 
 /**
- * Drops candidates whose index copy still shows what this request read when its claim on them
- * lost: the claim's condition failed, so the operator has moved on and that copy is stale.
+ * The candidates as far as lost claims tell: a copy that still shows what a claim read when it
+ * lost is stale (the index is eventually consistent). An operator the lost claim returned as
+ * unavailable (full, offline, a stale heartbeat) stays in as it is, unavailable; one still
+ * available (another request took its turn) or gone drops out until the index shows its change,
+ * so that racers spread over the others rather than queue on it.
  */
-function withoutStale(candidates: Operator[], lostClaims: Map<string, LostClaim>): Operator[] {
-  return candidates.filter((operator) => {
-    const lost = lostClaims.get(operator.id);
-    return !lost || !unchangedSinceLost(operator, lost);
+function currentCandidates(candidates: readonly Operator[], lostClaims: Map<string, LostClaim>, settings: Settings, nowMs: number): Operator[] {
+  return candidates.flatMap((copy) => {
+    const lost = lostClaims.get(copy.id);
+    if (!lost || !unchangedSinceLost(copy, lost)) return [copy];
+    return lost.current && !isAvailable(lost.current, settings, nowMs) ? [lost.current] : [];
   });
 }
+
+/** Whether an operator the copies show available dropped out (moved on or gone, as far as a lost claim told): the index has yet to catch up. */
+const droppedAvailable = (copies: readonly Operator[], current: readonly Operator[], settings: Settings, nowMs: number) =>
+  copies.some((copy) => isAvailable(copy, settings, nowMs) && !current.some((operator) => operator.id === copy.id));
 
 /**
  * A chat that finds nobody waits, unless the site's queue is off or full; undefined then. A
@@ -249,31 +259,32 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
   let order = knownOrders.get(siteId) ?? 'last-assigned';
   return untilWritten(async (attempt) => {
     const nowMs = deps.clock();
-    const view = await readAssignmentView(store, siteId, nowMs, order, request.group);
+    const view = await readAssignmentView(store, siteId, nowMs, order, request.group, lostClaims);
     // Every way a chat goes (named, default or returning operator, the distribution, a group, waiting, unassigned) uses these settings.
     options.onSettings?.(view.settings);
     if (options.origin !== undefined && !originAllowed(view.settings.allowedOrigins, options.origin)) throw originNotAllowed();
     order = orderOf(modeNamed(view.settings.distribution));
     rememberOrder(siteId, order);
-    const named = await loadNamed(store, view, request, attempt > 0);
-    const returning = await loadReturning(store, view, request, nowMs);
+    const candidates = currentCandidates(view.candidates, lostClaims, view.settings, nowMs);
+    const current = { ...view, candidates };
+    const named = await loadNamed(store, current, request, attempt > 0);
+    const returning = await loadReturning(store, current, request, nowMs);
     const choice = {
       settings: view.settings,
       nowMs,
       random: deps.random,
       afterConflict: attempt > 0,
     };
-    const candidates = withoutStale(view.candidates, lostClaims);
     let decision = decideAssignment({ ...choice, request, named, returning, candidates });
-    let droppedAvailable = view.candidates.some((operator) => !candidates.includes(operator) && isAvailable(operator, view.settings, nowMs));
+    let onlyStaleLeft = droppedAvailable(view.candidates, candidates, view.settings, nowMs);
     // A group that falls back at once: nobody of the group, so anyone of the site.
     const fallsBackNow = view.group?.fallbackAfterSeconds === 0 && !view.chatsWaiting;
     let escalated = false;
-    if (!decision && !droppedAvailable && fallsBackNow) {
-      const siteView = await readAssignmentView(store, siteId, nowMs, order);
-      const siteCandidates = withoutStale(siteView.candidates, lostClaims);
+    if (!decision && !onlyStaleLeft && fallsBackNow) {
+      const siteView = await readAssignmentView(store, siteId, nowMs, order, undefined, lostClaims);
+      const siteCandidates = currentCandidates(siteView.candidates, lostClaims, view.settings, nowMs);
       decision = distribute({ ...choice, candidates: siteCandidates });
-      droppedAvailable = siteView.candidates.some((operator) => !siteCandidates.includes(operator) && isAvailable(operator, view.settings, nowMs));
+      onlyStaleLeft = droppedAvailable(siteView.candidates, siteCandidates, view.settings, nowMs);
       escalated = true;
     }
     const createdAt = new Date(nowMs).toISOString();
@@ -293,7 +304,7 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
       missedBy: [],
       contact: { name: request.contact?.name ?? null, email: request.contact?.email ?? null },
     };
-    if (!decision && droppedAvailable) return undefined; // only stale copies left: read again
+    if (!decision && onlyStaleLeft) return undefined; // only stale copies left: read again
     const firstMessage: Message | undefined = request.message
       ? { id: messageNumberId(1), siteId, chatId, from: 'visitor', operatorId: null, text: request.message, createdAt }
       : undefined;
@@ -323,7 +334,7 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
     if (outcome === 'also-failed') throw new ClaimAlsoFailed();
     if (outcome !== 'claimed') {
       // After a failed condition, a copy still showing what was read is stale; after a conflict, nothing is known.
-      if (outcome === 'lost') lostClaims.set(decision.operator.id, lostClaimOf(decision.operator, guard));
+      if (typeof outcome === 'object') lostClaims.set(decision.operator.id, lostClaimOf(decision.operator, guard, outcome.lost));
       return undefined;
     }
     await scheduleAnswerDeadlines(deps, view.settings, [chat]);

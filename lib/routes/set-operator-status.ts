@@ -13,8 +13,8 @@ export const setOperatorStatusRoute = defineRoute({
   summary: 'Set own status (counts as a heartbeat)',
   request: { path: operatorPath, body: statusInput },
   responses: { 200: z.strictObject({ operator: operatorObject }) },
-  // Coming online reads the head of the queue index for the turn to take.
-  grants: { table: ['GetItem', 'Query', 'UpdateItem'], queries: ['queue'] },
+  // Coming online reads the head of the queue index for the turn to take; online or away sends the first liveness check.
+  grants: { table: ['GetItem', 'Query', 'UpdateItem'], queries: ['queue'], deadlines: true },
   handle: async ({ path, body, rt }) =>
     ok({ operator: publicOperator(await setOperatorStatus(rt.deps, path.siteId, path.operatorId, body.status)) }),
 });

@@ -13,7 +13,7 @@ import * as waiting from './dynamo/waiting.js';
 import * as webhooks from './dynamo/webhooks.js';
 import * as live from './dynamo/live.js';
 import * as statCounters from './dynamo/stat-counters.js';
-import { sweepStaleOperators } from './dynamo/sweep.js';
+import { checkLiveness, dueLivenessChecks } from './dynamo/liveness.js';
 import { retryTransactionConflicts } from './dynamo/transaction-conflicts.js';
 import { translatingUnavailable } from './dynamo/unavailable.js';
 
@@ -92,6 +92,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     listOpenChats: (siteId, operatorId, incarnation) => chats.listOpenChats(ctx, siteId, operatorId, incarnation),
     listChats: (siteId, range) => chats.listChats(ctx, siteId, range),
     readStatCounters: (siteId, fromDay, toDay) => statCounters.readCounters(ctx, siteId, fromDay, toDay),
-    sweepStaleOperators: (nowMs) => sweepStaleOperators(ctx, nowMs),
+    checkLiveness: (check, nowMs) => checkLiveness(ctx, check, nowMs),
+    dueLivenessChecks: (nowMs) => dueLivenessChecks(ctx, nowMs),
   });
 }

@@ -105,12 +105,13 @@ export interface ClaimInput {
 }
 
 /**
- * 'lost': the operator changed since it was read (its condition failed); 'conflict': another
+ * `{ lost }`: the operator changed since it was read (its condition failed): `lost` is the
+ * operator as it was then (null: gone), so that the caller need not read it; 'conflict': another
  * transaction was on the item at that moment, nothing is known to have changed; 'visitor-limit':
  * the visitor already has the site's maximum of open chats (nothing was written); 'also-failed':
  * the condition of one of the caller's `alsoWrite` failed (nothing was written).
  */
-export type ClaimOutcome = 'claimed' | 'lost' | 'conflict' | 'visitor-limit' | 'also-failed';
+export type ClaimOutcome = 'claimed' | { lost: Operator | null } | 'conflict' | 'visitor-limit' | 'also-failed';
 
 /**
  * What an assignment of a waiting chat weighs in the store's transaction: four items, its
@@ -130,13 +131,14 @@ export interface AssignWaitingInput {
 }
 
 /**
- * 'operator-lost': that operator changed since it was read; 'chat-gone': a chat no longer waits
+ * 'operator-lost': that operator changed since it was read (`current`: as it was then, null when
+ * gone); 'chat-gone': a chat no longer waits
  * (assigned by another dispatcher, closed or expired); 'conflict': another transaction was on an
  * item at that moment, nothing is known to have changed. Anything but 'assigned' wrote nothing.
  */
 export type AssignWaitingOutcome =
   | { kind: 'assigned' }
-  | { kind: 'operator-lost'; operatorId: string }
+  | { kind: 'operator-lost'; operatorId: string; current: Operator | null }
   | { kind: 'chat-gone' }
   | { kind: 'conflict' };
 
@@ -231,12 +233,26 @@ export interface StatusChange {
   status: OperatorStatus;
   turn: number;
   nowMs: number;
+  /** Online or away: when the first liveness check of the operator is due (the engine sends it). */
+  checkAtMs: number;
 }
 
 export interface SweepResult {
   itemsRead: number;
   markedOffline: number;
+  /** Live operators whose check message was lost: their next check was sent. */
+  rearmed: number;
 }
+
+/** A liveness check of an operator, due at `dueAtMs` (see store/dynamo/liveness.ts). */
+export interface LivenessCheck {
+  siteId: string;
+  operatorId: string;
+  dueAtMs: number;
+}
+
+/** What a check did: set the operator offline, moved the next check to `dueAtMs` (to be sent), or nothing (not the current check). */
+export type LivenessOutcome = { kind: 'offline' } | { kind: 'rearmed'; dueAtMs: number } | { kind: 'none' };
 
 /**
  * Everything the engine needs from storage. Writes that can race are conditional: those that
@@ -375,6 +391,8 @@ export interface ChatStore {
   /** The statistics' counters of the UTC days `fromDay` to `toDay` (YYYY-MM-DD, both inclusive), by row. */
   readStatCounters(siteId: string, fromDay: string, toDay: string): Promise<CounterRows>;
 
-  /** Sets offline every operator whose heartbeat went stale by `nowMs`, reading only those. */
-  sweepStaleOperators(nowMs: number): Promise<SweepResult>;
+  /** Acts on a liveness check: offline when stale, else the next check (the caller sends it). */
+  checkLiveness(check: LivenessCheck, nowMs: number): Promise<LivenessOutcome>;
+  /** The liveness checks due by `nowMs`, reading only those. */
+  dueLivenessChecks(nowMs: number): Promise<{ checks: LivenessCheck[]; itemsRead: number }>;
 }

@@ -377,8 +377,8 @@ describe('unchangedSinceLost: a copy of an operator is stale after a lost claim'
 
   it('while it shows the turn read or an older one, when the guard did not pin the count', () => {
     for (const guard of [{ turn: 4 }, {}]) {
-      const lost = lostClaimOf(read, guard);
-      expect(lost).toEqual({ turn: 4 });
+      const lost = lostClaimOf(read, guard, null);
+      expect(lost).toEqual({ turn: 4, current: null });
       expect(unchangedSinceLost(read, lost)).toBe(true);
       expect(unchangedSinceLost(operatorOf('a', { turn: 3, activeChats: 1 }), lost)).toBe(true);
       expect(unchangedSinceLost(operatorOf('a', { turn: 4, activeChats: 1 }), lost)).toBe(true);
@@ -387,8 +387,9 @@ describe('unchangedSinceLost: a copy of an operator is stale after a lost claim'
   });
 
   it('while it shows the turn and the count read, when the guard pinned the count: a close changes only the count', () => {
-    const lost = lostClaimOf(read, { activeChats: 2 });
-    expect(lost).toEqual({ turn: 4, activeChats: 2 });
+    const now = operatorOf('a', { turn: 5, activeChats: 3 });
+    const lost = lostClaimOf(read, { activeChats: 2 }, now);
+    expect(lost).toEqual({ turn: 4, activeChats: 2, current: now });
     expect(unchangedSinceLost(read, lost)).toBe(true);
     expect(unchangedSinceLost(operatorOf('a', { turn: 4, activeChats: 1 }), lost)).toBe(false);
     expect(unchangedSinceLost(operatorOf('a', { turn: 5, activeChats: 2 }), lost)).toBe(false);

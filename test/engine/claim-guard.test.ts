@@ -51,7 +51,8 @@ describe('the claim guard', () => {
     expect(await claim({ turn: read.turn })).toBe('claimed');
     expect(await current()).toMatchObject({ turn: read.turn + 1, activeChats: 1, assigned: 1 });
 
-    expect(await claim({ turn: read.turn }, read)).toBe('lost');
+    // Lost: it returns the operator as it is, so the caller need not read it.
+    expect(await claim({ turn: read.turn }, read)).toEqual({ lost: await current() });
     expect(await current()).toMatchObject({ turn: read.turn + 1, activeChats: 1, assigned: 1 });
   });
 
@@ -59,7 +60,7 @@ describe('the claim guard', () => {
     const { claim, current } = await setUp();
     const read = await current();
     expect(await claim({ activeChats: read.activeChats })).toBe('claimed');
-    expect(await claim({ activeChats: read.activeChats }, read)).toBe('lost');
+    expect(await claim({ activeChats: read.activeChats }, read)).toMatchObject({ lost: { id: read.id } });
     expect(await current()).toMatchObject({ turn: read.turn + 1, activeChats: 1, assigned: 1 });
   });
 

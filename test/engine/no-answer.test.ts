@@ -79,7 +79,7 @@ describe('answer deadlines', () => {
     });
     const off = await site(1, { answerTimeoutSeconds: null });
     await chatWith(off, 'op1');
-    expect(sent.filter((deadline) => 'siteId' in deadline && deadline.siteId === off)).toEqual([]);
+    expect(sent.filter((deadline) => deadline.kind === 'answer-timeout' && deadline.siteId === off)).toEqual([]);
   });
 
   it('an unanswered chat is taken back: its operator loses it and counts a miss, it waits while only that operator is free, then goes to another', async () => {

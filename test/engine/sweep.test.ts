@@ -3,7 +3,7 @@ import { publicOperator } from '../../lib/domain/model.js';
 import type { EngineDeps } from '../../lib/engine/deps.js';
 import { listOperators, recordHeartbeat, requireOperator, setOperatorStatus, upsertOperator } from '../../lib/engine/operators.js';
 import { createSite, updateSettings } from '../../lib/engine/sites.js';
-import { sweepStaleOperators } from '../../lib/engine/sweep.js';
+import { sweepStaleOperators } from '../../lib/engine/liveness.js';
 import { addOnlineOperators } from '../support/bulk.js';
 import { byId, chatFor, operatorIds } from '../support/fixtures.js';
 import { isolatedTable, T0, testEngine } from '../support/engine.js';

@@ -166,7 +166,7 @@ let server: Awaited<ReturnType<typeof startLocalServer>>;
 let tableName: string;
 let idempotencyTableName: string;
 type JobHandler<E, R> = (event: E, context: Context) => Promise<R>;
-let sweepHandler: JobHandler<unknown, { itemsRead: number; markedOffline: number }>;
+let sweepHandler: JobHandler<unknown, { itemsRead: number; markedOffline: number; rearmed: number }>;
 let dispatchHandler: JobHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>;
 let repairHandler: JobHandler<unknown, { sites: number; expired: number; assigned: number; takenBack: number }>;
 let deadlineHandler: JobHandler<SQSEvent, SQSBatchResponse>;
@@ -711,18 +711,17 @@ describe('every function is granted exactly what it sends to AWS', () => {
     await expectStatus(call('delete-operator', operator('ann'), admin), 204, 'delete the default operator');
     expect((await expectStatus(call('get-settings', { siteId }, admin), 200, 'settings')).defaultOperators.regular).toBeNull();
 
-    // The sweep, with one stale operator: Bob's heartbeat is set long past by hand.
+    // The sweep, with two liveness checks due whose messages were lost (set by hand): Bob's
+    // heartbeat is long past (he goes offline), Cat's is live (her next check is sent).
     await expectStatus(call('set-operator-status', operator('bob'), { token: tokens.bob, body: { status: 'online' } }), 200, 'bob online');
-    await testDocumentClient().send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: operatorKey(siteId, 'bob'),
-        UpdateExpression: 'SET heartbeatAtMs = :then, staleAt = :then',
-        ExpressionAttributeValues: { ':then': 1 },
-      }),
-    );
+    await expectStatus(call('set-operator-status', operator('cat'), { token: tokens.cat, body: { status: 'away' } }), 200, 'cat away');
+    for (const [id, expression] of [['bob', 'SET beatAtMs = :then, liveUntil = :then, staleAt = :then'], ['cat', 'SET staleAt = :then']] as const) {
+      await testDocumentClient().send(
+        new UpdateCommand({ TableName: tableName, Key: operatorKey(siteId, id), UpdateExpression: expression, ExpressionAttributeValues: { ':then': 1 } }),
+      );
+    }
     const swept = await sweep();
-    expect(swept.result.markedOffline).toBe(1);
+    expect(swept.result).toMatchObject({ markedOffline: 1, rearmed: 1 });
 
     // The dispatcher, on a site of its own where Dee takes one chat at a time: she is full, so the
     // next chat waits; its visitor (chat token), the admin and Dee read it and the queue. Dee
@@ -1049,7 +1048,9 @@ describe('every function is granted exactly what it sends to AWS', () => {
       }),
     );
     const overdueDeadline = { ...JSON.parse(leesDeadline.body), assignedAt: assignedLongAgo, dueAtMs: Date.parse(assignedLongAgo) + 60_000 };
-    deadlinesSent(await deliver([{ ...leesDeadline, messageId: randomUUID(), body: JSON.stringify(overdueDeadline) }]), 0);
+    // Set away, Lee's liveness checks start again: the first is sent.
+    const [awayCheck] = deadlinesSent(await deliver([{ ...leesDeadline, messageId: randomUUID(), body: JSON.stringify(overdueDeadline) }]), 1);
+    expect(JSON.parse(awayCheck!.message.body)).toMatchObject({ kind: 'liveness-check', siteId: onAnswerSite.siteId, operatorId: 'lee' });
     expect(await chatOnAnswerSite(unansweredId)).toMatchObject({ status: 'waiting', operatorId: null, assignedAt: null, missedBy: ['lee'] });
     expect(await operatorOnAnswerSite('lee')).toMatchObject({ status: 'away', activeChats: 0, missed: 1, missedInARow: 1 });
     deadlinesSent(await deliver([resentToLee!.message]), 0);
@@ -1401,7 +1402,8 @@ describe('every function is granted exactly what it sends to AWS', () => {
     const senders = FUNCTION_NAMES.filter((fn) => declared.get(fn)?.deadlines === true);
     // live-connect sends each connection's auth deadline.
     // update-settings sends the next page of a new heartbeat timeout.
-    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', 'update-settings', 'live-connect', DISPATCH, DEADLINES, REPAIR].sort());
+    // set-operator-status sends the operator's first liveness check; the sweep, the next check of one whose message was lost.
+    expect(senders.sort()).toEqual(['start-chat', 'transfer-chat', 'update-settings', 'live-connect', 'set-operator-status', DISPATCH, DEADLINES, REPAIR, SWEEP].sort());
     for (const fn of FUNCTION_NAMES) {
       const sent = needsOf(fn).filter((need) => need.action.startsWith('sqs:') && need.resource === DEADLINE_QUEUE_ARN);
       const granted = policies.get(fn)!.filter((grant) => grant.action === 'sqs:SendMessage' && grant.resource === DEADLINE_QUEUE_ARN);

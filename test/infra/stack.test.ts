@@ -526,10 +526,12 @@ describe('the CDK stack', () => {
     // The chat start (an answer timeout, or a group chat that waits), the dispatcher (the answer
     // timeouts of the chats it assigns), a transfer (the new assignment's answer timeout, or the
     // group's fallback), the handler (a deadline not due yet, sent again; a chat taken back
-    // into a group), the repair (the answer timeouts of what it assigns), $connect (the
-    // connection's 10 s to authenticate) and a settings update (the next page of a new heartbeat timeout).
+    // into a group; an operator's next liveness check), the repair (the answer timeouts of what
+    // it assigns), $connect (the connection's 10 s to authenticate), a settings update (the next
+    // page of a new heartbeat timeout), a status change (the operator's first liveness check) and
+    // the stale sweep (the next check of an operator whose check message was lost).
     expect(senders.sort()).toEqual(
-      ['start-chat', 'transfer-chat', 'update-settings', 'live-connect', JOBS.dispatcher.name, JOBS.deadlines.name, JOBS.repair.name].sort(),
+      ['start-chat', 'transfer-chat', 'update-settings', 'live-connect', 'set-operator-status', JOBS.dispatcher.name, JOBS.deadlines.name, JOBS.repair.name, JOBS.sweep.name].sort(),
     );
   });
 

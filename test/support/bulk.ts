@@ -49,7 +49,9 @@ export async function addOnlineOperators(
     if (!(await deps.store.createOperator(record, site.settings.heartbeatTimeoutSeconds, new Date(nowMs).toISOString())).written) {
       throw new Error(`operator ${id} already exists, or a group of it does not`);
     }
-    if (!(await deps.store.setStatus(record, { status: 'online', turn: 0, nowMs }))) {
+    // Its first liveness check at its stale time, as if its chain had moved there (no message is sent).
+    const checkAtMs = nowMs + site.settings.heartbeatTimeoutSeconds * 1000;
+    if (!(await deps.store.setStatus(record, { status: 'online', turn: 0, nowMs, checkAtMs }))) {
       throw new Error(`operator ${id} changed while it was being set online`);
     }
   });

@@ -115,15 +115,17 @@ export function returningOperatorId(
   return nowMs - Date.parse(last.assignedAt) <= settings.returningVisitorDays * 86_400_000 ? last.operatorId : null;
 }
 
-/** What a claim that lost its race had read of the operator, as far as its guard could tell. */
+/** What a claim that lost its race had read of the operator, as far as its guard could tell, and the operator as it was then. */
 export interface LostClaim {
   turn: number;
   /** Set when the guard pinned the count of open chats. */
   activeChats?: number;
+  /** The operator when the claim's condition failed (null: gone). */
+  current: Operator | null;
 }
 
-export function lostClaimOf(operator: Operator, guard: ClaimGuard): LostClaim {
-  return guard.activeChats === undefined ? { turn: operator.turn } : { turn: operator.turn, activeChats: guard.activeChats };
+export function lostClaimOf(operator: Operator, guard: ClaimGuard, current: Operator | null): LostClaim {
+  return guard.activeChats === undefined ? { turn: operator.turn, current } : { turn: operator.turn, activeChats: guard.activeChats, current };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Chat, Message, Operator } from '../../domain/model.js';
 import { messageItem } from '../entities/message.js';
 import { AWAITING_ANSWER_ATTRIBUTES, CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, DEFAULT_KEEP_SECONDS, expiryOnEnd, keepSecondsOf, newChatItem, openChatsPk } from '../entities/chat.js';
 import { answerDueAtMs } from '../../domain/settings.js';
-import { LOAD_UNIT, operatorKey, operatorQueueSk } from '../entities/operator.js';
+import { LOAD_UNIT, operatorFromItem, operatorKey, operatorQueueSk } from '../entities/operator.js';
 import { queuePk, sitePk } from '../entities/site.js';
 import { lastAssignmentUpdate, VISITOR, visitorKey, type VisitorAssignment } from '../entities/visitor.js';
 import type { ChatRecord, ClaimInput, ClaimOutcome } from '../port.js';
@@ -66,7 +66,7 @@ export function operatorClaim(ctx: DynamoContext, input: Pick<ClaimInput, 'opera
   };
   // The incarnation keeps a claim from landing on a re-created operator of the same id.
   let condition =
-    `#status = :online AND heartbeatAtMs > :cutoff AND (attribute_not_exists(maxChats) OR activeChats < maxChats) AND ${sameIncarnation(operator.incarnation)}`;
+    `#status = :online AND beatAtMs > :cutoff AND (attribute_not_exists(maxChats) OR activeChats < maxChats) AND ${sameIncarnation(operator.incarnation)}`;
   const update = new OperatorUpdate()
     .setExpression('lastAssignedAt = :now, queueSk = :queueSk', { ':now': now, ':queueSk': operatorQueueSk(now) }, 'same')
     // One more open chat, assigned now: loadKey = (loadBase before) + LOAD_UNIT + now.
@@ -95,7 +95,8 @@ export function operatorClaim(ctx: DynamoContext, input: Pick<ClaimInput, 'opera
     update,
     condition: { expression: condition, names: { '#status': 'status' }, values: conditionValues },
   });
-  return { own: own!, copies };
+  // A lost claim returns the operator as it is: the caller learns why without reading it.
+  return { own: { Update: { ...own!.Update!, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } }, copies };
 }
 
 /**
@@ -131,7 +132,7 @@ export async function claim(ctx: DynamoContext, input: ClaimInput): Promise<Clai
     ...also,
   ]);
   if (!outcome.written) {
-    if (outcome.failedAt === 0) return 'lost';
+    if (outcome.failedAt === 0) return { lost: outcome.failedItem ? operatorFromItem(outcome.failedItem) : null };
     if (also.length > 0 && outcome.failedAt >= outcome.items - also.length) return 'also-failed';
     return outcome.failedAt === 2 ? 'visitor-limit' : 'conflict';
   }

@@ -1,3 +1,4 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   QueryCommand,
   TransactWriteCommand,
@@ -48,8 +49,12 @@ export function failedConditionAt(error: unknown): number {
 /** One item of a TransactWriteItems request. */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** A transaction that went through, or the index of the item whose condition failed (-1: a conflict) among its `items`. */
-export type TransactionOutcome = { written: true } | { written: false; failedAt: number; items: number };
+/**
+ * A transaction that went through, or the index of the item whose condition failed (-1: a
+ * conflict) among its `items`, with that item as it was when the item asked for it
+ * (ReturnValuesOnConditionCheckFailure: ALL_OLD; null when it did not exist).
+ */
+export type TransactionOutcome = { written: true } | { written: false; failedAt: number; items: number; failedItem?: Record<string, unknown> | null };
 
 /** Sends a transaction; a lost race is an outcome, any other error is thrown. */
 export async function transact(
@@ -61,6 +66,11 @@ export async function transact(
     return { written: true };
   } catch (error) {
     if (!lostTransactionRace(error)) throw error;
-    return { written: false, failedAt: failedConditionAt(error), items: items.length };
+    const failedAt = failedConditionAt(error);
+    const failed = items[failedAt];
+    const askedForItem = Object.values(failed ?? {}).some((part) => (part as { ReturnValuesOnConditionCheckFailure?: string }).ReturnValuesOnConditionCheckFailure === 'ALL_OLD');
+    if (!askedForItem) return { written: false, failedAt, items: items.length };
+    const old = (error as { CancellationReasons?: { Item?: Parameters<typeof unmarshall>[0] }[] }).CancellationReasons?.[failedAt]?.Item;
+    return { written: false, failedAt, items: items.length, failedItem: old ? unmarshall(old) : null };
   }
 }

@@ -182,8 +182,10 @@ export function setStatus(ctx: DynamoContext, record: OperatorRecord, change: St
   const update = new OperatorUpdate()
     .setExpression('#status = :status', { ':status': change.status }, 'same', { '#status': 'status' })
     .set('turn', change.turn, 'same')
-    .setExpression('heartbeatAtMs = :now, staleAt = timeoutMs + :now', { ':now': change.nowMs })
-    .setOrRemove('liveShard', change.status === 'offline' ? null : liveShard(operator.siteId, operator.id));
+    .setExpression('beatAtMs = :now, liveUntil = timeoutMs + :now', { ':now': change.nowMs });
+  // Online or away: a new chain of liveness checks, from `checkAtMs` (the message the engine sends carries it).
+  if (change.status === 'offline') update.remove('liveShard').remove('staleAt');
+  else update.set('liveShard', liveShard(operator.siteId, operator.id)).set('staleAt', change.checkAtMs);
   if (change.status === 'online') freed(update, change.nowMs);
   // An operator written before the load index gets its place there from this versioned write,
   // whose record is current (claims and closes then move it by arithmetic).
@@ -203,9 +205,9 @@ function heartbeat(ctx: DynamoContext, siteId: string, operatorId: string, nowMs
         TableName: ctx.tableName,
         Key: operatorKey(siteId, operatorId),
         UpdateExpression: live
-          ? 'SET heartbeatAtMs = :now, staleAt = timeoutMs + :now REMOVE freedAtMs'
-          : 'SET heartbeatAtMs = :now, staleAt = timeoutMs + :now, freedAtMs = :now',
-        ConditionExpression: live ? 'attribute_exists(pk) AND staleAt > :now' : 'attribute_exists(pk)',
+          ? 'SET beatAtMs = :now, liveUntil = timeoutMs + :now REMOVE freedAtMs'
+          : 'SET beatAtMs = :now, liveUntil = timeoutMs + :now, freedAtMs = :now',
+        ConditionExpression: live ? 'attribute_exists(pk) AND liveUntil > :now' : 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': nowMs },
         ...CAPACITY,
       }),
@@ -214,9 +216,11 @@ function heartbeat(ctx: DynamoContext, siteId: string, operatorId: string, nowMs
 }
 
 /**
- * A heartbeat of a live operator frees nothing, so its stream record wakes no dispatcher (it
- * clears the mark of an earlier write, already seen). One that brings a stale heartbeat back
- * (rare: the second write) marks the operator freed: it may take waiting chats again.
+ * A heartbeat writes the operator's item alone, and nothing any index holds: one write unit. Its
+ * liveness checks go on by themselves (store/dynamo/liveness.ts). A heartbeat of a live operator
+ * frees nothing, so its stream record wakes no dispatcher (it clears the mark of an earlier
+ * write, already seen). One that brings a stale heartbeat back (rare: the second write) marks the
+ * operator freed: it may take waiting chats again.
  */
 export async function recordHeartbeat(ctx: DynamoContext, siteId: string, operatorId: string, nowMs: number): Promise<boolean> {
   return (await heartbeat(ctx, siteId, operatorId, nowMs, true)) || heartbeat(ctx, siteId, operatorId, nowMs, false);

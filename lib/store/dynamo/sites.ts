@@ -99,10 +99,12 @@ async function isLegacySite(ctx: DynamoContext, siteId: string): Promise<boolean
 }
 
 /**
- * Operators carry a copy of the site's heartbeat timeout so that a heartbeat can move their
- * stale time in one write; a change of the timeout rewrites the copies, a page of operators at a
- * time (after `afterOperatorId`), skipping those that have it already. Returns where the next
- * page starts, if any.
+ * Operators carry a copy of the site's heartbeat timeout so that a heartbeat can set their
+ * stale time (liveUntil) in one write; a change of the timeout rewrites the copies, a page of
+ * operators at a time (after `afterOperatorId`), skipping those that have it already. A shorter
+ * timeout also brings forward a liveness check due later than the new stale time: that check's
+ * message then no longer matches, and the sweep acts on it when it comes due. Returns where the
+ * next page starts, if any.
  */
 export async function retimeOperators(
   ctx: DynamoContext,
@@ -116,7 +118,7 @@ export async function retimeOperators(
       TableName: ctx.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': sitePk(siteId), ':prefix': OPERATOR_SK_PREFIX },
-      ProjectionExpression: 'pk, sk, heartbeatAtMs, timeoutMs',
+      ProjectionExpression: 'pk, sk, beatAtMs, timeoutMs, liveShard, staleAt',
       Limit: limit,
       ...(afterOperatorId ? { ExclusiveStartKey: operatorKey(siteId, afterOperatorId) } : {}),
       ...CAPACITY,
@@ -125,13 +127,15 @@ export async function retimeOperators(
   const stale = (page.Items ?? []).filter((item) => item.timeoutMs !== timeoutMs);
   await Promise.all(
     stale.map(async (item) => {
-      const hasHeartbeat = typeof item.heartbeatAtMs === 'number';
+      const beatAtMs = typeof item.beatAtMs === 'number' ? item.beatAtMs : null;
+      const checkEarlier = beatAtMs !== null && typeof item.liveShard === 'string' && Number(item.staleAt) > beatAtMs + timeoutMs;
+      const sets = ['timeoutMs = :t', ...(beatAtMs !== null ? ['liveUntil = beatAtMs + :t'] : []), ...(checkEarlier ? ['staleAt = beatAtMs + :t'] : [])];
       try {
         await ctx.doc.send(
           new UpdateCommand({
             TableName: ctx.tableName,
             Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: hasHeartbeat ? 'SET timeoutMs = :t, staleAt = heartbeatAtMs + :t' : 'SET timeoutMs = :t',
+            UpdateExpression: `SET ${sets.join(', ')}`,
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':t': timeoutMs },
             ...CAPACITY,

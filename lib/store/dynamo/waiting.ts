@@ -7,6 +7,7 @@ import { answerDueAtMs } from '../../domain/settings.js';
 import { CLOSES, CLOSES_KEPT_SECONDS, closesKey, HOUR_MS } from '../entities/closes.js';
 import { sitePk } from '../entities/site.js';
 import { lastAssignmentFromItem, visitorKey } from '../entities/visitor.js';
+import { operatorFromItem } from '../entities/operator.js';
 import { allWaitShards, WAIT_SK_PREFIX, waitingFromItem, waitingItem, waitKey } from '../entities/waiting.js';
 import { assignmentWeight, MAX_BATCH_WEIGHT, type AssignWaitingInput, type AssignWaitingOutcome, type ChatRecord, type WaitingEntry } from '../port.js';
 import { LIVENESS_INDEX, TTL_ATTRIBUTE } from '../table.js';
@@ -169,7 +170,8 @@ export async function assignWaiting(ctx: DynamoContext, batch: readonly AssignWa
     if (outcome.failedAt < 0 || outcome.failedAt >= batch.length * ITEMS_PER_ASSIGNMENT) return { kind: 'conflict' };
     const input = batch[Math.floor(outcome.failedAt / ITEMS_PER_ASSIGNMENT)]!;
     // The operator's condition, or the chat's or entry's (the visitor's update has none).
-    return outcome.failedAt % ITEMS_PER_ASSIGNMENT === 0 ? { kind: 'operator-lost', operatorId: input.operator.id } : { kind: 'chat-gone' };
+    if (outcome.failedAt % ITEMS_PER_ASSIGNMENT !== 0) return { kind: 'chat-gone' };
+    return { kind: 'operator-lost', operatorId: input.operator.id, current: outcome.failedItem ? operatorFromItem(outcome.failedItem) : null };
   }
   await Promise.all(batch.map((input) => afterClaim(ctx, input.operator, input.guard)));
   return { kind: 'assigned' };

@@ -94,8 +94,6 @@ export function memberItem(operator: Operator, groupId: string, inQueue: boolean
     type: MEMBER.type,
     groupId,
     ...operatorAttributes(operator),
-    // Copies do not follow heartbeats (see above).
-    heartbeatAtMs: null,
     queueSk: operatorQueueSk(operator.lastAssignedAt),
     loadBase: operator.activeChats * LOAD_UNIT,
     loadKey,
@@ -105,14 +103,5 @@ export function memberItem(operator: Operator, groupId: string, inQueue: boolean
 
 export const isMemberQueueItem = (item: Item) => typeof item.sk === 'string' && item.sk.startsWith(MEMBER_SK_PREFIX);
 
-/**
- * A copy read from a group's partition. Its heartbeat is not kept, so it reads as live: a
- * stale operator the sweep has not yet set offline is tried, and its claim's condition (on the
- * operator itself) refuses it.
- */
-export function operatorFromMemberItem(item: Item): Operator {
-  return { ...operatorFromQueueItem(item), heartbeatAtMs: COPY_HEARTBEAT };
-}
-
-/** What a copy's heartbeat reads as: never stale. */
-export const COPY_HEARTBEAT = Number.MAX_SAFE_INTEGER;
+/** A copy read from a group's partition: as an index copy of the operator (its heartbeat reads as live). */
+export const operatorFromMemberItem = operatorFromQueueItem;

@@ -2,17 +2,24 @@
  * The operator: SITE#<siteId> / OP#<operatorId>.
  *
  * Besides what is declared below, the item carries what only conditions and indexes use:
- * - timeoutMs   the site's heartbeat timeout, copied so that a heartbeat moves staleAt in one write
+ * - beatAtMs    its last heartbeat (the model's heartbeatAtMs), in no index: a heartbeat writes
+ *               this item alone (one write unit), nothing that any index holds
+ * - timeoutMs   the site's heartbeat timeout, copied so that a heartbeat sets liveUntil in one write
+ * - liveUntil   beatAtMs + timeoutMs: when its heartbeat goes stale (also in no index)
  * - queuePk     present while the operator can take chats (online, below capacity): its place in
  *               the queue index, where queueSk orders it by last assignment
  * - liveShard   present while online or away: its place in the liveness index, ordered by
- *   staleAt     the time its heartbeat goes stale
+ *   staleAt     the time of its next liveness check. A check is a deadline message carrying that
+ *               time (the token of the one chain of checks the operator has); it sets the operator
+ *               offline if stale, else moves staleAt to liveUntil and sends the next. The sweep
+ *               acts on checks whose message was lost (staleAt passed). See store/dynamo/liveness.ts.
  * - loadBase    its open chats × LOAD_UNIT, and loadKey, loadBase + its last assignment in ms:
  *   loadKey     its place in the load index (moved by arithmetic, see lib/store/table.ts)
  * - createdAt
  * And for each of its groups, a copy in the group's partition of the same indexes (entities/group.ts).
  */
 import { createHash } from 'node:crypto';
+import { COPY_HEARTBEAT } from '../../domain/availability.js';
 import { tiebreaker } from '../../domain/ids.js';
 import type { Operator, OperatorStatus } from '../../domain/model.js';
 import type { OperatorRecord } from '../port.js';
@@ -31,8 +38,11 @@ export const operatorQueueSk = (lastAssignedAt: string | null) => `${lastAssigne
 /** What one open chat weighs in `loadKey`: more than any time in ms, so the count sorts first. */
 export const LOAD_UNIT = 10_000_000_000_000;
 
-/** Number of liveness-index partitions; the sweep queries each of them. */
-export const LIVENESS_SHARDS = 4;
+/**
+ * Number of liveness-index partitions of operators; the sweep queries each of them. Written only
+ * when a check moves on (once per heartbeat timeout per operator), never by a heartbeat.
+ */
+export const LIVENESS_SHARDS = 16;
 
 export function liveShard(siteId: string, operatorId: string): string {
   const digest = createHash('sha1').update(`${siteId}/${operatorId}`).digest();
@@ -46,7 +56,8 @@ export const allLiveShards = () => Array.from({ length: LIVENESS_SHARDS }, (_, s
  * projects of this item. (The order is the deployed projection's: keep it.)
  */
 type Counters = Pick<Operator, 'missed' | 'missedInARow'>;
-type Routed = Omit<Operator, keyof Counters>;
+type Beat = Pick<Operator, 'heartbeatAtMs'>;
+type Routed = Omit<Operator, keyof Counters | keyof Beat>;
 
 const routedMapper = itemMapper<Routed>({
   siteId: value<string>(),
@@ -58,8 +69,6 @@ const routedMapper = itemMapper<Routed>({
   maxChats: nullable<number>().sparse(),
   activeChats: value<number>().whenAbsent(0),
   lastAssignedAt: nullable<string>(),
-  // Absent until the first heartbeat.
-  heartbeatAtMs: nullable<number>().sparse(),
   assigned: value<number>().whenAbsent(0),
   turn: value<number>().whenAbsent(0),
   // Items written before incarnations existed have none.
@@ -77,7 +86,19 @@ const countersMapper = itemMapper<Counters>({
   missedInARow: value<number>().whenAbsent(0),
 });
 
-const operatorMapper = itemMapper<Operator>({ ...routedMapper.shape, ...countersMapper.shape });
+/** The last heartbeat: only on the item itself (absent until the first), so that a heartbeat moves no index. */
+const beatMapper = itemMapper<Beat>({ heartbeatAtMs: nullable<number>().sparse().storedAs('beatAtMs') });
+
+const operatorMapper = itemMapper<Operator>({ ...routedMapper.shape, ...beatMapper.shape, ...countersMapper.shape });
+
+/**
+ * What the queue and load indexes project of an operator (and of its group copies): the routed
+ * attributes, and `heartbeatAtMs` at its old place, where heartbeats were kept before they moved
+ * to `beatAtMs` (a deployed index's projection cannot change in place; nothing writes it now).
+ */
+export const LEGACY_HEARTBEAT = 'heartbeatAtMs';
+export const OPERATOR_ATTRIBUTES: readonly string[] = routedMapper.attributes.flatMap((name) => (name === 'lastAssignedAt' ? [name, LEGACY_HEARTBEAT] : [name]));
+
 
 /** With what only the server sees, never projected. */
 const recordMapper = itemMapper<OperatorRecord>({
@@ -90,7 +111,7 @@ const recordMapper = itemMapper<OperatorRecord>({
 export const OPERATOR = {
   type: 'operator',
   // The sweep reads only who it is and its groups: a claim or a status write then leaves its liveness entry as it is.
-  indexes: { queue: routedMapper.attributes, load: routedMapper.attributes, liveness: ['siteId', 'operatorId', 'groups'] },
+  indexes: { queue: OPERATOR_ATTRIBUTES, load: OPERATOR_ATTRIBUTES, liveness: ['siteId', 'operatorId', 'groups'] },
 } as const satisfies EntityDefinition;
 
 /**
@@ -115,12 +136,14 @@ export const operatorRecordFromItem = (item: Item): OperatorRecord => recordMapp
 
 export const operatorFromItem = (item: Item): Operator => operatorMapper.read(item);
 
-/** An operator read from an index (or a group copy): what routing needs; the counters, not projected, read as zero. */
-export const operatorFromQueueItem = (item: Item): Operator => ({ ...routedMapper.read(item), missed: 0, missedInARow: 0 });
+/**
+ * An operator read from an index (or a group copy): what routing needs; the counters, not
+ * projected, read as zero, and the heartbeat, not projected, as live (COPY_HEARTBEAT): the claim's
+ * condition checks the operator's own, and a lost claim returns the operator as it is.
+ */
+export const operatorFromQueueItem = (item: Item): Operator => ({ ...routedMapper.read(item), heartbeatAtMs: COPY_HEARTBEAT, missed: 0, missedInARow: 0 });
 
 /** The attributes of an operator that its group copies hold too (all the indexes show of it). */
-export const OPERATOR_ATTRIBUTES = routedMapper.attributes;
-
 export const operatorAttributes = (operator: Operator): Item => routedMapper.write(operator);
 
 /** The operator's queue-index sort key when it is written whole (a copy made for a new group). */

@@ -1,0 +1,120 @@
+/**
+ * Liveness checks: how a stale operator is set offline without a heartbeat moving any index.
+ *
+ * An operator online or away has one chain of checks: its item's `staleAt` (the liveness-index
+ * sort key) is when the next check is due, and a deadline message carrying that time is on its
+ * way. A check that finds the heartbeat live moves `staleAt` to the heartbeat's stale time
+ * (`liveUntil`) and the caller sends the next message; one that finds it stale sets the operator
+ * offline. Both are conditional on `staleAt` still being the message's time, so a repeated or
+ * superseded message (a status write starts a new chain) does nothing. The sweep acts on the
+ * checks whose message was lost: their `staleAt` has passed.
+ */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { allLiveShards, operatorKey } from '../entities/operator.js';
+import { settingsKey } from '../entities/site.js';
+import type { LivenessCheck, LivenessOutcome } from '../port.js';
+import { LIVENESS_INDEX } from '../table.js';
+import { CAPACITY, isConditionFailure, queryPages, type DynamoContext } from './context.js';
+import { OperatorUpdate, writeOperator } from './operator-write.js';
+
+type Item = Record<string, unknown>;
+
+/** A heartbeat landing between the read and the write makes a check look again, this often at most. */
+const ATTEMPTS = 3;
+
+/** The site's heartbeat timeout as its settings say now, in ms (undefined: no such site). */
+async function currentTimeoutMs(ctx: DynamoContext, siteId: string): Promise<number | undefined> {
+  const { Item } = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tableName, Key: settingsKey(siteId), ProjectionExpression: 'heartbeatTimeoutSeconds', ...CAPACITY }),
+  );
+  return typeof Item?.heartbeatTimeoutSeconds === 'number' ? Item.heartbeatTimeoutSeconds * 1000 : undefined;
+}
+
+/** The update as asked, or the item as it was when its condition failed (null: no item). */
+async function updateOrCurrent(ctx: DynamoContext, input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
+  try {
+    const { Attributes } = await ctx.doc.send(
+      new UpdateCommand({ ...input, TableName: ctx.tableName, ReturnValues: 'UPDATED_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD', ...CAPACITY }),
+    );
+    return { written: true as const, attributes: Attributes ?? {} };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const old = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+    return { written: false as const, item: old ? (unmarshall(old) as Item) : null };
+  }
+}
+
+/** The next check at `nextDueAtMs` (by default the heartbeat's stale time), if the check due at `dueAtMs` is still the current one. */
+function rearm(ctx: DynamoContext, check: LivenessCheck, nowMs: number, nextDueAtMs?: number) {
+  const live = nextDueAtMs === undefined;
+  return updateOrCurrent(ctx, {
+    Key: operatorKey(check.siteId, check.operatorId),
+    UpdateExpression: live ? 'SET staleAt = liveUntil' : 'SET staleAt = :next',
+    ConditionExpression: `attribute_exists(liveShard) AND staleAt = :due${live ? ' AND liveUntil > :now' : ''}`,
+    ExpressionAttributeValues: { ':due': check.dueAtMs, ...(live ? { ':now': nowMs } : { ':next': nextDueAtMs }) },
+  });
+}
+
+/** Offline, on the condition that the check is still the current one and the heartbeat is still older than `cutoffMs`. */
+function setOffline(ctx: DynamoContext, check: LivenessCheck, item: Item, cutoffMs: number) {
+  return writeOperator(ctx, {
+    siteId: check.siteId,
+    operatorId: check.operatorId,
+    groups: (item.groups as string[] | undefined) ?? [],
+    update: new OperatorUpdate()
+      .setExpression('#status = :offline', { ':offline': 'offline' }, 'same', { '#status': 'status' })
+      .setExpression('version = version + :one', { ':one': 1 })
+      .remove('liveShard')
+      .remove('staleAt')
+      .queue(check.siteId, false),
+    condition: {
+      // Items from before `beatAtMs` have none: stale until their next heartbeat.
+      expression: 'attribute_exists(liveShard) AND staleAt = :due AND (attribute_not_exists(beatAtMs) OR beatAtMs <= :cutoff)',
+      values: { ':due': check.dueAtMs, ':cutoff': cutoffMs },
+    },
+  });
+}
+
+/**
+ * Acts on the check due at `check.dueAtMs`: one conditional write when the operator is live (the
+ * common case). A stale one is held to the site's timeout as it is now (a raised timeout reaches
+ * the operators' copies a page at a time) before it is set offline.
+ */
+export async function checkLiveness(ctx: DynamoContext, check: LivenessCheck, nowMs: number): Promise<LivenessOutcome> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    const live = await rearm(ctx, check, nowMs);
+    if (live.written) return { kind: 'rearmed', dueAtMs: Number(live.attributes.staleAt) };
+    const { item } = live;
+    // Gone, offline, or another check is the current one.
+    if (!item || item.liveShard === undefined || item.staleAt !== check.dueAtMs) return { kind: 'none' };
+    const timeoutMs = (await currentTimeoutMs(ctx, check.siteId)) ?? Number(item.timeoutMs);
+    const beatAtMs = typeof item.beatAtMs === 'number' ? item.beatAtMs : null;
+    if (beatAtMs !== null && beatAtMs + timeoutMs > nowMs) {
+      const later = await rearm(ctx, check, nowMs, beatAtMs + timeoutMs);
+      return later.written ? { kind: 'rearmed', dueAtMs: beatAtMs + timeoutMs } : { kind: 'none' };
+    }
+    if (await setOffline(ctx, check, item, nowMs - timeoutMs)) return { kind: 'offline' };
+    // A heartbeat (or a change of groups) landed meanwhile: look again.
+  }
+  return { kind: 'none' };
+}
+
+/** The checks due by `nowMs` (their message lost, or not yet delivered), in every operator shard of the liveness index. */
+export async function dueLivenessChecks(ctx: DynamoContext, nowMs: number): Promise<{ checks: LivenessCheck[]; itemsRead: number }> {
+  const checks: LivenessCheck[] = [];
+  let itemsRead = 0;
+  for (const shard of allLiveShards()) {
+    const pages = queryPages(ctx, {
+      IndexName: LIVENESS_INDEX.indexName,
+      KeyConditionExpression: 'liveShard = :shard AND staleAt < :now',
+      ExpressionAttributeValues: { ':shard': shard, ':now': nowMs },
+      ProjectionExpression: 'siteId, operatorId, staleAt',
+    });
+    for await (const page of pages) {
+      itemsRead += page.ScannedCount ?? 0;
+      for (const item of page.Items ?? []) checks.push({ siteId: String(item.siteId), operatorId: String(item.operatorId), dueAtMs: Number(item.staleAt) });
+    }
+  }
+  return { checks, itemsRead };
+}
