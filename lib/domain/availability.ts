@@ -7,6 +7,14 @@ import type { Operator, Settings } from './model.js';
  */
 export const COPY_HEARTBEAT = Number.MAX_SAFE_INTEGER;
 
+/**
+ * How long an operator whose heartbeat went stale stays online (never given a chat) before it is
+ * set offline: a heartbeat that comes back meanwhile makes it available again at once, as the
+ * contract's minute-by-minute job allowed (on average half a minute). Its liveness check then
+ * sets it offline (store/dynamo/liveness.ts).
+ */
+export const STALE_GRACE_MS = 30_000;
+
 /** Heartbeats at or before this instant are stale for the site. */
 export function heartbeatCutoffMs(settings: Pick<Settings, 'heartbeatTimeoutSeconds'>, nowMs: number): number {
   return nowMs - settings.heartbeatTimeoutSeconds * 1000;

@@ -1,4 +1,5 @@
 import { COPY_HEARTBEAT, isAvailable } from '../domain/availability.js';
+import { retireIfStale } from './liveness.js';
 import { modeNamed } from '../domain/distribution/index.js';
 import { takesGroup, type Operator, type Settings } from '../domain/model.js';
 import { assignmentWeight, MAX_BATCH_WEIGHT, type AssignWaitingInput, type WaitingEntry } from '../store/port.js';
@@ -143,9 +144,9 @@ function planPage(deps: EngineDeps, page: readonly WaitingEntry[], view: Operato
     const ids = view.partitions.get(partition) ?? new Set<string>();
     const available = [...ids]
       .filter((id) => !plan.taken.has(id))
-      .map((id) => view.operators.get(id)!)
-      // Still of the group as the freshest copy says (an older image may have brought it into the partition).
-      .filter((operator) => takesGroup(operator, partition === SITE ? null : partition) && isAvailable(operator, settings, nowMs));
+      .map((id) => view.operators.get(id))
+      // Not deleted (a lost claim found it gone), and still of the group as the freshest copy says (an older image may have brought it into the partition).
+      .filter((operator): operator is Operator => operator !== undefined && takesGroup(operator, partition === SITE ? null : partition) && isAvailable(operator, settings, nowMs));
     // Never back to an operator it was taken from unanswered: with only them left, it waits.
     const allowed = entry.missedBy.length === 0 ? available : available.filter((operator) => !entry.missedBy.includes(operator.id));
     const operator = mode.pick(allowed, { random: deps.random, afterConflict });
@@ -180,7 +181,10 @@ function anyoneLeft(view: OperatorsView, plan: Plan, nowMs: number) {
   return [...view.partitions].some(
     ([partition, ids]) =>
       !plan.exhausted.has(partition) &&
-      [...ids].some((id) => !plan.taken.has(id) && isAvailable(view.operators.get(id)!, view.settings, nowMs)),
+      [...ids].some((id) => {
+        const operator = view.operators.get(id);
+        return !plan.taken.has(id) && operator !== undefined && isAvailable(operator, view.settings, nowMs);
+      }),
   );
 }
 
@@ -256,6 +260,7 @@ export async function dispatchWaiting(deps: EngineDeps, siteId: string, fresh: r
     } else if (outcome.kind === 'operator-lost') {
       // The copy was stale (the index lags, an image ages, a heartbeat went stale): the operator as the lost claim returned it.
       if (outcome.current) {
+        await retireIfStale(deps, outcome.current, view.settings, deps.clock());
         view.operators.set(outcome.operatorId, outcome.current);
         current.set(outcome.operatorId, outcome.current);
       } else {

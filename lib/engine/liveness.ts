@@ -1,7 +1,8 @@
 import type { Deadline } from '../deadlines/deadline.js';
 import { MIN_HEARTBEAT_TIMEOUT_SECONDS } from '../domain/model.js';
 import { logger } from '../http/logger.js';
-import type { OperatorStatus } from '../domain/model.js';
+import { heartbeatCutoffMs, STALE_GRACE_MS } from '../domain/availability.js';
+import type { Operator, OperatorStatus, Settings } from '../domain/model.js';
 import type { LivenessCheck, OperatorRecord, SweepResult } from '../store/port.js';
 import type { EngineDeps } from './deps.js';
 
@@ -31,6 +32,19 @@ export async function writeStatus(deps: EngineDeps, record: OperatorRecord, stat
   const { siteId, id: operatorId } = record.operator;
   if (status !== 'offline') await sendLivenessCheck(deps, { siteId, operatorId, dueAtMs: checkAtMs });
   return true;
+}
+
+/**
+ * An operator a lost claim showed online or away with a heartbeat stale past its grace is set
+ * offline now, as its liveness check is about to: it leaves the queue index for every other
+ * request too. (Within the grace it stays, never given a chat, so that a heartbeat may bring it back.)
+ */
+export async function retireIfStale(deps: EngineDeps, operator: Operator, settings: Settings, nowMs: number) {
+  const cutoffMs = heartbeatCutoffMs(settings, nowMs) - STALE_GRACE_MS;
+  if (operator.status === 'offline' || operator.heartbeatAtMs === null || operator.heartbeatAtMs > cutoffMs) return;
+  await deps.store
+    .setOfflineIfStale(operator, cutoffMs)
+    .catch((error: unknown) => logger.warn('stale operator not set offline; its liveness check will', { operatorId: operator.id, error }));
 }
 
 /** A delivered check: offline when the heartbeat is stale, else the next check is sent. Idempotent. */

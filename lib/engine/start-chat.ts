@@ -16,6 +16,7 @@ import { hashToken, newChatToken, timeOrderedId } from '../domain/ids.js';
 import { displayedAvatar, messageNumberId, type Chat, type Group, type Message, type Operator, type Settings } from '../domain/model.js';
 import type { ChatStore, QueueOrder, QueuePage } from '../store/port.js';
 import { logger } from '../http/logger.js';
+import { retireIfStale } from './liveness.js';
 import { keepSecondsOf, originAllowed } from '../domain/settings.js';
 import { scheduleAnswerDeadlines } from './answer-deadline.js';
 import { untilWritten, type EngineDeps } from './deps.js';
@@ -265,79 +266,90 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
     if (options.origin !== undefined && !originAllowed(view.settings.allowedOrigins, options.origin)) throw originNotAllowed();
     order = orderOf(modeNamed(view.settings.distribution));
     rememberOrder(siteId, order);
-    const candidates = currentCandidates(view.candidates, lostClaims, view.settings, nowMs);
-    const current = { ...view, candidates };
-    const named = await loadNamed(store, current, request, attempt > 0);
-    const returning = await loadReturning(store, current, request, nowMs);
-    const choice = {
-      settings: view.settings,
-      nowMs,
-      random: deps.random,
-      afterConflict: attempt > 0,
-    };
-    let decision = decideAssignment({ ...choice, request, named, returning, candidates });
-    let onlyStaleLeft = droppedAvailable(view.candidates, candidates, view.settings, nowMs);
-    // A group that falls back at once: nobody of the group, so anyone of the site.
-    const fallsBackNow = view.group?.fallbackAfterSeconds === 0 && !view.chatsWaiting;
-    let escalated = false;
-    if (!decision && !onlyStaleLeft && fallsBackNow) {
-      const siteView = await readAssignmentView(store, siteId, nowMs, order, undefined, lostClaims);
-      const siteCandidates = currentCandidates(siteView.candidates, lostClaims, view.settings, nowMs);
-      decision = distribute({ ...choice, candidates: siteCandidates });
-      onlyStaleLeft = droppedAvailable(siteView.candidates, siteCandidates, view.settings, nowMs);
-      escalated = true;
+    // Lost claims on operators that turned out unavailable (a stale heartbeat the checks have not
+    // yet acted on, a limit reached) are tried past in this same attempt, without a re-read: a
+    // page of stale operators costs one attempt, not one each.
+    let learnt = false;
+    for (;;) {
+      const candidates = currentCandidates(view.candidates, lostClaims, view.settings, nowMs);
+      const current = { ...view, candidates };
+      const named = await loadNamed(store, current, request, attempt > 0);
+      const returning = await loadReturning(store, current, request, nowMs);
+      const choice = {
+        settings: view.settings,
+        nowMs,
+        random: deps.random,
+        afterConflict: attempt > 0,
+      };
+      let decision = decideAssignment({ ...choice, request, named, returning, candidates });
+      let onlyStaleLeft = droppedAvailable(view.candidates, candidates, view.settings, nowMs);
+      // A group that falls back at once: nobody of the group, so anyone of the site.
+      const fallsBackNow = view.group?.fallbackAfterSeconds === 0 && !view.chatsWaiting;
+      let escalated = false;
+      if (!decision && !onlyStaleLeft && fallsBackNow) {
+        const siteView = await readAssignmentView(store, siteId, nowMs, order, undefined, lostClaims);
+        const siteCandidates = currentCandidates(siteView.candidates, lostClaims, view.settings, nowMs);
+        decision = distribute({ ...choice, candidates: siteCandidates });
+        onlyStaleLeft = droppedAvailable(siteView.candidates, siteCandidates, view.settings, nowMs);
+        escalated = true;
+      }
+      const createdAt = new Date(nowMs).toISOString();
+      const chat: Chat = {
+        id: chatId,
+        siteId,
+        visitorId: request.visitorId,
+        clientType: request.clientType,
+        status: decision ? 'assigned' : 'unassigned',
+        operatorId: decision?.operator.id ?? null,
+        assignedBy: decision?.assignedBy ?? null,
+        createdAt,
+        closedAt: null,
+        group: request.group ?? null,
+        assignedAt: decision ? createdAt : null,
+        acceptedAt: null,
+        missedBy: [],
+        contact: { name: request.contact?.name ?? null, email: request.contact?.email ?? null },
+      };
+      // Only stale copies left, or operators past this page may be available now that this one proved unavailable: read again.
+      if (!decision && (onlyStaleLeft || learnt)) return undefined;
+      const firstMessage: Message | undefined = request.message
+        ? { id: messageNumberId(1), siteId, chatId, from: 'visitor', operatorId: null, text: request.message, createdAt }
+        : undefined;
+      if (!decision) {
+        const waiting = await waitInQueue(deps, view.settings, chat, chatTokenHash, { escalated, group: view.group }, firstMessage);
+        return waiting ? { ...waiting, chatToken } : recordUnassigned(deps, view.settings, chat, chatToken, chatTokenHash, firstMessage);
+      }
+      const guard = claimGuardOf(decision);
+      const { operator } = decision;
+      const assigned: StartChatResult = {
+        chat,
+        chatToken,
+        operator: { id: operator.id, name: operator.name, avatarUrl: displayedAvatar(operator, view.settings) },
+      };
+      const alsoWrite = options.alsoOnClaim?.(assigned);
+      const outcome = await store.claim({
+        operator,
+        guard,
+        settings: view.settings,
+        chat,
+        chatTokenHash,
+        nowMs,
+        ...(firstMessage ? { firstMessage } : {}),
+        ...(alsoWrite?.length ? { alsoWrite } : {}),
+      });
+      if (outcome === 'visitor-limit') throw tooManyOpenChats();
+      if (outcome === 'also-failed') throw new ClaimAlsoFailed();
+      if (outcome !== 'claimed') {
+        // After a failed condition, a copy still showing what was read is stale; after a conflict, nothing is known.
+        if (typeof outcome !== 'object') return undefined;
+        lostClaims.set(decision.operator.id, lostClaimOf(decision.operator, guard, outcome.lost));
+        if (!outcome.lost || isAvailable(outcome.lost, view.settings, nowMs)) return undefined;
+        await retireIfStale(deps, outcome.lost, view.settings, nowMs);
+        learnt = true;
+        continue;
+      }
+      await scheduleAnswerDeadlines(deps, view.settings, [chat]);
+      return assigned;
     }
-    const createdAt = new Date(nowMs).toISOString();
-    const chat: Chat = {
-      id: chatId,
-      siteId,
-      visitorId: request.visitorId,
-      clientType: request.clientType,
-      status: decision ? 'assigned' : 'unassigned',
-      operatorId: decision?.operator.id ?? null,
-      assignedBy: decision?.assignedBy ?? null,
-      createdAt,
-      closedAt: null,
-      group: request.group ?? null,
-      assignedAt: decision ? createdAt : null,
-      acceptedAt: null,
-      missedBy: [],
-      contact: { name: request.contact?.name ?? null, email: request.contact?.email ?? null },
-    };
-    if (!decision && onlyStaleLeft) return undefined; // only stale copies left: read again
-    const firstMessage: Message | undefined = request.message
-      ? { id: messageNumberId(1), siteId, chatId, from: 'visitor', operatorId: null, text: request.message, createdAt }
-      : undefined;
-    if (!decision) {
-      const waiting = await waitInQueue(deps, view.settings, chat, chatTokenHash, { escalated, group: view.group }, firstMessage);
-      return waiting ? { ...waiting, chatToken } : recordUnassigned(deps, view.settings, chat, chatToken, chatTokenHash, firstMessage);
-    }
-    const guard = claimGuardOf(decision);
-    const { operator } = decision;
-    const assigned: StartChatResult = {
-      chat,
-      chatToken,
-      operator: { id: operator.id, name: operator.name, avatarUrl: displayedAvatar(operator, view.settings) },
-    };
-    const alsoWrite = options.alsoOnClaim?.(assigned);
-    const outcome = await store.claim({
-      operator,
-      guard,
-      settings: view.settings,
-      chat,
-      chatTokenHash,
-      nowMs,
-      ...(firstMessage ? { firstMessage } : {}),
-      ...(alsoWrite?.length ? { alsoWrite } : {}),
-    });
-    if (outcome === 'visitor-limit') throw tooManyOpenChats();
-    if (outcome === 'also-failed') throw new ClaimAlsoFailed();
-    if (outcome !== 'claimed') {
-      // After a failed condition, a copy still showing what was read is stale; after a conflict, nothing is known.
-      if (typeof outcome === 'object') lostClaims.set(decision.operator.id, lostClaimOf(decision.operator, guard, outcome.lost));
-      return undefined;
-    }
-    await scheduleAnswerDeadlines(deps, view.settings, [chat]);
-    return assigned;
   }, { maxAttempts: MAX_CLAIM_ATTEMPTS, random: deps.random });
 }

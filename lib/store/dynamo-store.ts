@@ -13,7 +13,7 @@ import * as waiting from './dynamo/waiting.js';
 import * as webhooks from './dynamo/webhooks.js';
 import * as live from './dynamo/live.js';
 import * as statCounters from './dynamo/stat-counters.js';
-import { checkLiveness, dueLivenessChecks } from './dynamo/liveness.js';
+import { checkLiveness, dueLivenessChecks, setOfflineIfStale } from './dynamo/liveness.js';
 import { retryTransactionConflicts } from './dynamo/transaction-conflicts.js';
 import { translatingUnavailable } from './dynamo/unavailable.js';
 
@@ -94,5 +94,6 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     readStatCounters: (siteId, fromDay, toDay) => statCounters.readCounters(ctx, siteId, fromDay, toDay),
     checkLiveness: (check, nowMs) => checkLiveness(ctx, check, nowMs),
     dueLivenessChecks: (nowMs) => dueLivenessChecks(ctx, nowMs),
+    setOfflineIfStale: (operator, cutoffMs) => setOfflineIfStale(ctx, operator, cutoffMs),
   });
 }

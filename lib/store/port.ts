@@ -393,6 +393,8 @@ export interface ChatStore {
 
   /** Acts on a liveness check: offline when stale, else the next check (the caller sends it). */
   checkLiveness(check: LivenessCheck, nowMs: number): Promise<LivenessOutcome>;
+  /** Sets the operator offline if it is online or away with a heartbeat at or before `cutoffMs` (as read by a lost claim); false otherwise. */
+  setOfflineIfStale(operator: Operator, cutoffMs: number): Promise<boolean>;
   /** The liveness checks due by `nowMs`, reading only those. */
   dueLivenessChecks(nowMs: number): Promise<{ checks: LivenessCheck[]; itemsRead: number }>;
 }

@@ -2,15 +2,18 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Deadline } from '../../lib/deadlines/deadline.js';
 import { handleDeadline } from '../../lib/engine/handle-deadline.js';
+import { STALE_GRACE_MS } from '../../lib/domain/availability.js';
 import { firstCheckAt, sweepStaleOperators } from '../../lib/engine/liveness.js';
-import { recordHeartbeat, requireOperator, setOperatorStatus, upsertOperator } from '../../lib/engine/operators.js';
+import { listOperators, recordHeartbeat, requireOperator, setOperatorStatus, upsertOperator } from '../../lib/engine/operators.js';
 import { putGroup } from '../../lib/engine/groups.js';
 import { createSite, updateSettings } from '../../lib/engine/sites.js';
 import { operatorKey } from '../../lib/store/entities/operator.js';
-import { chatFor } from '../support/fixtures.js';
+import { chatFor, siteWithOperators } from '../support/fixtures.js';
 import { isolatedTable, keepingDeadlines, T0, testDocumentClient, testEngine } from '../support/engine.js';
 
 const TIMEOUT_MS = 60_000;
+/** A check moves on to the end of the heartbeat's grace: stale time + STALE_GRACE_MS. */
+const CHECK_AFTER_MS = TIMEOUT_MS + STALE_GRACE_MS;
 
 /** A site with a 60 s heartbeat timeout, whose deadlines are kept for the test to deliver. */
 async function liveSite() {
@@ -44,7 +47,7 @@ describe('liveness checks', () => {
     expect(meter.snapshot()).toMatchObject({ requests: 1, writeCapacity: 1 });
   });
 
-  it('follow the heartbeat: each check sends the next at the stale time, and the one that finds it stale sets the operator offline at once', async () => {
+  it('follow the heartbeat: each check sends the next for the end of its grace, and the one that finds it stale past the grace sets the operator offline', async () => {
     const { deps, siteId, sent, deliverCheck, statusOf, clock } = await liveSite();
     await upsertOperator(deps, siteId, 'ann', { name: 'Ann' });
     await setOperatorStatus(deps, siteId, 'ann', 'online');
@@ -52,16 +55,16 @@ describe('liveness checks', () => {
     expect(sent).toEqual([checkOf(siteId, 'ann', firstCheckAt(T0))]);
 
     const first = await deliverCheck();
-    // Live (the status counted as a heartbeat): the next check at its stale time.
-    expect(first.outcome).toEqual({ kind: 'rearmed', dueAtMs: T0 + TIMEOUT_MS });
-    expect(sent).toEqual([checkOf(siteId, 'ann', T0 + TIMEOUT_MS)]);
+    // Live (the status counted as a heartbeat): the next check when its grace would end.
+    expect(first.outcome).toEqual({ kind: 'rearmed', dueAtMs: T0 + CHECK_AFTER_MS });
+    expect(sent).toEqual([checkOf(siteId, 'ann', T0 + CHECK_AFTER_MS)]);
 
     clock.set(T0 + 40_000);
     await recordHeartbeat(deps, siteId, 'ann');
-    expect((await deliverCheck()).outcome).toEqual({ kind: 'rearmed', dueAtMs: T0 + 40_000 + TIMEOUT_MS });
+    expect((await deliverCheck()).outcome).toEqual({ kind: 'rearmed', dueAtMs: T0 + 40_000 + CHECK_AFTER_MS });
     expect(await statusOf('ann')).toBe('online');
 
-    // No heartbeat since: at its stale time, offline, without the minute's sweep.
+    // No heartbeat since: at the end of its grace, offline, without the minute's sweep.
     expect((await deliverCheck()).outcome).toEqual({ kind: 'offline' });
     expect(await statusOf('ann')).toBe('offline');
     expect(sent).toEqual([]);
@@ -113,10 +116,10 @@ describe('liveness checks', () => {
     clock.set(T0 + 30_000);
     await recordHeartbeat(deps, siteId, 'ann');
 
-    clock.set(T0 + TIMEOUT_MS + 1);
+    clock.set(T0 + CHECK_AFTER_MS + 1);
     expect(await sweepStaleOperators(deps)).toEqual({ itemsRead: 2, markedOffline: 1, rearmed: 1 });
     expect([await statusOf('ann'), await statusOf('bob')]).toEqual(['online', 'offline']);
-    expect(sent).toEqual([checkOf(siteId, 'ann', T0 + 30_000 + TIMEOUT_MS)]);
+    expect(sent).toEqual([checkOf(siteId, 'ann', T0 + 30_000 + CHECK_AFTER_MS)]);
     expect(await sweepStaleOperators(deps)).toEqual({ itemsRead: 0, markedOffline: 0, rearmed: 0 });
   });
 
@@ -125,8 +128,8 @@ describe('liveness checks', () => {
     await upsertOperator(deps, siteId, 'ann', { name: 'Ann' });
     await setOperatorStatus(deps, siteId, 'ann', 'online');
     const [check] = sent.splice(0);
-    clock.set(T0 + TIMEOUT_MS + 5_000);
-    // Stale at the check's first write; a heartbeat lands before its second (the offline write).
+    clock.set(T0 + CHECK_AFTER_MS + 5_000);
+    // Stale past its grace at the check's first write; a heartbeat lands before its second (the offline write).
     let beaten = false;
     const racing = {
       ...deps,
@@ -142,15 +145,15 @@ describe('liveness checks', () => {
       },
     };
     const outcome = await handleDeadline(racing, { ...check!, dueAtMs: check!.dueAtMs });
-    expect(outcome).toEqual({ kind: 'rearmed', dueAtMs: clock.now() + TIMEOUT_MS });
+    expect(outcome).toEqual({ kind: 'rearmed', dueAtMs: clock.now() + CHECK_AFTER_MS });
     expect(await statusOf('ann')).toBe('online');
     const { Item } = await testDocumentClient().send(new GetCommand({ TableName: tableName, Key: operatorKey(siteId, 'ann') }));
-    expect(Item).toMatchObject({ beatAtMs: clock.now(), liveUntil: clock.now() + TIMEOUT_MS, staleAt: clock.now() + TIMEOUT_MS });
+    expect(Item).toMatchObject({ beatAtMs: clock.now(), liveUntil: clock.now() + TIMEOUT_MS, staleAt: clock.now() + CHECK_AFTER_MS });
   });
 });
 
-describe('a stale operator the checks have not yet set offline', () => {
-  it('looks live in the index, loses its claim, and the chat goes to the live operator without reading the stale one', async () => {
+describe('a stale operator within its grace', () => {
+  it('looks live in the index, loses its claim, and the chat goes to the live operator without reading it; a heartbeat brings it back', async () => {
     const { deps, siteId, clock, meter } = await liveSite();
     for (const id of ['stale', 'live']) {
       await upsertOperator(deps, siteId, id, { name: id });
@@ -172,5 +175,36 @@ describe('a stale operator the checks have not yet set offline', () => {
       clock.advance(1);
     }
     expect((await requireOperator(deps, siteId, 'stale')).operator).toMatchObject({ status: 'online', assigned: 0, activeChats: 0 });
+    await recordHeartbeat(deps, siteId, 'stale');
+    expect((await chatFor(deps, siteId)).chat.operatorId).toBe('stale');
+  });
+});
+
+describe('many operators stale past their grace ahead of a live one, their checks not yet come', () => {
+  it('the chat goes to the live one, each stale one it met is set offline on the way, and the next chat costs a Query and a claim', async () => {
+    const engine = testEngine({ tableName: await isolatedTable('liveness-head', { stream: false }) });
+    const { deps } = keepingDeadlines(engine.deps); // no check is delivered
+    const { siteId, ids } = await siteWithOperators(deps, 56, { settings: { allowVisitorChoice: true, heartbeatTimeoutSeconds: TIMEOUT_MS / 1000 } });
+    // Each has had a chat, the live one last, so the 55 stale ones sort ahead of it.
+    for (const id of ids) {
+      engine.clock.advance(10);
+      await chatFor(deps, siteId, { operatorId: id });
+    }
+    const live = ids.at(-1)!;
+    engine.clock.set(T0 + 50_000 + STALE_GRACE_MS);
+    await recordHeartbeat(deps, siteId, live);
+    engine.clock.set(T0 + CHECK_AFTER_MS + 1_000);
+
+    const online = async () => (await listOperators(deps, siteId)).filter((operator) => operator.status === 'online').map((operator) => operator.id);
+    // Each chat goes to the live one, and sets offline the stale ones it tried (after a lost
+    // claim it picks at random among the lowest turn, so it may reach the live one before them all).
+    for (let chat = 0; chat < 10 && (await online()).length > 1; chat += 1) {
+      expect((await chatFor(deps, siteId)).chat).toMatchObject({ status: 'assigned', operatorId: live });
+    }
+    expect(await online()).toEqual([live]);
+
+    engine.meter.reset();
+    expect((await chatFor(deps, siteId)).chat).toMatchObject({ status: 'assigned', operatorId: live });
+    expect(engine.meter.snapshot().requests).toBe(2);
   });
 });

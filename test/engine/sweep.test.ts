@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STALE_GRACE_MS } from '../../lib/domain/availability.js';
 import { publicOperator } from '../../lib/domain/model.js';
 import type { EngineDeps } from '../../lib/engine/deps.js';
 import { listOperators, recordHeartbeat, requireOperator, setOperatorStatus, upsertOperator } from '../../lib/engine/operators.js';
@@ -42,7 +43,10 @@ describe('the stale-operator sweep', () => {
     clock.set(T0 + 60_000 - 1);
     expect((await sweepStaleOperators(deps)).markedOffline).toBe(0);
 
-    clock.set(T0 + 61_000);
+    // Offline once stale past the grace (within it, a heartbeat would bring them back).
+    clock.set(T0 + 61_000 + STALE_GRACE_MS - 2_000);
+    expect((await sweepStaleOperators(deps)).markedOffline).toBe(0);
+    clock.set(T0 + 61_000 + STALE_GRACE_MS);
     const result = await sweepStaleOperators(deps);
     expect(result.markedOffline).toBe(2);
 
@@ -55,7 +59,10 @@ describe('the stale-operator sweep', () => {
     // The sweep changes the status only: the last heartbeat stays as it was.
     expect(publicOperator(operators.get('stale-online')!).lastHeartbeatAt).toBe(new Date(T0).toISOString());
 
-    // The fresh online operator takes the chats; the swept one does not come back by itself.
+    // The fresh online operator (stale by now too, but within its grace: a heartbeat brings it
+    // back) takes the chats; the swept one does not come back by itself.
+    await recordHeartbeat(deps, siteId, 'fresh-online');
+    await recordHeartbeat(deps, siteId, 'stale-online');
     expect((await chatFor(deps, siteId)).chat.operatorId).toBe('fresh-online');
   });
 
@@ -70,7 +77,7 @@ describe('the stale-operator sweep', () => {
     clock.advance(60_000);
     await recordHeartbeat(deps, sites[0]!, 'op1');
     await recordHeartbeat(deps, sites[1]!, 'op2');
-    clock.advance(31_000);
+    clock.advance(31_000 + STALE_GRACE_MS);
 
     const first = await sweepStaleOperators(deps);
     expect(first.markedOffline).toBe(4);
@@ -97,17 +104,19 @@ describe('the stale-operator sweep', () => {
 
     await updateSettings(deps, lowered, { heartbeatTimeoutSeconds: 30 });
     await updateSettings(deps, raised, { heartbeatTimeoutSeconds: 300 });
+    // The lowered site's operator: stale past 30 s and its grace.
+    clock.set(T0 + 30_000 + STALE_GRACE_MS + 1);
     expect((await sweepStaleOperators(deps)).markedOffline).toBe(1);
     expect(await statusOf(deps, lowered, 'op1')).toBe('offline');
 
     // Past the default 90 s: only the raised site's operator is still fresh, and it still takes chats.
-    clock.set(T0 + 120_000);
+    clock.set(T0 + 90_000 + STALE_GRACE_MS + 1);
     expect((await sweepStaleOperators(deps)).markedOffline).toBe(1);
     expect(await statusOf(deps, unchanged, 'op1')).toBe('offline');
     expect(await statusOf(deps, raised, 'op1')).toBe('online');
     expect((await chatFor(deps, raised)).chat.operatorId).toBe('op1');
 
-    clock.set(T0 + 300_000 + 1);
+    clock.set(T0 + 300_000 + STALE_GRACE_MS + 1);
     expect((await sweepStaleOperators(deps)).markedOffline).toBe(1);
     expect(await statusOf(deps, raised, 'op1')).toBe('offline');
   });
@@ -123,7 +132,7 @@ describe('the stale-operator sweep', () => {
     await Promise.all(sites.map((siteId) => addOnlineOperators(deps, siteId, staleIds, { heartbeatAtMs: T0 })));
     for (const siteId of sites) await addOnlineOperators(deps, siteId, freshIds, { heartbeatAtMs: T0 + 60_000 });
 
-    clock.set(T0 + 100_000);
+    clock.set(T0 + 100_000 + STALE_GRACE_MS);
     const result = await sweepStaleOperators(deps);
 
     expect(result.markedOffline).toBe(20);
@@ -155,7 +164,7 @@ describe('a heartbeat racing the sweep', () => {
   /** A new online operator whose heartbeat has just gone stale; returns the time a heartbeat now carries. */
   async function staleOperator(engine: Awaited<ReturnType<typeof observedSite>>, id: string) {
     await addOperator(engine.deps, engine.siteId, id);
-    engine.clock.advance(TIMEOUT_SECONDS * 1000 + 1000);
+    engine.clock.advance(TIMEOUT_SECONDS * 1000 + STALE_GRACE_MS + 1000);
     return engine.clock.now();
   }
 

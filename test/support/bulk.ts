@@ -1,3 +1,4 @@
+import { STALE_GRACE_MS } from '../../lib/domain/availability.js';
 import type { Operator } from '../../lib/domain/model.js';
 import { hashToken } from '../../lib/domain/ids.js';
 import type { EngineDeps } from '../../lib/engine/deps.js';
@@ -49,8 +50,8 @@ export async function addOnlineOperators(
     if (!(await deps.store.createOperator(record, site.settings.heartbeatTimeoutSeconds, new Date(nowMs).toISOString())).written) {
       throw new Error(`operator ${id} already exists, or a group of it does not`);
     }
-    // Its first liveness check at its stale time, as if its chain had moved there (no message is sent).
-    const checkAtMs = nowMs + site.settings.heartbeatTimeoutSeconds * 1000;
+    // Its first liveness check at the end of its heartbeat's grace, as if its chain had moved there (no message is sent).
+    const checkAtMs = nowMs + site.settings.heartbeatTimeoutSeconds * 1000 + STALE_GRACE_MS;
     if (!(await deps.store.setStatus(record, { status: 'online', turn: 0, nowMs, checkAtMs }))) {
       throw new Error(`operator ${id} changed while it was being set online`);
     }

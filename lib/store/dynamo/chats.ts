@@ -5,7 +5,7 @@ import type { Chat, Message, Operator } from '../../domain/model.js';
 import { messageItem } from '../entities/message.js';
 import { AWAITING_ANSWER_ATTRIBUTES, CHAT_SK_PREFIX, chatFromItem, chatKey, chatRecordFromItem, DEFAULT_KEEP_SECONDS, expiryOnEnd, keepSecondsOf, newChatItem, openChatsPk } from '../entities/chat.js';
 import { answerDueAtMs } from '../../domain/settings.js';
-import { LOAD_UNIT, operatorFromItem, operatorKey, operatorQueueSk } from '../entities/operator.js';
+import { beatLaterThan, LOAD_UNIT, operatorFromItem, operatorKey, operatorQueueSk } from '../entities/operator.js';
 import { queuePk, sitePk } from '../entities/site.js';
 import { lastAssignmentUpdate, VISITOR, visitorKey, type VisitorAssignment } from '../entities/visitor.js';
 import type { ChatRecord, ClaimInput, ClaimOutcome } from '../port.js';
@@ -66,7 +66,7 @@ export function operatorClaim(ctx: DynamoContext, input: Pick<ClaimInput, 'opera
   };
   // The incarnation keeps a claim from landing on a re-created operator of the same id.
   let condition =
-    `#status = :online AND beatAtMs > :cutoff AND (attribute_not_exists(maxChats) OR activeChats < maxChats) AND ${sameIncarnation(operator.incarnation)}`;
+    `#status = :online AND ${beatLaterThan(':cutoff')} AND (attribute_not_exists(maxChats) OR activeChats < maxChats) AND ${sameIncarnation(operator.incarnation)}`;
   const update = new OperatorUpdate()
     .setExpression('lastAssignedAt = :now, queueSk = :queueSk', { ':now': now, ':queueSk': operatorQueueSk(now) }, 'same')
     // One more open chat, assigned now: loadKey = (loadBase before) + LOAD_UNIT + now.

@@ -3,16 +3,18 @@
  *
  * An operator online or away has one chain of checks: its item's `staleAt` (the liveness-index
  * sort key) is when the next check is due, and a deadline message carrying that time is on its
- * way. A check that finds the heartbeat live moves `staleAt` to the heartbeat's stale time
- * (`liveUntil`) and the caller sends the next message; one that finds it stale sets the operator
- * offline. Both are conditional on `staleAt` still being the message's time, so a repeated or
+ * way. A check that finds the heartbeat live (or stale for less than STALE_GRACE_MS) moves
+ * `staleAt` to the end of the heartbeat's grace (`liveUntil` + the grace) and the caller sends the
+ * next message; one that finds it stale past the grace sets the operator offline. Both are conditional on `staleAt` still being the message's time, so a repeated or
  * superseded message (a status write starts a new chain) does nothing. The sweep acts on the
  * checks whose message was lost: their `staleAt` has passed.
  */
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { allLiveShards, operatorKey } from '../entities/operator.js';
+import { allLiveShards, beatLaterThan, lastBeatOf, operatorKey } from '../entities/operator.js';
 import { settingsKey } from '../entities/site.js';
+import { STALE_GRACE_MS } from '../../domain/availability.js';
+import type { Operator } from '../../domain/model.js';
 import type { LivenessCheck, LivenessOutcome } from '../port.js';
 import { LIVENESS_INDEX } from '../table.js';
 import { CAPACITY, isConditionFailure, queryPages, type DynamoContext } from './context.js';
@@ -26,7 +28,7 @@ const ATTEMPTS = 3;
 /** The site's heartbeat timeout as its settings say now, in ms (undefined: no such site). */
 async function currentTimeoutMs(ctx: DynamoContext, siteId: string): Promise<number | undefined> {
   const { Item } = await ctx.doc.send(
-    new GetCommand({ TableName: ctx.tableName, Key: settingsKey(siteId), ProjectionExpression: 'heartbeatTimeoutSeconds', ...CAPACITY }),
+    new GetCommand({ TableName: ctx.tableName, Key: settingsKey(siteId), ProjectionExpression: 'heartbeatTimeoutSeconds', ConsistentRead: true, ...CAPACITY }),
   );
   return typeof Item?.heartbeatTimeoutSeconds === 'number' ? Item.heartbeatTimeoutSeconds * 1000 : undefined;
 }
@@ -45,35 +47,43 @@ async function updateOrCurrent(ctx: DynamoContext, input: Omit<ConstructorParame
   }
 }
 
-/** The next check at `nextDueAtMs` (by default the heartbeat's stale time), if the check due at `dueAtMs` is still the current one. */
+/**
+ * The next check at `nextDueAtMs` (by default the end of the heartbeat's grace: its stale time
+ * plus STALE_GRACE_MS), if the check due at `dueAtMs` is still the current one.
+ */
 function rearm(ctx: DynamoContext, check: LivenessCheck, nowMs: number, nextDueAtMs?: number) {
   const live = nextDueAtMs === undefined;
   return updateOrCurrent(ctx, {
     Key: operatorKey(check.siteId, check.operatorId),
-    UpdateExpression: live ? 'SET staleAt = liveUntil' : 'SET staleAt = :next',
-    ConditionExpression: `attribute_exists(liveShard) AND staleAt = :due${live ? ' AND liveUntil > :now' : ''}`,
-    ExpressionAttributeValues: { ':due': check.dueAtMs, ...(live ? { ':now': nowMs } : { ':next': nextDueAtMs }) },
+    UpdateExpression: live ? 'SET staleAt = liveUntil + :grace' : 'SET staleAt = :next',
+    ConditionExpression: `attribute_exists(liveShard) AND staleAt = :due${live ? ' AND liveUntil > :graceStart' : ''}`,
+    ExpressionAttributeValues: { ':due': check.dueAtMs, ...(live ? { ':grace': STALE_GRACE_MS, ':graceStart': nowMs - STALE_GRACE_MS } : { ':next': nextDueAtMs }) },
   });
 }
 
-/** Offline, on the condition that the check is still the current one and the heartbeat is still older than `cutoffMs`. */
-function setOffline(ctx: DynamoContext, check: LivenessCheck, item: Item, cutoffMs: number) {
+/**
+ * Offline, on the condition that the operator is online or away, its heartbeat still older than
+ * `cutoffMs`, and (`dueAtMs`) the check is still the current one. Its chain of checks ends with it.
+ */
+function setOffline(ctx: DynamoContext, operator: { siteId: string; operatorId: string; groups: readonly string[] }, cutoffMs: number, dueAtMs?: number) {
   return writeOperator(ctx, {
-    siteId: check.siteId,
-    operatorId: check.operatorId,
-    groups: (item.groups as string[] | undefined) ?? [],
+    ...operator,
     update: new OperatorUpdate()
       .setExpression('#status = :offline', { ':offline': 'offline' }, 'same', { '#status': 'status' })
       .setExpression('version = version + :one', { ':one': 1 })
       .remove('liveShard')
       .remove('staleAt')
-      .queue(check.siteId, false),
+      .queue(operator.siteId, false),
     condition: {
-      // Items from before `beatAtMs` have none: stale until their next heartbeat.
-      expression: 'attribute_exists(liveShard) AND staleAt = :due AND (attribute_not_exists(beatAtMs) OR beatAtMs <= :cutoff)',
-      values: { ':due': check.dueAtMs, ':cutoff': cutoffMs },
+      expression: `attribute_exists(liveShard)${dueAtMs === undefined ? '' : ' AND staleAt = :due'} AND NOT ${beatLaterThan(':cutoff')}`,
+      values: { ':cutoff': cutoffMs, ...(dueAtMs === undefined ? {} : { ':due': dueAtMs }) },
     },
   });
+}
+
+/** A stale operator past its grace that a claim came upon, set offline before its check comes (false: it beat meanwhile, or changed). */
+export function setOfflineIfStale(ctx: DynamoContext, operator: Operator, cutoffMs: number): Promise<boolean> {
+  return setOffline(ctx, { siteId: operator.siteId, operatorId: operator.id, groups: operator.groups }, cutoffMs);
 }
 
 /**
@@ -89,12 +99,15 @@ export async function checkLiveness(ctx: DynamoContext, check: LivenessCheck, no
     // Gone, offline, or another check is the current one.
     if (!item || item.liveShard === undefined || item.staleAt !== check.dueAtMs) return { kind: 'none' };
     const timeoutMs = (await currentTimeoutMs(ctx, check.siteId)) ?? Number(item.timeoutMs);
-    const beatAtMs = typeof item.beatAtMs === 'number' ? item.beatAtMs : null;
-    if (beatAtMs !== null && beatAtMs + timeoutMs > nowMs) {
-      const later = await rearm(ctx, check, nowMs, beatAtMs + timeoutMs);
-      return later.written ? { kind: 'rearmed', dueAtMs: beatAtMs + timeoutMs } : { kind: 'none' };
+    const beatAtMs = lastBeatOf(item);
+    const graceEndsAt = beatAtMs === null ? null : beatAtMs + timeoutMs + STALE_GRACE_MS;
+    if (graceEndsAt !== null && graceEndsAt > nowMs) {
+      const later = await rearm(ctx, check, nowMs, graceEndsAt);
+      return later.written ? { kind: 'rearmed', dueAtMs: graceEndsAt } : { kind: 'none' };
     }
-    if (await setOffline(ctx, check, item, nowMs - timeoutMs)) return { kind: 'offline' };
+    const groups = (item.groups as string[] | undefined) ?? [];
+    const cutoffMs = nowMs - timeoutMs - STALE_GRACE_MS;
+    if (await setOffline(ctx, { siteId: check.siteId, operatorId: check.operatorId, groups }, cutoffMs, check.dueAtMs)) return { kind: 'offline' };
     // A heartbeat (or a change of groups) landed meanwhile: look again.
   }
   return { kind: 'none' };

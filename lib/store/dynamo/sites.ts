@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { STALE_GRACE_MS } from '../../domain/availability.js';
 import type { Settings } from '../../domain/model.js';
 import { OPERATOR_SK_PREFIX, operatorKey } from '../entities/operator.js';
 import { SETTINGS_COPY, settingsAttributes, settingsKey, siteFromItem, siteItem, sitePk } from '../entities/site.js';
@@ -98,6 +99,43 @@ async function isLegacySite(ctx: DynamoContext, siteId: string): Promise<boolean
   return Item !== undefined && Item[SETTINGS_COPY] === undefined;
 }
 
+const RETIME_READ = 'pk, sk, beatAtMs, timeoutMs, liveShard, staleAt';
+
+/**
+ * One operator's copy of the timeout, conditional on its next liveness check being the one read:
+ * a check that moved it meanwhile (to a stale time from the old timeout) makes it read again.
+ */
+async function retimeOperator(ctx: DynamoContext, read: Record<string, unknown>, timeoutMs: number) {
+  let item: Record<string, unknown> | undefined = read;
+  for (let attempt = 0; item && attempt < 5; attempt += 1) {
+    const beatAtMs = typeof item.beatAtMs === 'number' ? item.beatAtMs : null;
+    const checkEarlier = beatAtMs !== null && typeof item.liveShard === 'string' && Number(item.staleAt) > beatAtMs + timeoutMs + STALE_GRACE_MS;
+    const sets = ['timeoutMs = :t', ...(beatAtMs !== null ? ['liveUntil = beatAtMs + :t'] : []), ...(checkEarlier ? ['staleAt = beatAtMs + :graceEnd'] : [])];
+    const checkAsRead = item.staleAt === undefined ? 'attribute_not_exists(staleAt)' : 'staleAt = :staleAt';
+    try {
+      await ctx.doc.send(
+        new UpdateCommand({
+          TableName: ctx.tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND ${checkAsRead}`,
+          ExpressionAttributeValues: {
+            ':t': timeoutMs,
+            ...(checkEarlier ? { ':graceEnd': timeoutMs + STALE_GRACE_MS } : {}),
+            ...(item.staleAt === undefined ? {} : { ':staleAt': item.staleAt }),
+          },
+          ...CAPACITY,
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // Deleted, or its check moved on: as it is now.
+    item = (await ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: { pk: read.pk, sk: read.sk }, ProjectionExpression: RETIME_READ, ConsistentRead: true, ...CAPACITY }))).Item;
+  }
+}
+
 /**
  * Operators carry a copy of the site's heartbeat timeout so that a heartbeat can set their
  * stale time (liveUntil) in one write; a change of the timeout rewrites the copies, a page of
@@ -118,34 +156,15 @@ export async function retimeOperators(
       TableName: ctx.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': sitePk(siteId), ':prefix': OPERATOR_SK_PREFIX },
-      ProjectionExpression: 'pk, sk, beatAtMs, timeoutMs, liveShard, staleAt',
+      ProjectionExpression: RETIME_READ,
+      ConsistentRead: true,
       Limit: limit,
       ...(afterOperatorId ? { ExclusiveStartKey: operatorKey(siteId, afterOperatorId) } : {}),
       ...CAPACITY,
     }),
   );
   const stale = (page.Items ?? []).filter((item) => item.timeoutMs !== timeoutMs);
-  await Promise.all(
-    stale.map(async (item) => {
-      const beatAtMs = typeof item.beatAtMs === 'number' ? item.beatAtMs : null;
-      const checkEarlier = beatAtMs !== null && typeof item.liveShard === 'string' && Number(item.staleAt) > beatAtMs + timeoutMs;
-      const sets = ['timeoutMs = :t', ...(beatAtMs !== null ? ['liveUntil = beatAtMs + :t'] : []), ...(checkEarlier ? ['staleAt = beatAtMs + :t'] : [])];
-      try {
-        await ctx.doc.send(
-          new UpdateCommand({
-            TableName: ctx.tableName,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':t': timeoutMs },
-            ...CAPACITY,
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error; // deleted meanwhile
-      }
-    }),
-  );
+  await Promise.all(stale.map((item) => retimeOperator(ctx, item, timeoutMs)));
   const last = page.LastEvaluatedKey?.sk;
   return { updated: stale.length, ...(typeof last === 'string' ? { next: last.slice(OPERATOR_SK_PREFIX.length) } : {}) };
 }

@@ -132,9 +132,21 @@ export function newOperatorItem(record: OperatorRecord, timeoutSeconds: number, 
   };
 }
 
-export const operatorRecordFromItem = (item: Item): OperatorRecord => recordMapper.read(item);
+/** An item from before `beatAtMs` keeps its last heartbeat under the old name until its next one. */
+const withBeat = (item: Item): Item => (item.beatAtMs === undefined && typeof item[LEGACY_HEARTBEAT] === 'number' ? { ...item, beatAtMs: item[LEGACY_HEARTBEAT] } : item);
 
-export const operatorFromItem = (item: Item): Operator => operatorMapper.read(item);
+/** The last heartbeat in ms, as a condition expression reads it (old items: under the old name). */
+export const lastBeatOf = (item: Item): number | null => {
+  const beat = withBeat(item).beatAtMs;
+  return typeof beat === 'number' ? beat : null;
+};
+
+/** A condition: the heartbeat is later than `cutoff` (`:name`), on old items too. */
+export const beatLaterThan = (name: string) => `(beatAtMs > ${name} OR (attribute_not_exists(beatAtMs) AND ${LEGACY_HEARTBEAT} > ${name}))`;
+
+export const operatorRecordFromItem = (item: Item): OperatorRecord => recordMapper.read(withBeat(item));
+
+export const operatorFromItem = (item: Item): Operator => operatorMapper.read(withBeat(item));
 
 /**
  * An operator read from an index (or a group copy): what routing needs; the counters, not
