@@ -113,21 +113,30 @@ export async function checkLiveness(ctx: DynamoContext, check: LivenessCheck, no
   return { kind: 'none' };
 }
 
-/** The checks due by `nowMs` (their message lost, or not yet delivered), in every operator shard of the liveness index. */
-export async function dueLivenessChecks(ctx: DynamoContext, nowMs: number): Promise<{ checks: LivenessCheck[]; itemsRead: number }> {
-  const checks: LivenessCheck[] = [];
+/**
+ * The items of the liveness index's `shards` whose time (`staleAt`) passed before `beforeMs`:
+ * operators' checks, or chats' answer deadlines, each kind in shards of its own.
+ */
+export async function dueInShards(ctx: DynamoContext, shards: readonly string[], beforeMs: number, projection: string) {
+  const items: Item[] = [];
   let itemsRead = 0;
-  for (const shard of allLiveShards()) {
+  for (const shard of shards) {
     const pages = queryPages(ctx, {
       IndexName: LIVENESS_INDEX.indexName,
-      KeyConditionExpression: 'liveShard = :shard AND staleAt < :now',
-      ExpressionAttributeValues: { ':shard': shard, ':now': nowMs },
-      ProjectionExpression: 'siteId, operatorId, staleAt',
+      KeyConditionExpression: 'liveShard = :shard AND staleAt < :before',
+      ExpressionAttributeValues: { ':shard': shard, ':before': beforeMs },
+      ProjectionExpression: projection,
     });
     for await (const page of pages) {
       itemsRead += page.ScannedCount ?? 0;
-      for (const item of page.Items ?? []) checks.push({ siteId: String(item.siteId), operatorId: String(item.operatorId), dueAtMs: Number(item.staleAt) });
+      items.push(...(page.Items ?? []));
     }
   }
-  return { checks, itemsRead };
+  return { items, itemsRead };
+}
+
+/** The checks due by `nowMs` (their message lost, or not yet delivered), in every operator shard of the liveness index. */
+export async function dueLivenessChecks(ctx: DynamoContext, nowMs: number): Promise<{ checks: LivenessCheck[]; itemsRead: number }> {
+  const { items, itemsRead } = await dueInShards(ctx, allLiveShards(), nowMs, 'siteId, operatorId, staleAt');
+  return { checks: items.map((item) => ({ siteId: String(item.siteId), operatorId: String(item.operatorId), dueAtMs: Number(item.staleAt) })), itemsRead };
 }

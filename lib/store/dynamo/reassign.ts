@@ -11,9 +11,10 @@ import { answerDueAtMs } from '../../domain/settings.js';
 import { operatorKey } from '../entities/operator.js';
 import { waitingItem } from '../entities/waiting.js';
 import { MAX_TAKE_BACK_CHATS, type ChatRecord, type OpenChatsPage, type OverdueAnswer, type TakeBackInput, type TakeBackOutcome, type TakeBackReason, type TakenChat, type TransferToOperatorInput, type TransferOutcome } from '../port.js';
-import { LIVENESS_INDEX, OPEN_CHATS_INDEX } from '../table.js';
+import { OPEN_CHATS_INDEX } from '../table.js';
 import { afterClaim, bestEffort, operatorClaim, operatorRelease, rejoinQueueIfRoom, visitorCount } from './chats.js';
-import { CAPACITY, queryPages, transact, type DynamoContext } from './context.js';
+import { dueInShards } from './liveness.js';
+import { CAPACITY, transact, type DynamoContext } from './context.js';
 import { conditionally } from './operators.js';
 import { entryOf } from './waiting.js';
 import { counterUpdates } from './stat-counters.js';
@@ -239,20 +240,10 @@ export async function openChatsPage(
 
 /** Chats whose answer deadline passed before `beforeMs` and that still await their accept, from the answer shards of the liveness index. */
 export async function listOverdueAnswers(ctx: DynamoContext, beforeMs: number): Promise<OverdueAnswer[]> {
-  const overdue: OverdueAnswer[] = [];
-  for (const shard of allAnswerShards()) {
-    const pages = queryPages(ctx, {
-      IndexName: LIVENESS_INDEX.indexName,
-      KeyConditionExpression: 'liveShard = :shard AND staleAt < :before',
-      ExpressionAttributeValues: { ':shard': shard, ':before': beforeMs },
-      ProjectionExpression: 'siteId, chatId, operatorId, assignedAt, staleAt',
-    });
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        if (typeof item.operatorId !== 'string' || typeof item.assignedAt !== 'string') continue;
-        overdue.push({ siteId: String(item.siteId), chatId: String(item.chatId), operatorId: item.operatorId, assignedAt: item.assignedAt, dueAtMs: Number(item.staleAt) });
-      }
-    }
-  }
-  return overdue;
+  const { items } = await dueInShards(ctx, allAnswerShards(), beforeMs, 'siteId, chatId, operatorId, assignedAt, staleAt');
+  return items.flatMap((item) =>
+    typeof item.operatorId === 'string' && typeof item.assignedAt === 'string'
+      ? [{ siteId: String(item.siteId), chatId: String(item.chatId), operatorId: item.operatorId, assignedAt: item.assignedAt, dueAtMs: Number(item.staleAt) }]
+      : [],
+  );
 }
