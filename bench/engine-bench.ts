@@ -218,7 +218,7 @@ export async function staleSweep(endpoint: string) {
   const everyone = sites.flatMap(({ siteId, ids }) => ids.map((id) => ({ siteId, id })));
   const stale = new Set(everyone.filter((_, i) => i % 100 === 0).map(({ siteId, id }) => `${siteId}/${id}`));
   const lost = (check: LivenessCheck) => stale.has(`${check.siteId}/${check.operatorId}`);
-  // The first checks (5 s after coming online) find everyone live and move on to the stale time.
+  // The first checks (5 s after coming online) find everyone live and move on to the end of the grace.
   h.clock.now += 6_000;
   await deliverDueChecks(h);
   h.clock.now += 74_000;
@@ -226,8 +226,9 @@ export async function staleSweep(endpoint: string) {
   for (let start = 0; start < live.length; start += 50) {
     await Promise.all(live.slice(start, start + 50).map(({ siteId, id }) => recordHeartbeat(h.deps, siteId, id)));
   }
-  h.clock.now += 20_000;
-  // The live operators' checks come and move on; the stale ones' messages are lost.
+  // Past the stale ones' 90 s and their 30 s grace: the live operators' checks come and move on;
+  // the stale ones' messages are lost.
+  h.clock.now += 45_000;
   h.meter.reset();
   const checksDelivered = await deliverDueChecks(h, lost);
   const checks = h.meter.snapshot();
