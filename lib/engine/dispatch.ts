@@ -67,7 +67,7 @@ function remember(view: OperatorsView, partition: string, operators: readonly Op
 
 /**
  * Reads a partition's operators: the head (operators only, past the waiting chats), further
- * pages past a head of stale operators the sweep has not taken out yet, as a chat start does,
+ * pages past a head of stale operators their checks have not taken out yet, as a chat start does,
  * and every page for a mode that reads all. The triggering operators join each partition they
  * belong to.
  */

@@ -10,7 +10,7 @@ export const RETIME_PER_DEADLINE = 200;
 /**
  * A change of the heartbeat timeout reaches the operators' copies (their stale time) a page at a
  * time: the request does the first page, each page schedules the next as a deadline. Meanwhile
- * claims already use the new timeout (their condition reads the settings), and the stale sweep
+ * claims already use the new timeout (their condition reads the settings), and a liveness check
  * checks the site's current timeout before setting anyone offline.
  */
 export async function applyHeartbeatTimeout(deps: EngineDeps, settings: Settings, limit = RETIME_IN_REQUEST, afterOperatorId?: string) {

@@ -182,7 +182,7 @@ export async function takeBackUnanswered(deps: EngineDeps, deadline: Extract<Dea
 }
 
 /**
- * An operator left (went offline, was set offline by the stale sweep, or was deleted): its chats
+ * An operator left (went offline, was set offline as stale, or was deleted): its chats
  * not yet accepted are taken back and routed again, a page at a time. Nothing when it is back
  * (online or away again, the same incarnation). Returns how many were taken back.
  */

@@ -83,7 +83,7 @@ export interface AssignmentView {
  * Reads the settings and the head of the queue in one request: waiting chats, then operators.
  * When chats wait and the queue is on, a chat the distribution would place joins them, so no
  * operator is read. More pages are read only when the site's mode reads every available
- * operator (random) or when the whole head is unavailable (stale operators the sweep has not
+ * operator (random) or when the whole head is unavailable (stale operators their checks have not
  * taken out yet).
  */
 /**

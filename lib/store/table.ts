@@ -42,8 +42,9 @@ export { IDEMPOTENCY_TABLE };
  * - load:      the same items in load order (fewest open chats first), for least-busy mode.
  *   Each group has a partition of its own in both: the group item (with the settings), its
  *   waiting chats and the copies of its operators, in the same orders.
- * - liveness:  operators that are online or away, sharded, sorted by the time their heartbeat
- *              goes stale (the sweep reads only the stale ones); and, in shards of their own,
+ * - liveness:  operators that are online or away, sharded, sorted by the time their next
+ *              liveness check is due (the sweep reads only the checks whose message was lost;
+ *              see store/dynamo/liveness.ts); and, in shards of their own,
  *              the waiting chats by creation time (the periodic repair reads them).
  *
  * The table's stream (new and old images) feeds the dispatcher of waiting chats.

@@ -11,8 +11,9 @@
  * - liveShard   present while online or away: its place in the liveness index, ordered by
  *   staleAt     the time of its next liveness check. A check is a deadline message carrying that
  *               time (the token of the one chain of checks the operator has); it sets the operator
- *               offline if stale, else moves staleAt to liveUntil and sends the next. The sweep
- *               acts on checks whose message was lost (staleAt passed). See store/dynamo/liveness.ts.
+ *               offline if stale past its grace, else moves staleAt to liveUntil + the grace and
+ *               sends the next. The sweep acts on checks whose message was lost (staleAt
+ *               passed). See store/dynamo/liveness.ts.
  * - loadBase    its open chats × LOAD_UNIT, and loadKey, loadBase + its last assignment in ms:
  *   loadKey     its place in the load index (moved by arithmetic, see lib/store/table.ts)
  * - createdAt
