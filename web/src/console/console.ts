@@ -1036,12 +1036,14 @@ async function enter(token: string) {
   for (const id of ['#workspace', '#chats-card', '#sign-out']) $(id).hidden = false;
   $('#sign-in').hidden = true;
   showStatus(me.operator.status);
+  // Listening before the first look: nothing pushed meanwhile is missed, and `data-live` is set
+  // by the time the chats show.
+  startLive(me.liveUrl);
   await loadChats();
   // The queue is extra: a failure to read it must not keep the operator from signing in.
   void loadQueue().catch(() => undefined);
   pollFailures = 0;
   schedulePoll();
-  startLive(me.liveUrl);
   ticker = window.setInterval(tick, 1_000);
 }
 
