@@ -8,6 +8,9 @@ import type { Chat } from './model.js';
  * the sum of every chat's contribution, and a report reads counters, never chats.
  */
 
+/** A site's `countedFrom` when the counters hold all its chats: it was created with them. */
+export const COUNTED_FROM_THE_START = '1970-01-01';
+
 /** The row of the chats that have no operator (unassigned, or closed while waiting); no operator id has a `~`. */
 export const NO_OPERATOR = '~';
 

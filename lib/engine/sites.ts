@@ -4,6 +4,7 @@ import { hashToken, newSiteId, newToken } from '../domain/ids.js';
 import type { Settings } from '../domain/model.js';
 import type { CreateSiteInput, SettingsPatch } from '../domain/schemas.js';
 import { applySettingsPatch, initialSettings, newlyNamedDefaults } from '../domain/settings.js';
+import { COUNTED_FROM_THE_START } from '../domain/stat-counters.js';
 import type { SiteRecord } from '../store/port.js';
 import { newWebhookSeed, webhookSecretFor } from '../webhooks/secret.js';
 import type { EngineDeps } from './deps.js';
@@ -14,7 +15,8 @@ export async function createSite(deps: EngineDeps, input: CreateSiteInput, platf
   const siteId = newSiteId();
   const adminToken = newToken();
   const settings = initialSettings(siteId, input);
-  await deps.store.createSite({ settings, adminTokenHash: hashToken(adminToken), webhookSeed: null }, new Date(deps.clock()).toISOString(), platformTokenHash);
+  const site = { settings, adminTokenHash: hashToken(adminToken), webhookSeed: null, countedFrom: COUNTED_FROM_THE_START };
+  await deps.store.createSite(site, new Date(deps.clock()).toISOString(), platformTokenHash);
   return { siteId, adminToken, settings };
 }
 

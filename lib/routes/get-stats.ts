@@ -32,7 +32,8 @@ export const getStats = defineRoute({
       ),
     }),
   },
-  // The settings, the operators and the period's chats (the table); the waiting entries, counted.
-  grants: { table: ['GetItem', 'Query'], queries: ['table'] },
+  // The settings, the operators and the period's chats (the table); the waiting entries, counted;
+  // the mark of a site from before the counters, at its first report.
+  grants: { table: ['GetItem', 'Query', 'UpdateItem'], queries: ['table'] },
   handle: async ({ path, query, rt }) => ok(await siteStats(rt.deps, path.siteId, query ?? {})),
 });

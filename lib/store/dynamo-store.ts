@@ -36,6 +36,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
   return translatingUnavailable<ChatStore>({
     createSite: (site, createdAt, platformTokenHash) => sites.createSite(ctx, site, createdAt, platformTokenHash),
     getSite: (siteId) => sites.getSite(ctx, siteId),
+    markCountedFrom: (siteId, day) => sites.markCountedFrom(ctx, siteId, day),
     saveSettings: (settings, previous, required, webhookSeed) => sites.saveSettings(ctx, settings, previous, required, webhookSeed),
     retimeOperators: (siteId, timeoutMs, limit, after) => sites.retimeOperators(ctx, siteId, timeoutMs, limit, after),
     setWebhookSeed: (siteId, seed) => sites.setWebhookSeed(ctx, siteId, seed),

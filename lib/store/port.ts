@@ -22,6 +22,12 @@ export interface SiteRecord {
   adminTokenHash: string;
   /** What the site's webhook signing secret is derived from (lib/webhooks/secret.ts); null until a webhook URL is first set. */
   webhookSeed: string | null;
+  /**
+   * The first UTC day (YYYY-MM-DD) from which the statistics' counters hold every chat: the
+   * epoch's for a site created with the counters; null for a site from before them, until its
+   * first report marks it (engine/stats.ts).
+   */
+  countedFrom: string | null;
 }
 
 /** An operator with what only the server sees. */
@@ -262,6 +268,8 @@ export interface ChatStore {
   /** Creates the site with its admin token, and records the hash of the platform token that created it. */
   createSite(site: SiteRecord, createdAt: string, platformTokenHash?: string): Promise<void>;
   getSite(siteId: string): Promise<SiteRecord | null>;
+  /** Gives a site from before the statistics' counters its `countedFrom` day, unless it has one; what it then has (null: no such site). */
+  markCountedFrom(siteId: string, day: string): Promise<string | null>;
   /**
    * Writes the fields that changed since `previous`, on the condition that every operator in
    * `requiredOperators` exists at that moment (else returns the first missing one). When the

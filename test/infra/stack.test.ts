@@ -257,7 +257,8 @@ describe('the CDK stack', () => {
     }
     for (const readOnly of ['get-settings', 'list-operators', 'get-stats', 'get-widget', 'list-operator-chats']) {
       const writes = dynamoActionsOn(statementsOf(readOnly), tableId).filter((action) => !/GetItem|Query/.test(action));
-      expect(writes, readOnly).toEqual([]);
+      // The one write of a report: the mark of a site from before the statistics' counters (engine/stats.ts).
+      expect(writes, readOnly).toEqual(readOnly === 'get-stats' ? ['dynamodb:UpdateItem'] : []);
     }
   });
 

@@ -37,6 +37,7 @@ const site: SiteRecord = {
   }),
   adminTokenHash: 'admin-hash',
   webhookSeed: null,
+  countedFrom: '1970-01-01',
 };
 
 const newOperator: OperatorRecord = {
@@ -96,6 +97,7 @@ describe('the site entity (settings item)', () => {
       retentionDays: 90,
       adminTokenHash: 'admin-hash',
       webhookSeed: null,
+      countedFrom: '1970-01-01',
       createdAt: CREATED_AT,
       queuePk: 'SITE#s1',
       queueSk: '!',
@@ -157,6 +159,10 @@ describe('the site entity (settings item)', () => {
       maxWaitSeconds: 600,
     });
     expect(settingsFromItem({ ...rest, maxOpenChatsPerVisitor: null }).maxOpenChatsPerVisitor).toBeNull();
+    // A site from before the statistics' counters: its first report marks it.
+    const { countedFrom, ...older } = rest;
+    expect(countedFrom).toBe('1970-01-01');
+    expect(siteFromItem(older).countedFrom).toBeNull();
     expect(settingsFromItem({ ...rest, maxOpenChatsPerVisitor: 7 }).maxOpenChatsPerVisitor).toBe(7);
     // Each read gets its own list.
     settings.allowedOrigins.push('https://elsewhere.example');

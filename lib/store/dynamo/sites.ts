@@ -32,6 +32,30 @@ export async function getSite(ctx: DynamoContext, siteId: string): Promise<SiteR
   return Item ? siteFromItem(Item) : null;
 }
 
+/**
+ * Marks a site from before the counters with the first day they hold whole (see engine/stats.ts),
+ * unless it has one already; what the site then has (null: no such site).
+ */
+export async function markCountedFrom(ctx: DynamoContext, siteId: string, day: string): Promise<string | null> {
+  try {
+    await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: settingsKey(siteId),
+        UpdateExpression: 'SET countedFrom = :day',
+        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(countedFrom) OR attribute_type(countedFrom, :null))',
+        ExpressionAttributeValues: { ':day': day, ':null': 'NULL' },
+        ...CAPACITY,
+      }),
+    );
+    return day;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    // Marked meanwhile by another report, or deleted.
+    return (await getSite(ctx, siteId))?.countedFrom ?? null;
+  }
+}
+
 export async function saveSettings(
   ctx: DynamoContext,
   settings: Settings,

@@ -52,7 +52,13 @@ const settingsMapper = itemMapper<Settings>({
   retentionDays: value<number>().whenAbsent(DEFAULT_RETENTION_DAYS),
 });
 
-const siteMapper = itemMapper<SiteRecord>({ settings: settingsMapper.shape, adminTokenHash: value<string>(), webhookSeed: nullable<string>() });
+const siteMapper = itemMapper<SiteRecord>({
+  settings: settingsMapper.shape,
+  adminTokenHash: value<string>(),
+  webhookSeed: nullable<string>(),
+  // Sites created before the statistics' counters lack it (see engine/stats.ts).
+  countedFrom: nullable<string>(),
+});
 
 export const SETTINGS_COPY = 'settingsCopy';
 
