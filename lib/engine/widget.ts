@@ -14,7 +14,8 @@ export async function widgetView(deps: EngineDeps, siteId: string, site?: Pick<S
   if (!found) throw siteNotFound();
   const { settings } = found;
   const nowMs = deps.clock();
-  const [all, groups] = await Promise.all([deps.store.listOperators(settings.siteId), deps.store.listGroups(settings.siteId)]);
+  // The most frequent read of the service, and a display only: eventually consistent, half the read units.
+  const [all, groups] = await Promise.all([deps.store.listOperators(settings.siteId, { consistent: false }), deps.store.listGroups(settings.siteId)]);
   const available = all.filter((operator) => isAvailable(operator, settings, nowMs));
   const operators = all
     .filter((operator) => operator.status !== 'offline' && hasLiveHeartbeat(operator, settings, nowMs))

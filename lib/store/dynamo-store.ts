@@ -48,7 +48,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     closeConnection: (connectionId) => live.closeConnection(ctx, connectionId),
     siteSubscriptions: (siteId) => live.siteSubscriptions(ctx, siteId),
     getOperator: (siteId, operatorId) => operators.getOperator(ctx, siteId, operatorId),
-    listOperators: (siteId) => operators.listOperators(ctx, siteId),
+    listOperators: (siteId, options) => operators.listOperators(ctx, siteId, options),
     createOperator: (record, timeoutSeconds, createdAt) => operators.createOperator(ctx, record, timeoutSeconds, createdAt),
     updateOperator: (record, changes, nowMs) => operators.updateOperator(ctx, record, changes, nowMs),
     setStatus: (record, change) => operators.setStatus(ctx, record, change),

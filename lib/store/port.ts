@@ -294,7 +294,8 @@ export interface ChatStore {
   siteSubscriptions(siteId: string): Promise<SiteSubscription[]>;
 
   getOperator(siteId: string, operatorId: string): Promise<OperatorRecord | null>;
-  listOperators(siteId: string): Promise<Operator[]>;
+  /** `consistent: false` for a display only (half the read units; a change shows within a second or so). */
+  listOperators(siteId: string, options?: { consistent?: boolean }): Promise<Operator[]>;
   /** Not written when the operator already exists, or one of its groups does not. */
   createOperator(record: OperatorRecord, timeoutSeconds: number, createdAt: string): Promise<OperatorWriteOutcome>;
   /** Not written when the operator changed since it was read, or a group it joins does not exist. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineDeps } from '../../lib/engine/deps.js';
 import { listOperators, setOperatorStatus } from '../../lib/engine/operators.js';
 import { createSite, updateSettings } from '../../lib/engine/sites.js';
+import { widgetView } from '../../lib/engine/widget.js';
 import type { RequestTotals } from '../../lib/store/dynamo/request-meter.js';
 import { addOnlineOperators, inBatches } from '../support/bulk.js';
 import { chatFor, siteWithOperators } from '../support/fixtures.js';
@@ -98,5 +99,24 @@ describe('DynamoDB requests per chat start', () => {
     expect(result.chat.status).toBe('waiting');
     expect(result.queue?.position).toBe(2);
     expect(cost.byCommand).toEqual({ QueryCommand: 3, TransactWriteItemsCommand: 1 });
+  });
+});
+
+describe('DynamoDB read units of a widget load', () => {
+  it('reads the operators eventually consistent: about half of what a consistent read of them costs', async () => {
+    const engine = testEngine();
+    const deps = { ...engine.deps, clock: engine.clock.ticking };
+    const { siteId } = await createSite(deps, { name: 'Widget reads' });
+    await addOnlineOperators(deps, siteId, Array.from({ length: 200 }, (_, i) => `op${i}`));
+    engine.meter.reset();
+    await deps.store.listOperators(siteId);
+    const consistent = engine.meter.snapshot().readCapacity;
+    engine.meter.reset();
+    const view = await widgetView(deps, siteId);
+    const widget = engine.meter.snapshot();
+    expect(view.operators).toHaveLength(200);
+    // The settings and the groups (a unit or two), and the operators at half their consistent cost.
+    expect(widget.readCapacity).toBeLessThanOrEqual(consistent / 2 + 3);
+    expect(consistent).toBeGreaterThan(10);
   });
 });

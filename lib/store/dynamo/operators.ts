@@ -59,7 +59,7 @@ export async function getOperator(ctx: DynamoContext, siteId: string, operatorId
   return Item ? operatorRecordFromItem(Item) : null;
 }
 
-export async function listOperators(ctx: DynamoContext, siteId: string): Promise<Operator[]> {
+export async function listOperators(ctx: DynamoContext, siteId: string, options: { consistent?: boolean } = {}): Promise<Operator[]> {
   const operators: Operator[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
@@ -69,7 +69,7 @@ export async function listOperators(ctx: DynamoContext, siteId: string): Promise
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': sitePk(siteId), ':prefix': OPERATOR_SK_PREFIX },
         ExclusiveStartKey: cursor,
-        ConsistentRead: true,
+        ConsistentRead: options.consistent ?? true,
         ...CAPACITY,
       }),
     );
