@@ -9,7 +9,10 @@ import type { EngineDeps } from '../../lib/engine/deps.js';
 import { deleteOperator, recordHeartbeat, setOperatorStatus, upsertOperator } from '../../lib/engine/operators.js';
 import { DISPATCH_FILTER_PATTERNS } from '../../lib/jobs/dispatch-waiting-chats.js';
 import { inject } from 'vitest';
-import { isolatedTable, testEngine, type TestEngine } from '../support/engine.js';
+import { isolatedTable, testDocumentClient, testEngine, type TestEngine } from '../support/engine.js';
+import { operatorKey } from '../../lib/store/entities/operator.js';
+import { handleDeadline } from '../../lib/engine/handle-deadline.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { chatFor, siteWithOperators } from '../support/fixtures.js';
 
 /**
@@ -102,6 +105,17 @@ describe('the records that wake the dispatcher', () => {
     await expectRecords(() => upsertOperator(deps, siteId, 'op1', { name: 'Renamed', maxChats: 3 }), ['MODIFY operator wakes']);
     await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'away'), ['MODIFY operator -']);
     await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'offline'), ['MODIFY operator -']);
+  });
+
+  it('a liveness check wakes nobody, the first one after coming online included (that write woke it already)', async () => {
+    const { siteId } = await siteWithOperators(deps, 1, { online: false });
+    await expectRecords(() => setOperatorStatus(deps, siteId, 'op1', 'online'), ['MODIFY operator wakes']);
+    const { Item } = await testDocumentClient().send(new GetCommand({ TableName: engine.tableName, Key: operatorKey(siteId, 'op1'), ConsistentRead: true }));
+    const dueAtMs = Number(Item?.staleAt);
+    engine.clock.set(dueAtMs);
+    await expectRecords(async () => expect(await handleDeadline(deps, { kind: 'liveness-check', siteId, operatorId: 'op1', dueAtMs })).toMatchObject({ kind: 'rearmed' }), [
+      'MODIFY operator -',
+    ]);
   });
 
   it('an operator who leaves holding chats wakes it (set offline, from online or away, or deleted); one holding none does not', async () => {

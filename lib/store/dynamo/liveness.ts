@@ -55,7 +55,8 @@ function rearm(ctx: DynamoContext, check: LivenessCheck, nowMs: number, nextDueA
   const live = nextDueAtMs === undefined;
   return updateOrCurrent(ctx, {
     Key: operatorKey(check.siteId, check.operatorId),
-    UpdateExpression: live ? 'SET staleAt = liveUntil + :grace' : 'SET staleAt = :next',
+    // A check frees nothing: it clears the mark of an earlier write (seen already), so its stream record wakes no dispatcher.
+    UpdateExpression: `${live ? 'SET staleAt = liveUntil + :grace' : 'SET staleAt = :next'} REMOVE freedAtMs`,
     ConditionExpression: `attribute_exists(liveShard) AND staleAt = :due${live ? ' AND liveUntil > :graceStart' : ''}`,
     ExpressionAttributeValues: { ':due': check.dueAtMs, ...(live ? { ':grace': STALE_GRACE_MS, ':graceStart': nowMs - STALE_GRACE_MS } : { ':next': nextDueAtMs }) },
   });
