@@ -29,6 +29,11 @@ export interface RetryOptions {
   maxAttempts?: number;
   /** Jittered backoff after a lost race, so that the losers of a burst do not all retry at once. */
   random?: Random;
+  /**
+   * What is left of the caller's own time (a function's remaining time), in ms: a wait never
+   * takes the time the next attempt needs, and no attempt starts that could not finish in it.
+   */
+  timeLeftMs?: () => number;
 }
 
 /**
@@ -52,14 +57,18 @@ export async function untilWritten<T>(
   attempt: (attemptNumber: number) => Promise<T | undefined>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const { maxAttempts = DEFAULT_MAX_ATTEMPTS, random } = options;
+  const { maxAttempts = DEFAULT_MAX_ATTEMPTS, random, timeLeftMs } = options;
   for (let attemptNumber = 0; attemptNumber < maxAttempts; attemptNumber += 1) {
     const started = performance.now();
     const result = await attempt(attemptNumber);
     if (result !== undefined) return result;
+    const attemptMs = performance.now() - started;
+    // Another attempt as long as this one would not end in time: a clean "contention" now, not a timeout then.
+    const spareMs = timeLeftMs ? timeLeftMs() - 2 * attemptMs : Infinity;
+    if (spareMs < 0) break;
     if (random) {
       const scale = Math.min(2 ** (attemptNumber + BACKOFF_FIRST_DOUBLINGS), BACKOFF_MAX_ATTEMPTS_WAITED);
-      await new Promise((resolve) => setTimeout(resolve, random() * scale * (performance.now() - started)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(random() * scale * attemptMs, spareMs)));
     }
   }
   throw new ContentionError();

@@ -51,6 +51,8 @@ export interface StartChatOptions {
    * fails, nothing is written and the start throws `ClaimAlsoFailed`.
    */
   alsoOnClaim?: (result: StartChatResult) => readonly object[];
+  /** What is left of the caller's time (see RetryOptions): retries after lost races stay within it. */
+  timeLeftMs?: () => number;
   /**
    * The Origin of a browser's request, when the site's allowedOrigins must allow it (left out for
    * a request not sent by a page, or sent by the service's own pages): checked against the
@@ -351,5 +353,5 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
       await scheduleAnswerDeadlines(deps, view.settings, [chat]);
       return assigned;
     }
-  }, { maxAttempts: MAX_CLAIM_ATTEMPTS, random: deps.random });
+  }, { maxAttempts: MAX_CLAIM_ATTEMPTS, random: deps.random, ...(options.timeLeftMs ? { timeLeftMs: options.timeLeftMs } : {}) });
 }

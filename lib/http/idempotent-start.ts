@@ -47,7 +47,10 @@ async function idempotentStartChat(
 }
 
 /** The Origin the start holds to the site's allowedOrigins, and who takes the settings it read (see StartChatOptions). */
-export type OriginOptions = Pick<StartChatOptions, 'origin' | 'onSettings'>;
+export type OriginOptions = Pick<StartChatOptions, 'origin' | 'onSettings' | 'timeLeftMs'>;
+
+/** Time kept for the reply after the last attempt (middy answers a timeout this long before the function's end, too). */
+const ANSWER_MARGIN_MS = 500;
 
 /**
  * A chat start, idempotent when the request carries an Idempotency-Key. A start refused for its
@@ -64,5 +67,7 @@ export function startChatOnce(
 ): Promise<StartChatResult> {
   // The same request with clientType left out or given as "regular" is the same request.
   const normalized = { ...request, clientType: request.clientType ?? 'regular' };
-  return key ? idempotentStartChat(rt, siteId, key, normalized, context, check) : startChat(rt.deps, siteId, normalized, check);
+  // Retries after lost races leave the function the time to answer (a 503 "contention" rather than a timeout).
+  const options = { ...check, timeLeftMs: () => context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS };
+  return key ? idempotentStartChat(rt, siteId, key, normalized, context, options) : startChat(rt.deps, siteId, normalized, options);
 }
