@@ -37,22 +37,23 @@ export async function getSite(ctx: DynamoContext, siteId: string): Promise<SiteR
  * unless it has one already; what the site then has (null: no such site).
  */
 export async function markCountedFrom(ctx: DynamoContext, siteId: string, day: string): Promise<string | null> {
+  const marked = await updateSiteItem(ctx, siteId, {
+    UpdateExpression: 'SET countedFrom = :day',
+    ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(countedFrom) OR attribute_type(countedFrom, :null))',
+    ExpressionAttributeValues: { ':day': day, ':null': 'NULL' },
+  });
+  // Not marked: marked meanwhile by another report, or deleted.
+  return marked ? day : ((await getSite(ctx, siteId))?.countedFrom ?? null);
+}
+
+/** A conditional update of the site's settings item; false when its condition fails. */
+async function updateSiteItem(ctx: DynamoContext, siteId: string, update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> }) {
   try {
-    await ctx.doc.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: settingsKey(siteId),
-        UpdateExpression: 'SET countedFrom = :day',
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(countedFrom) OR attribute_type(countedFrom, :null))',
-        ExpressionAttributeValues: { ':day': day, ':null': 'NULL' },
-        ...CAPACITY,
-      }),
-    );
-    return day;
+    await ctx.doc.send(new UpdateCommand({ TableName: ctx.tableName, Key: settingsKey(siteId), ...update, ...CAPACITY }));
+    return true;
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    // Marked meanwhile by another report, or deleted.
-    return (await getSite(ctx, siteId))?.countedFrom ?? null;
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }
 
@@ -195,20 +196,5 @@ export async function retimeOperators(
 
 /** A new seed for the site's webhook secret (the old secret stops signing at once); false when there is no such site. */
 export async function setWebhookSeed(ctx: DynamoContext, siteId: string, seed: string): Promise<boolean> {
-  try {
-    await ctx.doc.send(
-      new UpdateCommand({
-        TableName: ctx.tableName,
-        Key: settingsKey(siteId),
-        UpdateExpression: 'SET webhookSeed = :seed',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':seed': seed },
-        ...CAPACITY,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return updateSiteItem(ctx, siteId, { UpdateExpression: 'SET webhookSeed = :seed', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':seed': seed } });
 }
