@@ -71,8 +71,10 @@ export async function dispatchBatch(deps: EngineDeps, event: DynamoDBStreamEvent
     if (leaver) leavers.set(leaver.siteId, [...(leavers.get(leaver.siteId) ?? []), leaver]);
     const image = imageOf(record, 'NewImage');
     if (image.type !== OPERATOR.type || leaver) continue;
-    const operators = fresh.get(String(image.siteId)) ?? [];
-    operators.push(operatorFromItem(image));
+    // An item's records come in the order of its writes: the last image of an operator is its newest.
+    const operator = operatorFromItem(image);
+    const operators = (fresh.get(String(image.siteId)) ?? []).filter((other) => other.id !== operator.id);
+    operators.push(operator);
     fresh.set(String(image.siteId), operators);
   }
   const passes = new Map<string, Promise<DispatchResult>>();
