@@ -6,6 +6,7 @@ import type { Operator, OperatorStatus } from '../domain/model.js';
 import type { OperatorInput } from '../domain/schemas.js';
 import type { OperatorRecord } from '../store/port.js';
 import { untilWritten, type EngineDeps } from './deps.js';
+import { keepRandomSlot, keepRandomSlotAfterStatus } from './random-slots.js';
 import { writeStatus } from './liveness.js';
 import { requireSite } from './sites.js';
 import { QUEUE_PAGE_SIZE } from './start-chat.js';
@@ -94,7 +95,7 @@ export async function setOperatorStatus(
   operatorId: string,
   status: OperatorStatus,
 ): Promise<Operator> {
-  return untilWritten(async () => {
+  const operator = await untilWritten(async () => {
     const record = await requireOperator(deps, siteId, operatorId);
     const nowMs = deps.clock();
     let turn = record.operator.turn;
@@ -107,6 +108,8 @@ export async function setOperatorStatus(
     const written = await writeStatus(deps, record, status, turn, nowMs);
     return written ? { ...record.operator, status, turn, heartbeatAtMs: nowMs } : undefined;
   });
+  await keepRandomSlotAfterStatus(deps, siteId, operatorId);
+  return operator;
 }
 
 export async function recordHeartbeat(deps: EngineDeps, siteId: string, operatorId: string): Promise<void> {
@@ -117,6 +120,8 @@ export async function deleteOperator(deps: EngineDeps, siteId: string, operatorI
   const site = await requireSite(deps, siteId);
   await untilWritten(async () => {
     const record = await requireOperator(deps, siteId, operatorId);
+    // The delete's condition wants the random-mode slot given back.
+    await keepRandomSlot(deps, siteId, operatorId, true);
     return (await deps.store.deleteOperator(site, record)) || undefined;
   });
 }

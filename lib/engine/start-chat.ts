@@ -117,6 +117,7 @@ export async function readAssignmentView(
   order: QueueOrder,
   groupId?: string,
   lostClaims: Map<string, LostClaim> = new Map(),
+  random: () => number = Math.random,
 ): Promise<AssignmentView> {
   const first = await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE + 1, order, ...(groupId ? { group: groupId } : {}) });
   if (groupId && (!first.settings || !first.group)) return unindexedGroup(store, siteId, groupId);
@@ -128,8 +129,12 @@ export async function readAssignmentView(
   const onlyFor = chatsWaiting && settings.queueEnabled ? operatorsNoWaitingChatIsFor(first) : null;
   if (chatsWaiting && settings.queueEnabled && !onlyFor) return { settings, group, candidates: [], chatsWaiting };
   // The site's mode reads in the other order (it changed since the caller learnt it): read again.
-  if (orderOf(mode) !== order) return readAssignmentView(store, siteId, nowMs, orderOf(mode), groupId, lostClaims);
+  if (orderOf(mode) !== order) return readAssignmentView(store, siteId, nowMs, orderOf(mode), groupId, lostClaims, random);
   const needsAll = mode.reads === 'all-available';
+  if (needsAll && !groupId && !chatsWaiting && first.randomSlots > 0) {
+    const drawn = await drawFromSlots(store, settings, first.randomSlots, nowMs, random);
+    if (drawn) return { settings, group, candidates: [drawn], chatsWaiting };
+  }
   const inPartition = groupId ? { group: groupId } : {};
   // With the queue off while chats still wait, the operators lie past them.
   const head = chatsWaiting ? await store.readQueue(siteId, { limit: QUEUE_PAGE_SIZE, operatorsOnly: true, order, ...inPartition }) : first;
@@ -144,6 +149,30 @@ export async function readAssignmentView(
   // Chats wait, but only for others than these: a new chat may go to them without passing anyone.
   if (onlyFor) return { settings, group, candidates: candidates.filter((operator) => onlyFor.has(operator.id)), chatsWaiting };
   return { settings, group, candidates, chatsWaiting };
+}
+
+/** Slots drawn before random mode reads every available operator instead. */
+const RANDOM_DRAWS = 3;
+
+/**
+ * Random mode without reading every operator: draws a slot of the site's online operators
+ * (store/dynamo/random-slots.ts) and reads its operator; one that is not available (away, full,
+ * stale) is drawn past. Uniform among the available operators: each draw is uniform among the
+ * online ones and kept only when available. Null after RANDOM_DRAWS misses: the caller reads them all.
+ */
+async function drawFromSlots(store: ChatStore, settings: Settings, slots: number, nowMs: number, random: () => number): Promise<Operator | null> {
+  for (let draw = 0; draw < RANDOM_DRAWS; draw += 1) {
+    const operatorId = await store.readRandomSlot(settings.siteId, Math.floor(random() * slots));
+    if (!operatorId) continue;
+    // Eventually consistent: the claim's condition holds it to what it is now.
+    const operator = (await store.getOperator(settings.siteId, operatorId, { consistent: false }))?.operator;
+    if (operator && isAvailable(operator, settings, nowMs)) return operator;
+    // Gone offline without giving its slot back (a stale heartbeat): it gives it back now.
+    if (operator?.status === 'offline') {
+      await store.keepRandomSlot(settings.siteId, operatorId).catch((error: unknown) => logger.warn('random slot not given back', { operatorId, error }));
+    }
+  }
+  return null;
 }
 
 /**
@@ -262,7 +291,7 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
   let order = knownOrders.get(siteId) ?? 'last-assigned';
   return untilWritten(async (attempt) => {
     const nowMs = deps.clock();
-    const view = await readAssignmentView(store, siteId, nowMs, order, request.group, lostClaims);
+    const view = await readAssignmentView(store, siteId, nowMs, order, request.group, lostClaims, deps.random);
     // Every way a chat goes (named, default or returning operator, the distribution, a group, waiting, unassigned) uses these settings.
     options.onSettings?.(view.settings);
     if (options.origin !== undefined && !originAllowed(view.settings.allowedOrigins, options.origin)) throw originNotAllowed();
@@ -289,7 +318,7 @@ export async function startChat(deps: EngineDeps, siteId: string, request: Start
       const fallsBackNow = view.group?.fallbackAfterSeconds === 0 && !view.chatsWaiting;
       let escalated = false;
       if (!decision && !onlyStaleLeft && fallsBackNow) {
-        const siteView = await readAssignmentView(store, siteId, nowMs, order, undefined, lostClaims);
+        const siteView = await readAssignmentView(store, siteId, nowMs, order, undefined, lostClaims, deps.random);
         const siteCandidates = currentCandidates(siteView.candidates, lostClaims, view.settings, nowMs);
         decision = distribute({ ...choice, candidates: siteCandidates });
         onlyStaleLeft = droppedAvailable(siteView.candidates, siteCandidates, view.settings, nowMs);

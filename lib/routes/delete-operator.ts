@@ -10,7 +10,8 @@ export const deleteOperatorRoute = defineRoute({
   summary: 'Remove an operator',
   request: { path: operatorPath },
   responses: { 204: null },
-  grants: { table: ['GetItem', 'DeleteItem', 'UpdateItem'] },
+  // An online operator first gives back its random-mode slot: the last slot's operator moves into it (PutItem).
+  grants: { table: ['GetItem', 'DeleteItem', 'UpdateItem', 'PutItem'] },
   async handle({ path, rt }) {
     await deleteOperator(rt.deps, path.siteId, path.operatorId);
     return noContent();

@@ -14,7 +14,8 @@ export const setOperatorStatusRoute = defineRoute({
   request: { path: operatorPath, body: statusInput },
   responses: { 200: z.strictObject({ operator: operatorObject }) },
   // Coming online reads the head of the queue index for the turn to take; online or away sends the first liveness check.
-  grants: { table: ['GetItem', 'Query', 'UpdateItem'], queries: ['queue'], deadlines: true },
+  // Its random-mode slot follows (a transaction: the count on the settings item, the slot items, the operators).
+  grants: { table: ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'DeleteItem'], queries: ['queue'], deadlines: true },
   handle: async ({ path, body, rt }) =>
     ok({ operator: publicOperator(await setOperatorStatus(rt.deps, path.siteId, path.operatorId, body.status)) }),
 });

@@ -29,9 +29,10 @@ export const startChatRoute = defineRoute({
   // The claim's transaction writes the operator, the chat and the visitor's counter (and, with an
   // Idempotency-Key, completes the request's record in the idempotency table); a chat that
   // finds nobody is written with a ConditionCheck on the counter, or waits (chat, queue entry and
-  // counter). Query: the head of the queue index (the load index in least-busy mode); the table for a waiting chat's position.
+  // counter). In random mode, a drawn operator that went offline holding its slot gives it back (a
+  // transaction that may delete the last slot). Query: the head of the queue index (the load index in least-busy mode); the table for a waiting chat's position.
   grants: {
-    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+    table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
     queries: ['queue', 'load', 'table'],
     idempotency: true,
     // A group chat that waits sends its fallback moment to the deadline queue.

@@ -6,6 +6,7 @@ import type { DynamoContext } from './dynamo/context.js';
 import * as groups from './dynamo/groups.js';
 import * as messages from './dynamo/messages.js';
 import * as operators from './dynamo/operators.js';
+import * as randomSlots from './dynamo/random-slots.js';
 import * as reassign from './dynamo/reassign.js';
 import * as sites from './dynamo/sites.js';
 import * as tokens from './dynamo/tokens.js';
@@ -47,7 +48,7 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     connectionWatch: (connectionId) => live.connectionWatch(ctx, connectionId),
     closeConnection: (connectionId) => live.closeConnection(ctx, connectionId),
     siteSubscriptions: (siteId) => live.siteSubscriptions(ctx, siteId),
-    getOperator: (siteId, operatorId) => operators.getOperator(ctx, siteId, operatorId),
+    getOperator: (siteId, operatorId, options) => operators.getOperator(ctx, siteId, operatorId, options),
     listOperators: (siteId, options) => operators.listOperators(ctx, siteId, options),
     createOperator: (record, timeoutSeconds, createdAt) => operators.createOperator(ctx, record, timeoutSeconds, createdAt),
     updateOperator: (record, changes, nowMs) => operators.updateOperator(ctx, record, changes, nowMs),
@@ -58,6 +59,8 @@ export function dynamoStore(doc: DynamoDBDocumentClient, tableName: string): Cha
     rotateOperatorToken: (record, newTokenHash) => tokens.rotateOperatorToken(ctx, record, newTokenHash),
     rotateAdminToken: (site, newTokenHash) => tokens.rotateAdminToken(ctx, site, newTokenHash),
     readQueue: (siteId, options) => operators.readQueue(ctx, siteId, options),
+    readRandomSlot: (siteId, slot) => randomSlots.readRandomSlot(ctx, siteId, slot),
+    keepRandomSlot: (siteId, operatorId, leaving) => randomSlots.keepRandomSlot(ctx, siteId, operatorId, leaving),
     claim: (input) => chats.claim(ctx, input),
     recordUnassignedChat: (chat, tokenHash, visitorLimit, firstMessage, keepSeconds) => chats.recordUnassignedChat(ctx, chat, tokenHash, visitorLimit, firstMessage, keepSeconds),
     recordWaitingChat: (chat, tokenHash, visitorLimit, escalated, firstMessage, keepSeconds) =>

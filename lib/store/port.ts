@@ -89,6 +89,8 @@ export interface QueuePage {
   /** Waiting chats at the head of the queue (first page only), oldest first: their ids and who missed them. */
   waiting: Array<Pick<WaitingEntry, 'chatId' | 'missedBy'>>;
   operators: Operator[];
+  /** The site's random-mode slots (first page of the site's partition; 0 elsewhere): see `readRandomSlot`. */
+  randomSlots: number;
   /** Where the next page starts; undefined on the last page. */
   cursor: QueueCursor | undefined;
 }
@@ -293,7 +295,8 @@ export interface ChatStore {
   closeConnection(connectionId: string): Promise<void>;
   siteSubscriptions(siteId: string): Promise<SiteSubscription[]>;
 
-  getOperator(siteId: string, operatorId: string): Promise<OperatorRecord | null>;
+  /** `consistent: false` when what is read is checked again by a conditional write (half the read units). */
+  getOperator(siteId: string, operatorId: string, options?: { consistent?: boolean }): Promise<OperatorRecord | null>;
   /** `consistent: false` for a display only (half the read units; a change shows within a second or so). */
   listOperators(siteId: string, options?: { consistent?: boolean }): Promise<Operator[]>;
   /** Not written when the operator already exists, or one of its groups does not. */
@@ -318,6 +321,14 @@ export interface ChatStore {
    * queue order (`limit` counts items, the settings among them on the first page). A read of an index, so it may lag a write.
    */
   readQueue(siteId: string, options: QueueReadOptions): Promise<QueuePage>;
+  /** Random mode: the operator in slot `slot` of the site's online operators (eventually consistent; see store/dynamo/random-slots.ts). */
+  readRandomSlot(siteId: string, slot: number): Promise<string | null>;
+  /**
+   * Gives the operator a random-mode slot when it is online without one, takes it back when it is
+   * not online (or `leaving`: to be deleted); 'lost' when another change of the site's slots came
+   * first (read again). Idempotent.
+   */
+  keepRandomSlot(siteId: string, operatorId: string, leaving?: boolean): Promise<'unchanged' | 'joined' | 'left' | 'lost'>;
   /**
    * The claim: a conditional write of the operator, the new chat and the visitor's count of open
    * chats (held to the site's `maxOpenChatsPerVisitor`) together.

@@ -2,6 +2,7 @@ import { STAT_COUNTER } from './entities/stat-counter.js';
 import type { EntityDefinition, IndexName } from './entities/attributes.js';
 import { CHAT } from './entities/chat.js';
 import { CLOSES } from './entities/closes.js';
+import { RANDOM_SLOT } from './entities/random-slot.js';
 import { GROUP, MEMBER } from './entities/group.js';
 import { MESSAGE } from './entities/message.js';
 import { IDEMPOTENCY_TABLE } from './entities/idempotency.js';
@@ -33,6 +34,7 @@ export { IDEMPOTENCY_TABLE };
  * - webhook delivery SITE#<siteId> / HOOK#<occurredAt>#<eventId> (entities/webhook-delivery.ts: the latest attempt, kept a week)
  * - live connection  LIVE#<connectionId> / CONN, and its subscription LIVEON#<siteId> / <watch>#<connectionId> (entities/live.ts)
  * - stat counters   STATS#<siteId> / <UTC day>#<operatorId>  (entities/stat-counter.ts: the statistics, per day and operator)
+ * - random slot     SITE#<siteId> / RSLOT#<n>                (entities/random-slot.ts: the online operators, numbered, for random mode)
  *
  * Indexes:
  * - queue:     the site's settings (sorted first), its waiting chats (oldest first), then its
@@ -53,7 +55,7 @@ export { IDEMPOTENCY_TABLE };
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** Every kind of item in the table; each index projects what these declare for it. */
-const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE, WEBHOOK_DELIVERY, LIVE_CONNECTION, LIVE_SUBSCRIPTION, STAT_COUNTER];
+const ENTITIES: readonly EntityDefinition[] = [SITE, OPERATOR, CHAT, TOKEN, VISITOR, WAITING, CLOSES, GROUP, MEMBER, MESSAGE, WEBHOOK_DELIVERY, LIVE_CONNECTION, LIVE_SUBSCRIPTION, STAT_COUNTER, RANDOM_SLOT];
 
 export interface IndexDefinition {
   readonly indexName: IndexName;

@@ -698,7 +698,11 @@ describe('every function is granted exactly what it sends to AWS', () => {
     // Nobody online: the chat waits in the queue (chat, entry and the visitor's count in one
     // transaction), and its visitor closes it (it leaves the queue). With the queue off, a chat is
     // recorded unassigned instead (the visitor's count checked in the transaction), and closed.
-    for (const id of ['ann', 'bob', 'cat']) {
+    // Deleting the default operator also clears the default; online, Ann gives back her random-mode
+    // slot first, and Bob's (the last) moves into it.
+    await expectStatus(call('delete-operator', operator('ann'), admin), 204, 'delete the default operator');
+    expect((await expectStatus(call('get-settings', { siteId }, admin), 200, 'settings')).defaultOperators.regular).toBeNull();
+    for (const id of ['bob', 'cat']) {
       await expectStatus(call('set-operator-status', operator(id), { token: tokens[id], body: { status: 'offline' } }), 200, `${id} offline`);
     }
     const waits = await expectStatus(start({ visitorId: 'v6' }), 202, 'waiting');
@@ -709,10 +713,6 @@ describe('every function is granted exactly what it sends to AWS', () => {
     expect(unassigned.chat.status).toBe('unassigned');
     await expectStatus(close(unassigned.chat.id, { body: { chatToken: unassigned.chatToken } }), 200, 'unassigned closed');
     await expectStatus(settings({ queueEnabled: true }), 200, 'queue on');
-
-    // Deleting the default operator also clears the default.
-    await expectStatus(call('delete-operator', operator('ann'), admin), 204, 'delete the default operator');
-    expect((await expectStatus(call('get-settings', { siteId }, admin), 200, 'settings')).defaultOperators.regular).toBeNull();
 
     // The sweep, with two liveness checks due whose messages were lost (set by hand): Bob's
     // heartbeat is long past (he goes offline), Cat's is live (her next check is sent).
@@ -725,6 +725,15 @@ describe('every function is granted exactly what it sends to AWS', () => {
     }
     const swept = await sweep();
     expect(swept.result).toMatchObject({ markedOffline: 1, rearmed: 1 });
+    // In random mode, a chat start draws Bob's slot, which he went offline with: he gives it back,
+    // and with nobody else available the chat waits.
+    await expectStatus(settings({ distribution: 'random' }), 200, 'random mode');
+    const drawn = await expectStatus(start({ visitorId: 'v8' }), 202, 'random: nobody available');
+    const bob = await testDocumentClient().send(new GetCommand({ TableName: tableName, Key: operatorKey(siteId, 'bob'), ConsistentRead: true }));
+    expect(bob.Item).toMatchObject({ status: 'offline' });
+    expect(bob.Item!.randomSlot).toBeUndefined();
+    await expectStatus(close(drawn.chat.id, { body: { chatToken: drawn.chatToken } }), 200, 'random: closed by its visitor');
+    await expectStatus(settings({ distribution: 'queue' }), 200, 'queue mode');
 
     // The dispatcher, on a site of its own where Dee takes one chat at a time: she is full, so the
     // next chat waits; its visitor (chat token), the admin and Dee read it and the queue. Dee

@@ -2,6 +2,7 @@ import { STALE_GRACE_MS } from '../../lib/domain/availability.js';
 import type { Operator } from '../../lib/domain/model.js';
 import { hashToken } from '../../lib/domain/ids.js';
 import type { EngineDeps } from '../../lib/engine/deps.js';
+import { keepRandomSlot } from '../../lib/engine/random-slots.js';
 import { requireSite } from '../../lib/engine/sites.js';
 
 /** Runs `run` over `items`, at most `size` at a time; results in input order. */
@@ -17,14 +18,14 @@ export async function inBatches<T, R>(items: readonly T[], size: number, run: (i
 /**
  * Adds many online operators fast, for the scale tests: each is written with the same two store
  * calls the engine ends in (createOperator, then setStatus online, which counts as a heartbeat at
- * `heartbeatAtMs`), skipping the engine's extra reads; `groups` must exist. The site's current heartbeat timeout is
+ * `heartbeatAtMs`), skipping the engine's extra reads, and random mode's slots only when asked; `groups` must exist. The site's current heartbeat timeout is
  * used, as upsertOperator does. Only for a site whose operators are all new (turn 0).
  */
 export async function addOnlineOperators(
   deps: EngineDeps,
   siteId: string,
   ids: readonly string[],
-  options: { heartbeatAtMs?: number; concurrency?: number; maxChats?: number | null; groups?: string[] } = {},
+  options: { heartbeatAtMs?: number; concurrency?: number; maxChats?: number | null; groups?: string[]; randomSlots?: boolean } = {},
 ): Promise<void> {
   const site = await requireSite(deps, siteId);
   const nowMs = options.heartbeatAtMs ?? deps.clock();
@@ -56,4 +57,7 @@ export async function addOnlineOperators(
       throw new Error(`operator ${id} changed while it was being set online`);
     }
   });
+  // Random mode's slots, as the engine keeps them after a status write: one after another, since
+  // every join of a site writes its count.
+  if (options.randomSlots) for (const id of ids) await keepRandomSlot(deps, siteId, id);
 }

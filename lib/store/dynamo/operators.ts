@@ -35,6 +35,7 @@ import {
 } from '../entities/site.js';
 import { isWaitingQueueItem, waitingFromQueueItem } from '../entities/waiting.js';
 import { tokenKey } from '../entities/token.js';
+import { randomSlotsOf } from '../entities/random-slot.js';
 import type { OperatorChanges, OperatorRecord, OperatorWriteOutcome, QueueCursor, QueuePage, QueueReadOptions, SiteRecord, StatusChange } from '../port.js';
 import { LOAD_INDEX, QUEUE_INDEX } from '../table.js';
 import { CAPACITY, isConditionFailure, transact, type DynamoContext } from './context.js';
@@ -52,9 +53,9 @@ export async function conditionally(write: () => Promise<unknown>): Promise<bool
   }
 }
 
-export async function getOperator(ctx: DynamoContext, siteId: string, operatorId: string): Promise<OperatorRecord | null> {
+export async function getOperator(ctx: DynamoContext, siteId: string, operatorId: string, options: { consistent?: boolean } = {}): Promise<OperatorRecord | null> {
   const { Item } = await ctx.doc.send(
-    new GetCommand({ TableName: ctx.tableName, Key: operatorKey(siteId, operatorId), ConsistentRead: true, ...CAPACITY }),
+    new GetCommand({ TableName: ctx.tableName, Key: operatorKey(siteId, operatorId), ConsistentRead: options.consistent ?? true, ...CAPACITY }),
   );
   return Item ? operatorRecordFromItem(Item) : null;
 }
@@ -235,8 +236,8 @@ export async function deleteOperator(ctx: DynamoContext, site: SiteRecord, recor
       Delete: {
         TableName: ctx.tableName,
         Key: operatorKey(siteId, operatorId),
-        // Its groups as read, so that every copy goes with it.
-        ConditionExpression: 'version = :version',
+        // Its groups as read, so that every copy goes with it; its random-mode slot given back first.
+        ConditionExpression: 'version = :version AND attribute_not_exists(randomSlot)',
         ExpressionAttributeValues: { ':version': record.version },
       },
     },
@@ -303,6 +304,7 @@ export async function readQueue(
     operators: items
       .filter((item) => item !== headItem && !isWaitingQueueItem(item))
       .map((item) => (isMemberQueueItem(item) ? operatorFromMemberItem(item) : operatorFromQueueItem(item))),
+    randomSlots: headItem && !group ? randomSlotsOf(headItem) : 0,
     cursor: page.LastEvaluatedKey as QueueCursor | undefined,
   };
 }
