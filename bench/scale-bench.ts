@@ -10,14 +10,24 @@ import { recordHeartbeat, setOperatorStatus, upsertOperator } from '../lib/engin
 import { createSite, updateSettings } from '../lib/engine/sites.js';
 import { widgetView } from '../lib/engine/widget.js';
 import { startChat } from '../lib/engine/start-chat.js';
+import { addOnlineOperators } from '../test/support/bulk.js';
 import type { Harness } from './engine-bench.js';
 
 const WRITES = ['TransactWriteItemsCommand', 'PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'];
 const writesIn = (byCommand: Record<string, number>) => WRITES.reduce((sum, name) => sum + (byCommand[name] ?? 0), 0);
 
-async function siteOf(deps: EngineDeps, operators: number, maxChats: number | null) {
+/**
+ * A site of online operators, set online through the engine (with random mode's slots); a large
+ * one (`bulk`) by the two store writes the engine ends in and without slots, since operators
+ * coming online at once on one site take turns on its count of slots.
+ */
+async function siteOf(deps: EngineDeps, operators: number, maxChats: number | null, options: { bulk?: boolean } = {}) {
   const { siteId } = await createSite(deps, { name: 'Scale bench' });
   const ids = Array.from({ length: operators }, (_, i) => `op${i + 1}`);
+  if (options.bulk) {
+    await addOnlineOperators(deps, siteId, ids, { maxChats, concurrency: 50 });
+    return siteId;
+  }
   for (let start = 0; start < ids.length; start += 50) {
     await Promise.all(
       ids.slice(start, start + 50).map(async (id) => {
@@ -91,7 +101,7 @@ export async function burst1000WithQueue(h: Harness) {
 
 /** Sequential chat starts on a site of 10,000 operators: requests per assignment (the same 2 as on a site of 10). */
 export async function site10000(h: Harness, chats = 100) {
-  const siteId = await siteOf(h.deps, 10_000, null);
+  const siteId = await siteOf(h.deps, 10_000, null, { bulk: true });
   h.meter.reset();
   for (let i = 0; i < chats; i += 1) await start(h.deps, siteId, i);
   const totals = h.meter.snapshot();
@@ -115,7 +125,7 @@ const CONSOLE_HEARTBEAT_SECONDS = 20;
  * heartbeat (≤ 2 write units).
  */
 export async function costsThatGrowWithOperators(h: Harness) {
-  const big = await siteOf(h.deps, 10_000, null);
+  const big = await siteOf(h.deps, 10_000, null, { bulk: true });
   h.meter.reset();
   await widgetView(h.deps, big);
   const widgetReadUnits10000 = h.meter.snapshot().readCapacity;
