@@ -5,7 +5,7 @@ import { untilWritten, type EngineDeps } from './deps.js';
 const MAX_ATTEMPTS = 50;
 
 /**
- * Random mode's slot follows the operator's status (store/dynamo/random-slots.ts): after every
+ * Random mode's slot follows the operator's status (the store's `keepRandomSlot`): after every
  * status write, and before a delete (`leaving`).
  */
 export function keepRandomSlot(deps: EngineDeps, siteId: string, operatorId: string, leaving = false) {

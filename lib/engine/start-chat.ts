@@ -156,7 +156,7 @@ const RANDOM_DRAWS = 3;
 
 /**
  * Random mode without reading every operator: draws a slot of the site's online operators
- * (store/dynamo/random-slots.ts) and reads its operator; one that is not available (away, full,
+ * (the store's `readRandomSlot`) and reads its operator; one that is not available (away, full,
  * stale) is drawn past. Uniform among the available operators: each draw is uniform among the
  * online ones and kept only when available. Null after RANDOM_DRAWS misses: the caller reads them all.
  */
